@@ -1,0 +1,1 @@
+"""LRS Desk core: the domain rules, storage and services, free of any user interface."""

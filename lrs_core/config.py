@@ -1,0 +1,159 @@
+"""Settings: one TOML file of tunables, each overridable by an environment variable.
+
+Lookup order for the file: ``LRS_CONFIG``, the user's config dir, the copy shipped in
+``config/``. Then ``LRS_<SECTION>_<KEY>`` overrides any value, and ``LRS_DATABASE_URL``
+the database URL. Secrets never come from here: see :mod:`lrs_core.secrets`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from lrs_core.errors import ConfigurationError
+
+APP_NAME = "lrs-desk"
+SHIPPED_CONFIG = Path(__file__).resolve().parent.parent / "config" / "lrs-desk.toml"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    lockout_threshold: int = 3
+    password_expiry_days: int = 44
+    idle_lock_minutes: float = 15
+
+
+@dataclass(frozen=True)
+class SlaSettings:
+    desk_opens: str = "08:00"
+    desk_closes: str = "18:00"
+    holiday_division: str = "england-and-wales"
+    priority_1_hours: int = 4
+    priority_2_hours: int = 12
+    priority_4_hours: int = 360
+
+    @property
+    def opening_hours(self) -> tuple[time, time]:
+        return time.fromisoformat(self.desk_opens), time.fromisoformat(self.desk_closes)
+
+
+@dataclass(frozen=True)
+class IntegrationSettings:
+    email_enabled: bool = False
+    email_api_url: str = ""
+    postcode_lookup_enabled: bool = False
+    postcode_api_url: str = ""
+    timeout_seconds: float = 5.0
+    retries: int = 2
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    learners: int = 2000
+    seed: int = 2026
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    accounts: AccountSettings = field(default_factory=AccountSettings)
+    sla: SlaSettings = field(default_factory=SlaSettings)
+    integrations: IntegrationSettings = field(default_factory=IntegrationSettings)
+    demo: DemoSettings = field(default_factory=DemoSettings)
+    source: str = "defaults"
+
+    @property
+    def database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file under the user's data dir."""
+        return self.database.url or default_sqlite_url()
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("LRS_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
+
+
+def default_sqlite_url() -> str:
+    return f"sqlite:///{data_dir() / 'lrs-desk.sqlite3'}"
+
+
+def config_path(env: Mapping[str, str]) -> Path:
+    if env.get("LRS_CONFIG"):
+        return Path(env["LRS_CONFIG"])
+    user_file = Path(platformdirs.user_config_dir(APP_NAME)) / "lrs-desk.toml"
+    return user_file if user_file.exists() else SHIPPED_CONFIG
+
+
+def _coerce(raw: Any, default: Any, name: str) -> Any:
+    """Turn a TOML or environment value into the type of the field's default."""
+    try:
+        if isinstance(default, bool):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        return type(default)(raw)
+    except (TypeError, ValueError):
+        kind = type(default).__name__
+        raise ConfigurationError(f"setting {name} must be a {kind}, not {raw!r}") from None
+
+
+def _section(cls: type[Any], table: Mapping[str, Any], prefix: str, env: Mapping[str, str]) -> Any:
+    unknown = set(table) - {f.name for f in dataclasses.fields(cls)}
+    if unknown:
+        raise ConfigurationError(f"unknown setting(s) in [{prefix}]: {', '.join(sorted(unknown))}")
+    values = {}
+    for f in dataclasses.fields(cls):
+        default = f.default
+        name = f"{prefix}.{f.name}"
+        env_name = f"LRS_{prefix}_{f.name}".upper()
+        if env_name in env:
+            values[f.name] = _coerce(env[env_name], default, env_name)
+        elif f.name in table:
+            values[f.name] = _coerce(table[f.name], default, name)
+    return cls(**values)
+
+
+def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None) -> Settings:
+    """Read the settings file and apply environment overrides."""
+    env = os.environ if env is None else env
+    path = path or config_path(env)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError(f"configuration file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"configuration file {path} is not valid TOML: {exc}") from None
+    sections = {
+        "database": DatabaseSettings,
+        "accounts": AccountSettings,
+        "sla": SlaSettings,
+        "integrations": IntegrationSettings,
+        "demo": DemoSettings,
+    }
+    unknown = set(document) - set(sections)
+    if unknown:
+        raise ConfigurationError(f"unknown section(s) in {path}: {', '.join(sorted(unknown))}")
+    built = {key: _section(cls, document.get(key, {}), key, env) for key, cls in sections.items()}
+    settings = Settings(**built, source=str(path))
+    if settings.accounts.lockout_threshold < 1:
+        raise ConfigurationError("accounts.lockout_threshold must be at least 1")
+    if settings.accounts.idle_lock_minutes <= 0:
+        raise ConfigurationError("accounts.idle_lock_minutes must be more than 0")
+    return settings

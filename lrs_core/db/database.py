@@ -1,0 +1,182 @@
+"""The database handle: one engine, and one transaction per user action (a unit of work)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
+
+from lrs_core import secrets
+from lrs_core.errors import ConfigurationError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class SchemaState(StrEnum):
+    CURRENT = "current"
+    EMPTY = "empty"  # never migrated
+    BEHIND = "behind"  # needs `lrs-desk db upgrade`
+    UNKNOWN = "unknown"  # migrated by a newer LRS Desk
+
+
+def parse_url(url: str) -> URL:
+    """Parse a database URL, adding the keyring's database password when none is given."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(
+            f"the database URL is malformed: {redact(url)!r} "
+            "(expected e.g. postgresql+psycopg://user@host:5432/name or sqlite:///path)"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in {"sqlite", "postgresql"}:
+        raise ConfigurationError(f"database {backend!r} is not supported: use SQLite or PostgreSQL")
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.password is None:
+            found = secrets.lookup("database-password")
+            if found.value:
+                parsed = parsed.set(password=found.value)
+    return parsed
+
+
+def redact(url: str) -> str:
+    """A URL fit to print: any password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def alembic_config(url: URL) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["url"] = url
+    return config
+
+
+class Database:
+    """Owns the engine. ``transaction()`` is the unit of work every service uses."""
+
+    def __init__(self, url: str | URL, *, echo: bool = False) -> None:
+        self.url = url if isinstance(url, URL) else parse_url(url)
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if self.url.get_backend_name() == "sqlite":
+            if self.url.database and self.url.database != ":memory:":
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 15}
+        else:
+            kwargs["pool_pre_ping"] = True
+            kwargs["connect_args"] = {"connect_timeout": 5}
+        try:
+            self.engine: Engine = create_engine(self.url, **kwargs)
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise ConfigurationError(f"cannot use database URL {self.display_url}: {exc}") from None
+        if self.url.get_backend_name() == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def display_url(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One user action: commit on success, roll back everything on any error."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except DBAPIError as exc:
+            if exc.connection_invalidated or _is_connect_error(exc):
+                raise ConfigurationError(
+                    f"cannot reach the database at {self.display_url}: {_first_line(exc)}"
+                ) from None
+            raise
+
+    def schema_state(self) -> SchemaState:
+        """Whether the schema is at the newest migration. Raises if unreachable."""
+        script = ScriptDirectory.from_config(alembic_config(self.url))
+        heads = set(script.get_heads())
+        try:
+            with self.engine.connect() as connection:
+                current = set(MigrationContext.configure(connection).get_current_heads())
+        except DBAPIError as exc:
+            raise ConfigurationError(
+                f"cannot reach the database at {self.display_url}: {_first_line(exc)}"
+            ) from None
+        if not current:
+            return SchemaState.EMPTY
+        if current == heads:
+            return SchemaState.CURRENT
+        known = {rev.revision for rev in script.walk_revisions()}
+        return SchemaState.BEHIND if current <= known else SchemaState.UNKNOWN
+
+    def require_current_schema(self) -> None:
+        state = self.schema_state()
+        if state is SchemaState.CURRENT:
+            return
+        if state is SchemaState.UNKNOWN:
+            raise ConfigurationError(
+                f"the database at {self.display_url} was migrated by a newer LRS Desk: "
+                "upgrade LRS Desk"
+            )
+        raise ConfigurationError(
+            f"the database at {self.display_url} needs migrating: run `lrs-desk db upgrade`"
+        )
+
+    def upgrade(self, revision: str = "head") -> None:
+        from alembic import command
+
+        try:
+            command.upgrade(alembic_config(self.url), revision)
+        except DBAPIError as exc:
+            raise ConfigurationError(
+                f"cannot migrate the database at {self.display_url}: {_first_line(exc)}"
+            ) from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see below).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # Take the write lock at the start of each unit of work, so two operators' actions on
+    # one SQLite file run one after the other instead of failing half-way.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _is_connect_error(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return any(
+        word in text
+        for word in ("connection refused", "could not connect", "unable to open", "timeout expired")
+    )
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__

@@ -1,0 +1,337 @@
+"""The stored records. Services read and write these inside a unit of work and hand
+plain dataclasses to callers, so no lazy load ever runs outside a transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from lrs_core.db.types import UtcDateTime, utcnow
+from lrs_core.domain.kinds import (
+    AccountStatus,
+    AuditOutcome,
+    ChallengeKind,
+    ChallengeStatus,
+    EventSource,
+    IntakeStatus,
+    LearnerStatus,
+    OrganisationKind,
+    PortalRole,
+)
+from lrs_core.permissions import OperatorRole
+
+# Stable constraint names, so migrations can alter them on both databases.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def code(enum: type[StrEnum], name: str) -> Enum:
+    """A string column restricted to an enum's values (VARCHAR + CHECK on both databases)."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ukprn: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[OrganisationKind] = mapped_column(code(OrganisationKind, "organisation_kind"))
+    is_lrb: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_ao: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    portal_users: Mapped[list[PortalUser]] = relationship(back_populates="organisation")
+
+
+class PortalUser(Base):
+    """An Organisation Portal user (User Guide §2–3). Never reassigned; leavers are deleted."""
+
+    __tablename__ = "portal_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    given_name: Mapped[str] = mapped_column(String(35))
+    family_name: Mapped[str] = mapped_column(String(35))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[AccountStatus] = mapped_column(code(AccountStatus, "portal_user_status"))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # Argon2id PHC string
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    secret_question: Mapped[str | None] = mapped_column(String(200))
+    secret_answer_hash: Mapped[str | None] = mapped_column(String(200))  # of the folded answer
+    on_long_term_leave: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="portal_users")
+    roles: Mapped[list[PortalUserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class PortalUserRole(Base):
+    __tablename__ = "portal_user_role"
+
+    portal_user_id: Mapped[int] = mapped_column(ForeignKey("portal_user.id"), primary_key=True)
+    role: Mapped[PortalRole] = mapped_column(code(PortalRole, "portal_role"), primary_key=True)
+
+
+class Learner(Base):
+    """A learner on the register (User Guide §4; fields in the web-service order)."""
+
+    __tablename__ = "learner"
+    __table_args__ = (
+        CheckConstraint("gender IN (0, 1, 2, 9)", name="gender_code"),
+        CheckConstraint("ability_to_share IN (0, 1)", name="ability_to_share_code"),
+        Index("ix_learner_family_key_dob", "family_key", "date_of_birth"),
+        Index("ix_learner_dob_postcode", "date_of_birth", "postcode"),
+        Index("ix_learner_given_key", "given_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uln: Mapped[str] = mapped_column(String(10), unique=True)
+    mis_identifier: Mapped[str | None] = mapped_column(String(50))
+    title: Mapped[str | None] = mapped_column(String(35))
+    given_name: Mapped[str] = mapped_column(String(35))
+    preferred_given_name: Mapped[str | None] = mapped_column(String(35))
+    middle_other_name: Mapped[str | None] = mapped_column(String(35))
+    family_name: Mapped[str] = mapped_column(String(35))
+    previous_family_name: Mapped[str | None] = mapped_column(String(35))
+    family_name_at_16: Mapped[str | None] = mapped_column(String(35))
+    school_at_16: Mapped[str | None] = mapped_column(String(254))
+    address_line1: Mapped[str | None] = mapped_column(String(50))
+    address_line2: Mapped[str | None] = mapped_column(String(50))
+    address_town: Mapped[str | None] = mapped_column(String(50))
+    address_county_or_city: Mapped[str | None] = mapped_column(String(50))
+    postcode: Mapped[str] = mapped_column(String(8))
+    date_of_address_capture: Mapped[date | None] = mapped_column(Date)
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    place_of_birth: Mapped[str | None] = mapped_column(String(35))
+    email: Mapped[str | None] = mapped_column(String(254))
+    gender: Mapped[int] = mapped_column(Integer)
+    nationality: Mapped[str | None] = mapped_column(String(35))
+    scottish_candidate_number: Mapped[str | None] = mapped_column(String(9))
+    ability_to_share: Mapped[int] = mapped_column(Integer)
+    verification_type: Mapped[int] = mapped_column(Integer)
+    other_verification_description: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(String(4000))
+    upn: Mapped[str | None] = mapped_column(String(13), index=True)
+    uci: Mapped[str | None] = mapped_column(String(13))
+    # Precomputed match keys: folded case, no accents, hyphens, apostrophes or spaces.
+    given_key: Mapped[str] = mapped_column(String(35))
+    family_key: Mapped[str] = mapped_column(String(35))
+    status: Mapped[LearnerStatus] = mapped_column(code(LearnerStatus, "learner_status"))
+    # Set when this ULN was merged into another: the master it is linked to (§4.2.3).
+    master_learner_id: Mapped[int | None] = mapped_column(ForeignKey("learner.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))  # operator username or organisation
+    created_by_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    amended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    amended_by: Mapped[str | None] = mapped_column(String(100))
+    amended_by_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012 - SQLAlchemy's API
+
+
+class LearnerPreviousValue(Base):
+    """Earlier family names and postcodes, kept for matching (Appendix B search tips)."""
+
+    __tablename__ = "learner_previous_value"
+    __table_args__ = (
+        CheckConstraint("kind IN ('family_name', 'postcode')", name="kind"),
+        Index("ix_learner_previous_value_kind_value", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(35))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LearningEvent(Base):
+    """One event on a Personal Learning Record (User Guide §5; GetLearnerLearningEvents)."""
+
+    __tablename__ = "learning_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
+    # Where the event lived before a merge moved it, so a de-merge can put it back.
+    moved_from_learner_id: Mapped[int | None] = mapped_column(ForeignKey("learner.id"))
+    achievement_provider_ukprn: Mapped[str | None] = mapped_column(String(8))
+    achievement_provider_name: Mapped[str | None] = mapped_column(String(200))
+    awarding_organisation_name: Mapped[str | None] = mapped_column(String(200))
+    awarding_organisation_ukprn: Mapped[str | None] = mapped_column(String(8))
+    qualification_type: Mapped[str | None] = mapped_column(String(100))
+    subject_code: Mapped[str | None] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str | None] = mapped_column(String(20))
+    grade: Mapped[str | None] = mapped_column(String(20))
+    credits: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[EventSource] = mapped_column(code(EventSource, "event_source"))
+    participation_start_date: Mapped[date | None] = mapped_column(Date)
+    participation_end_date: Mapped[date | None] = mapped_column(Date)
+    award_date: Mapped[date | None] = mapped_column(Date)
+    date_loaded: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    restriction: Mapped[str | None] = mapped_column(String(50))
+    collection_type: Mapped[str | None] = mapped_column(String(20))
+    return_number: Mapped[str | None] = mapped_column(String(10))
+    language_for_assessment: Mapped[str | None] = mapped_column(String(20))
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Operator(Base):
+    """A desk operator: signs in to LRS Desk. Never an organisation's portal user."""
+
+    __tablename__ = "operator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[OperatorRole] = mapped_column(code(OperatorRole, "operator_role"))
+    status: Mapped[AccountStatus] = mapped_column(code(AccountStatus, "operator_status"))
+    password_hash: Mapped[str] = mapped_column(String(200))  # Argon2id PHC string
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class DataChallenge(Base):
+    """A ULN or event data challenge (User Guide §6), with its SLA clock."""
+
+    __tablename__ = "data_challenge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)  # contains the ULN (§6)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
+    kind: Mapped[ChallengeKind] = mapped_column(code(ChallengeKind, "challenge_kind"))
+    category: Mapped[str] = mapped_column(String(60))
+    status: Mapped[ChallengeStatus] = mapped_column(code(ChallengeStatus, "challenge_status"))
+    priority: Mapped[int] = mapped_column(Integer, default=4)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    raised_by_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    raiser_name: Mapped[str] = mapped_column(String(100))
+    raiser_email: Mapped[str] = mapped_column(String(254))
+    raiser_phone: Mapped[str | None] = mapped_column(String(32))
+    comments: Mapped[str | None] = mapped_column(Text)
+    other_uln: Mapped[str | None] = mapped_column(String(10))  # master / duplicate / target ULN
+    assigned_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+    events: Mapped[list[DataChallengeEvent]] = relationship(cascade="all, delete-orphan")
+    notes: Mapped[list[DataChallengeNote]] = relationship(cascade="all, delete-orphan")
+
+
+class DataChallengeEvent(Base):
+    __tablename__ = "data_challenge_event"
+
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("data_challenge.id"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("learning_event.id"), primary_key=True)
+
+
+class DataChallengeNote(Base):
+    __tablename__ = "data_challenge_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("data_challenge.id"), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class IntakeCase(Base):
+    """Encrypted learner data a provider emailed to the desk (§7.1). The file is kept
+    encrypted at rest under the intake key; the provider's passphrase is never stored."""
+
+    __tablename__ = "intake_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    sender_email: Mapped[str] = mapped_column(String(254))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    encrypted_content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[IntakeStatus] = mapped_column(code(IntakeStatus, "intake_status"))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    disposed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained record of every look at personal data and every change."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_subject", "subject_type", "subject_id"),
+        UniqueConstraint("sequence", name="uq_audit_event_sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer)  # 1, 2, 3... with no gaps
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[AuditOutcome] = mapped_column(code(AuditOutcome, "audit_outcome"))
+    detail: Mapped[str] = mapped_column(Text)  # canonical JSON, secrets redacted
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """One row: the last event's sequence and hash. Locked while appending, so concurrent
+    operators extend the chain one at a time; deleting the newest event is detected."""
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,143 @@
+"""Names and free text of a learner record: lengths, characters, prohibited text, email, school.
+
+Every rule raises :class:`lrs_core.errors.ValidationError` naming the field and the rule broken.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from lrs_core.domain.values import UNKNOWN_POSTCODE
+from lrs_core.errors import ValidationError
+
+# Maximum lengths (DOMAIN.md "Formats and codes": Learner fields).
+NAME_MAX = 35
+ADDRESS_LINE_MAX = 50
+SCHOOL_AT_16_MAX = 254
+NOTES_MAX = 4000
+EMAIL_MAX = 254
+
+_APOSTROPHES = "'\u2019"  # straight and typographic (’)
+
+# Appendix C: prohibited text. The published LRS list is not in our sources; extend here or pass
+# a configured list as ``terms``. Matched as whole words (an "s" plural too), ignoring case.
+PROHIBITED_TERMS: tuple[str, ...] = ("prisoner", "prison", "HMP", "HMYOI", "YOI", "young offender")
+
+
+def _collapse(s: str) -> str:
+    return " ".join(s.split())
+
+
+def _too_long(field: str, text: str, max_len: int) -> ValidationError:
+    return ValidationError(field, f"must be at most {max_len} characters (it has {len(text)})")
+
+
+def validate_text(s: str, field: str, max_len: int, required: bool = False) -> str:
+    """Free text trimmed at both ends: at most ``max_len`` characters, no control characters."""
+    text = s.strip()
+    if not text:
+        if required:
+            raise ValidationError(field, "is required")
+        return ""
+    if len(text) > max_len:
+        raise _too_long(field, text, max_len)
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in text):
+        raise ValidationError(field, "must not contain control characters")
+    return text
+
+
+def validate_name(s: str, field: str, required: bool = True, max_len: int = NAME_MAX) -> str:
+    """A name: trimmed, spaces collapsed, letters plus space, hyphen and apostrophe; max 35."""
+    name = _collapse(unicodedata.normalize("NFC", s)).replace("\u2019", "'")
+    if not name:
+        if required:
+            raise ValidationError(field, "is required")
+        return ""
+    if len(name) > max_len:
+        raise _too_long(field, name, max_len)
+    bad = sorted({c for c in name if not (c.isalpha() or c in " -'")})
+    if bad:
+        shown = " ".join(f'"{c}"' for c in bad)
+        raise ValidationError(
+            field, f"may contain only letters, spaces, hyphens and apostrophes, not {shown}"
+        )
+    if not any(c.isalpha() for c in name):
+        raise ValidationError(field, "must contain at least one letter")
+    return name
+
+
+def _term_pattern(term: str) -> re.Pattern[str]:
+    words = r"\s+".join(re.escape(w) for w in term.split())
+    return re.compile(rf"\b{words}s?\b", re.IGNORECASE)
+
+
+def check_prohibited_text(s: str, field: str, terms: Iterable[str] = PROHIBITED_TERMS) -> str:
+    """Return ``s`` unchanged, or raise when it contains a prohibited term (Appendix C)."""
+    for term in terms:
+        found = _term_pattern(term).search(s)
+        if found:
+            raise ValidationError(
+                field,
+                f'contains prohibited text "{found.group(0)}": use the learner\'s last address'
+                f" or the default postcode {UNKNOWN_POSTCODE}",
+            )
+    return s
+
+
+def validate_address_line(s: str, field: str, required: bool = False) -> str:
+    """An address line: one line, spaces collapsed, at most 50 characters, no prohibited text."""
+    line = validate_text(_collapse(s), field, ADDRESS_LINE_MAX, required)
+    return check_prohibited_text(line, field)
+
+
+def validate_email(s: str, field: str = "Email") -> str:
+    """An optional email address ("" when blank); never the word "none"; a plain sanity check."""
+    email = s.strip()
+    if not email:
+        return ""
+    local, _, domain = email.partition("@")
+    if email.casefold() == "none" or local.casefold() == "none":
+        raise ValidationError(
+            field, 'must not be the word "none": leave it blank when the learner has no email'
+        )
+    if len(email) > EMAIL_MAX:
+        raise _too_long(field, email, EMAIL_MAX)
+    if any(c.isspace() for c in email):
+        raise ValidationError(field, "must not contain spaces")
+    if email.count("@") != 1 or not local:
+        raise ValidationError(
+            field, f'"{email}" is not an email address: expected name@example.com'
+        )
+    if "." not in domain or "" in domain.split("."):
+        raise ValidationError(
+            field, f'"{email}" has no valid domain after the @: expected name@example.com'
+        )
+    return email
+
+
+_SCHOOL_WORD = re.compile(r"\b(school|college)s?\b", re.IGNORECASE)
+
+
+def validate_school_at_16(s: str, field: str = "School at 16") -> str:
+    """Optional school name, at most 254 characters, without the word "School" or "College"."""
+    school = validate_text(_collapse(s), field, SCHOOL_AT_16_MAX)
+    found = _SCHOOL_WORD.search(school)
+    if found:
+        raise ValidationError(
+            field,
+            f'must not include the word "{found.group(0)}": enter the proper name only,'
+            ' e.g. "Hillside" rather than "Hillside School"',
+        )
+    return school
+
+
+def name_key(s: str) -> str:
+    """A matching key: case folded, accents stripped, hyphens, apostrophes and spaces removed."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", s).casefold())
+    return "".join(
+        c
+        for c in decomposed
+        if not unicodedata.combining(c) and not c.isspace() and c not in "-" + _APOSTROPHES
+    )

@@ -1,0 +1,395 @@
+"""LRS identifiers, codes and dates: ULN, UKPRN, UPN, postcode, date of birth and code lists.
+
+Every rule raises :class:`lrs_core.errors.ValidationError` naming the field and the rule broken.
+Names, free text, email and prohibited text live in :mod:`lrs_core.domain.names`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import IntEnum, StrEnum
+from typing import TypeVar
+
+from lrs_core.errors import ValidationError
+
+# --- ULN (DOMAIN.md "Formats and codes": ULN check digit) -------------------------------------
+
+TEMPORARY_ULN = "9999999999"
+_ULN_WEIGHTS = range(10, 1, -1)  # digits 1..9 weigh 10, 9, ..., 2
+
+
+def uln_check_digit(first_nine: str) -> int | None:
+    """The check digit for the first nine digits of a ULN, or None when none exists (mod 11 = 0)."""
+    if not re.fullmatch(r"[0-9]{9}", first_nine):
+        raise ValueError(f"expected nine digits, got {first_nine!r}")
+    remainder = sum(int(d) * w for d, w in zip(first_nine, _ULN_WEIGHTS, strict=True)) % 11
+    return None if remainder == 0 else 10 - remainder
+
+
+def validate_uln(s: str, field: str = "ULN") -> str:
+    """Return the ULN (whitespace stripped) or raise: 10 digits, no leading 0, valid check digit."""
+    uln = s.strip()
+    if not uln:
+        raise ValidationError(field, "is required: enter the learner's 10-digit ULN")
+    if not re.fullmatch(r"[0-9]+", uln):
+        raise ValidationError(field, f'must contain digits only, not "{uln}"')
+    if len(uln) != 10:
+        raise ValidationError(field, f"must be exactly 10 digits (it has {len(uln)})")
+    if uln[0] == "0":
+        raise ValidationError(field, "cannot start with 0: ULNs run from 1000000000 to 9999999999")
+    if uln == TEMPORARY_ULN:
+        raise ValidationError(
+            field, "9999999999 is the ILR's temporary ULN, never a real learner's ULN"
+        )
+    check = uln_check_digit(uln[:9])
+    if check is None:
+        raise ValidationError(
+            field, f"is not a real ULN: no ULN can begin {uln[:9]} (its check digit does not exist)"
+        )
+    if int(uln[9]) != check:
+        raise ValidationError(
+            field,
+            f"check digit is wrong: a ULN beginning {uln[:9]} must end in {check}, not {uln[9]}"
+            " (check for a mistyped digit)",
+        )
+    return uln
+
+
+def is_valid_uln(s: str) -> bool:
+    """True when :func:`validate_uln` accepts ``s``."""
+    try:
+        validate_uln(s)
+    except ValidationError:
+        return False
+    return True
+
+
+def make_uln(first_nine: int | str) -> str | None:
+    """The ULN for a nine-digit prefix (not starting with 0); None when it has no check digit."""
+    prefix = str(first_nine)
+    if not re.fullmatch(r"[1-9][0-9]{8}", prefix):
+        raise ValueError(f"expected nine digits not starting with 0, got {first_nine!r}")
+    check = uln_check_digit(prefix)
+    return None if check is None else f"{prefix}{check}"
+
+
+# --- UKPRN and UPN (DOMAIN.md "Formats and codes") --------------------------------------------
+
+
+def validate_ukprn(s: str, field: str = "UKPRN") -> str:
+    """Return the UKPRN (whitespace stripped) or raise: 8 digits, 10000000 to 99999999."""
+    ukprn = s.strip()
+    if not ukprn:
+        raise ValidationError(field, "is required: enter the organisation's 8-digit UKPRN")
+    if not re.fullmatch(r"[0-9]{8}", ukprn):
+        raise ValidationError(field, f'must be exactly 8 digits, not "{ukprn}"')
+    if ukprn[0] == "0":
+        raise ValidationError(field, "must be 10000000 to 99999999: it cannot start with 0")
+    return ukprn
+
+
+UPN_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"  # 23 letters: no I, O or S
+
+
+def upn_check_letter(body12: str) -> str:
+    """The check letter for UPN characters 2-13 (12 digits): weights 2..13, sum mod 23."""
+    if not re.fullmatch(r"[0-9]{12}", body12):
+        raise ValueError(f"expected twelve digits, got {body12!r}")
+    total = sum(int(d) * w for d, w in zip(body12, range(2, 14), strict=True))
+    return UPN_ALPHABET[total % 23]
+
+
+def validate_upn(s: str, field: str = "UPN") -> str:
+    """Return the UPN upper-cased or raise: a check letter then 12 digits, letter matching."""
+    upn = s.strip().upper()
+    if not upn:
+        raise ValidationError(field, "is required: enter the pupil's 13-character UPN")
+    if len(upn) != 13:
+        raise ValidationError(field, f"must be exactly 13 characters (it has {len(upn)})")
+    if not re.fullmatch(r"[A-Z][0-9]{12}", upn):
+        raise ValidationError(field, f'must be a letter followed by 12 digits, not "{upn}"')
+    expected = upn_check_letter(upn[1:])
+    if upn[0] != expected:
+        raise ValidationError(
+            field,
+            f"check letter is wrong: a UPN ending {upn[1:]} must start with {expected},"
+            f" not {upn[0]}",
+        )
+    return upn
+
+
+# --- Postcodes (DOMAIN.md "Formats and codes": Postcode; Appendix C) --------------------------
+
+UNKNOWN_POSTCODE = "ZZ99 9ZZ"
+# Postcodes LRS refuses (e.g. prisons'): our sources publish none; callers may pass a list.
+PROHIBITED_POSTCODES: tuple[str, ...] = ()
+_POSTCODE = re.compile(r"[A-Z][A-HJ-Y]?[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA")
+
+
+def normalise_postcode(s: str) -> str:
+    """Upper-case, drop all whitespace, then put one space before the last three characters."""
+    compact = "".join(s.split()).upper()
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+def is_unknown_postcode(s: str) -> bool:
+    """True for the unknown-postcode value ZZ99 9ZZ, however it is spaced or cased."""
+    return normalise_postcode(s) == UNKNOWN_POSTCODE
+
+
+def validate_postcode(
+    s: str, field: str = "Postcode", prohibited: Iterable[str] = PROHIBITED_POSTCODES
+) -> str:
+    """Return the postcode in canonical form (``SW1A 1AA``) or raise; ZZ99 9ZZ means unknown."""
+    postcode = normalise_postcode(s)
+    if not postcode:
+        raise ValidationError(field, f"is required: if it is unknown, use {UNKNOWN_POSTCODE}")
+    if postcode in {normalise_postcode(p) for p in prohibited}:
+        raise ValidationError(
+            field,
+            f"{postcode} is a prohibited postcode (such as a prison's): use the learner's last"
+            f" address or the default postcode {UNKNOWN_POSTCODE}",
+        )
+    if postcode == UNKNOWN_POSTCODE or _POSTCODE.fullmatch(postcode.replace(" ", "")):
+        return postcode
+    raise ValidationError(
+        field,
+        f'"{s.strip()}" is not a valid UK postcode (for example SW1A 1AA);'
+        f" if it is unknown, use {UNKNOWN_POSTCODE}",
+    )
+
+
+# --- Date of birth (DOMAIN.md "Formats and codes": dates YYYY-MM-DD) --------------------------
+
+MIN_AGE = 13
+MAX_AGE = 110
+
+
+def age_on(dob: date, day: date) -> int:
+    """Age in whole years on ``day``; someone born on 29 February gains a year on 1 March."""
+    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+def parse_date(value: str, field: str) -> date:
+    """Parse a strict YYYY-MM-DD date, saying what is wrong with a bad one."""
+    text = value.strip()
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text)
+    if not match:
+        raise ValidationError(
+            field, f'must be a date written YYYY-MM-DD (e.g. 2008-09-01), not "{text}"'
+        )
+    year, month, day = (int(g) for g in match.groups())
+    if year < 1:
+        raise ValidationError(field, f"{text} is not a real date: there is no year 0000")
+    if not 1 <= month <= 12:
+        raise ValidationError(field, f"{text} is not a real date: the month must be 01 to 12")
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        raise ValidationError(
+            field,
+            f"{text} is not a real date: {calendar.month_name[month]} {year} has {days} days",
+        )
+    return date(year, month, day)
+
+
+def validate_date_of_birth(
+    value: date | str,
+    today: date,
+    field: str = "Date of birth",
+    min_age: int = MIN_AGE,
+    max_age: int = MAX_AGE,
+) -> date:
+    """Return the date of birth or raise: a real date, not in the future, aged 13 to 110 today."""
+    if isinstance(value, datetime):
+        dob = value.date()
+    elif isinstance(value, date):
+        dob = value
+    else:
+        dob = parse_date(value, field)
+    if dob > today:
+        raise ValidationError(
+            field, f"{dob.isoformat()} is in the future (today is {today.isoformat()})"
+        )
+    age = age_on(dob, today)
+    if age < min_age:
+        raise ValidationError(
+            field,
+            f"the learner must be at least {min_age} years old;"
+            f" born {dob.isoformat()} they are {age}",
+        )
+    if age > max_age:
+        raise ValidationError(
+            field,
+            f"the learner must be at most {max_age} years old;"
+            f" born {dob.isoformat()} they are {age}",
+        )
+    return dob
+
+
+# --- Code lists (DOMAIN.md "Formats and codes"; Appendices D and E) ---------------------------
+
+
+class Gender(IntEnum):
+    """Gender codes of the learner fields."""
+
+    NOT_KNOWN = 0
+    MALE = 1
+    FEMALE = 2
+    NOT_SPECIFIED = 9
+
+    @property
+    def label(self) -> str:
+        return _GENDER_LABELS[self]
+
+
+_GENDER_LABELS = {
+    Gender.NOT_KNOWN: "Not known",
+    Gender.MALE: "Male",
+    Gender.FEMALE: "Female",
+    Gender.NOT_SPECIFIED: "Not specified",
+}
+
+
+class VerificationType(IntEnum):
+    """How the learner's identity was verified (Appendix D, in its order; 999 is Other)."""
+
+    NONE_PROVIDED = 0
+    RELATIONSHIP_WITH_SCHOOL = 1
+    PASSPORT = 2
+    DRIVING_LICENCE = 3
+    ID_CARD = 4
+    NATIONAL_INSURANCE_CARD = 5
+    CERTIFICATE_OF_ENTITLEMENT_TO_FUNDING = 6
+    BANK_CARD = 7
+    OTHER = 999
+
+    @property
+    def label(self) -> str:
+        return _VERIFICATION_LABELS[self]
+
+
+_VERIFICATION_LABELS = {
+    VerificationType.NONE_PROVIDED: "None Provided",
+    VerificationType.RELATIONSHIP_WITH_SCHOOL: "Relationship with School",
+    VerificationType.PASSPORT: "Passport",
+    VerificationType.DRIVING_LICENCE: "Driving Licence",
+    VerificationType.ID_CARD: "ID Card or Other Form of National Identification",
+    VerificationType.NATIONAL_INSURANCE_CARD: "National Insurance Card",
+    VerificationType.CERTIFICATE_OF_ENTITLEMENT_TO_FUNDING: "Certificate of Entitlement to Funding",
+    VerificationType.BANK_CARD: "Bank/Credit/Debit Card",
+    VerificationType.OTHER: "Other",
+}
+
+
+class AbilityToShare(IntEnum):
+    """Whether the learner has seen the Privacy Notice (Appendix E)."""
+
+    NOT_SEEN = 0
+    SEEN = 1
+
+    @property
+    def label(self) -> str:
+        return _SHARE_LABELS[self]
+
+
+_SHARE_LABELS = {
+    AbilityToShare.NOT_SEEN: "Privacy Notice not seen: PLR not viewable by organisations",
+    AbilityToShare.SEEN: "Privacy Notice seen: PLR viewable by organisations",
+}
+
+
+class OutcomeCode(StrEnum):
+    """LRS web-service search outcome codes (DOMAIN.md "Search outcome codes")."""
+
+    NO_MATCH = "WSRC0001"
+    TOO_MANY_MATCHES = "WSRC0002"
+    POSSIBLE_MATCH = "WSRC0003"
+    EXACT_MATCH = "WSRC0004"
+    CANNOT_REGISTER = "WSRC0021"
+    LINKED_LEARNER_MATCH = "WSRC0022"
+
+    @property
+    def meaning(self) -> str:
+        return _OUTCOME_MEANINGS[self]
+
+
+_OUTCOME_MEANINGS = {
+    OutcomeCode.NO_MATCH: "No match",
+    OutcomeCode.TOO_MANY_MATCHES: "Too many matches",
+    OutcomeCode.POSSIBLE_MATCH: "Possible match(es)",
+    OutcomeCode.EXACT_MATCH: "Exact match",
+    OutcomeCode.CANNOT_REGISTER: "Cannot register: a learner with the same mandatory fields exists",
+    OutcomeCode.LINKED_LEARNER_MATCH: "Linked learner match: the master of a merged-away ULN",
+}
+
+
+_E = TypeVar("_E", bound=IntEnum)
+
+
+def _parse_code(enum: type[_E], value: int | str, field: str, labels: dict[_E, str]) -> _E:
+    """Map 0, "0", " 0 " (or a member) to an enum member, else raise listing the valid codes."""
+    code: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        code = value
+    elif isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
+        code = int(value.strip())
+    if code is not None and code in {m.value for m in enum}:
+        return enum(code)
+    choices = ", ".join(f"{m.value} ({labels[m]})" for m in enum)
+    raise ValidationError(field, f'must be one of {choices}, not "{value}"')
+
+
+def parse_gender(value: int | str, field: str = "Gender") -> Gender:
+    """Gender from 0, 1, 2 or 9 given as int or str."""
+    return _parse_code(Gender, value, field, _GENDER_LABELS)
+
+
+def parse_ability_to_share(value: int | str, field: str = "Ability to share") -> AbilityToShare:
+    """Ability to share from 0 or 1 given as int or str."""
+    return _parse_code(AbilityToShare, value, field, _SHARE_LABELS)
+
+
+def parse_verification_type(value: int | str, field: str = "Verification type") -> VerificationType:
+    """Verification type from 0-7 or 999 given as int or str."""
+    return _parse_code(VerificationType, value, field, _VERIFICATION_LABELS)
+
+
+# Appendix D: descriptions that are not a trusted third-party document.
+REFUSED_OTHER_DESCRIPTIONS = ("ILR", "Other ID", "LRS", "By school/college/learning provider")
+
+
+def _description_key(s: str) -> str:
+    return "".join(c for c in s.casefold() if c.isalnum())
+
+
+def validate_verification(
+    type_value: int | str, description: str | None
+) -> tuple[VerificationType, str | None]:
+    """Check a verification type and its Other description; return (type, trimmed description)."""
+    vtype = parse_verification_type(type_value)
+    text = (description or "").strip()
+    desc_field = "Other verification description"
+    if vtype is not VerificationType.OTHER:
+        if text:
+            raise ValidationError(
+                desc_field,
+                f"must be left blank unless the verification type is 999 (Other);"
+                f" it is {vtype.value} ({vtype.label})",
+            )
+        return vtype, None
+    if not text:
+        raise ValidationError(
+            desc_field, "is required when the verification type is 999 (Other): name the document"
+        )
+    refused = {_description_key(d): d for d in REFUSED_OTHER_DESCRIPTIONS}
+    if _description_key(text) in refused:
+        raise ValidationError(
+            desc_field,
+            f'"{refused[_description_key(text)]}" is not an accepted description: "Other" needs a'
+            " document issued by a trusted third party (e.g. armed forces service ID, exam"
+            " certificates); without one, use verification type 0 (None Provided)",
+        )
+    return vtype, text

@@ -1,0 +1,20 @@
+"""One service per capability. Each public method is one user action: it checks the
+actor's role, runs in one transaction, writes the audit record and returns plain data."""
+
+from __future__ import annotations
+
+from lrs_core.config import Settings
+from lrs_core.db.database import Database
+from lrs_core.db.types import utcnow
+from lrs_core.services.audit import AuditService, Clock
+from lrs_core.services.operators import OperatorService
+
+
+class Services:
+    """Everything a front end (the TUI, the CLI, a test) needs, built from one database."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.settings = settings
+        self.audit = AuditService(db, clock)
+        self.operators = OperatorService(db, settings.accounts, self.audit, clock)

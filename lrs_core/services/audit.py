@@ -1,0 +1,285 @@
+"""The tamper-evident audit trail.
+
+Every look at personal data and every change appends one event. Each event's hash covers
+its own fields and the previous event's hash, and a one-row chain head holds the newest
+sequence and hash; so editing, deleting or reordering any event, the newest included, breaks
+the chain and ``verify`` names the first broken event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lrs_core.actor import Actor
+from lrs_core.db.database import Database
+from lrs_core.db.models import AuditChainHead, AuditEvent
+from lrs_core.db.types import utcnow
+from lrs_core.domain.kinds import AuditOutcome
+from lrs_core.errors import PermissionDenied
+from lrs_core.permissions import PERMISSION_LABELS, Permission
+
+GENESIS = "0" * 64
+REDACTED = "[redacted]"
+_SECRET_WORDS = ("password", "passphrase", "otp", "secret", "answer", "token", "key")
+
+
+def redact(detail: Any) -> Any:
+    """Replace the value of any key that names a secret; an audit event never holds one."""
+    if isinstance(detail, Mapping):
+        return {
+            str(k): REDACTED if any(word in str(k).lower() for word in _SECRET_WORDS) else redact(v)
+            for k, v in detail.items()
+        }
+    if isinstance(detail, list | tuple):
+        return [redact(v) for v in detail]
+    return detail
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def event_hash(
+    *,
+    sequence: int,
+    occurred_at: datetime,
+    actor: str,
+    role: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    outcome: str,
+    detail: str,
+    prev_hash: str,
+) -> str:
+    body = canonical_json(
+        [
+            sequence,
+            occurred_at.isoformat(timespec="microseconds"),
+            actor,
+            role,
+            action,
+            subject_type,
+            subject_id,
+            outcome,
+            detail,
+            prev_hash,
+        ]
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _hash_of(event: AuditEvent) -> str:
+    return event_hash(
+        sequence=event.sequence,
+        occurred_at=event.occurred_at,
+        actor=event.actor,
+        role=event.role,
+        action=event.action,
+        subject_type=event.subject_type,
+        subject_id=event.subject_id,
+        outcome=str(event.outcome),
+        detail=event.detail,
+        prev_hash=event.prev_hash,
+    )
+
+
+def append(
+    session: Session,
+    actor: Actor,
+    action: str,
+    subject_type: str = "",
+    subject_id: str | int = "",
+    *,
+    outcome: AuditOutcome = AuditOutcome.OK,
+    detail: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Append one event inside the caller's transaction; returns its sequence number."""
+    head = session.execute(select(AuditChainHead).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditChainHead(id=1, sequence=0, hash=GENESIS)
+        session.add(head)
+    occurred_at = now or utcnow()  # microseconds: what both databases keep, so hashes agree
+    event = AuditEvent(
+        sequence=head.sequence + 1,
+        occurred_at=occurred_at,
+        actor=actor.username,
+        role=actor.role_label,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        outcome=outcome,
+        detail=canonical_json(redact(dict(detail or {}))),
+        prev_hash=head.hash,
+    )
+    event.hash = _hash_of(event)
+    session.add(event)
+    head.sequence, head.hash = event.sequence, event.hash
+    session.flush()
+    return event.sequence
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    sequence: int
+    occurred_at: datetime
+    actor: str
+    role: str
+    action: str
+    subject_type: str
+    subject_id: str
+    outcome: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    checked: int
+    first_broken: int | None = None  # sequence number of the first broken event
+    reason: str = ""
+
+
+Clock = Callable[[], datetime]
+
+
+class AuditService:
+    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.clock = clock
+
+    def record(
+        self,
+        actor: Actor,
+        action: str,
+        subject_type: str = "",
+        subject_id: str | int = "",
+        *,
+        outcome: AuditOutcome = AuditOutcome.OK,
+        detail: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Append an event in a transaction of its own (for refusals and failures, which
+        must be kept even though the action they belong to rolled back)."""
+        with self.db.transaction() as session:
+            return append(
+                session,
+                actor,
+                action,
+                subject_type,
+                subject_id,
+                outcome=outcome,
+                detail=detail,
+                now=self.clock(),
+            )
+
+    def require(
+        self,
+        actor: Actor,
+        permission: Permission,
+        action: str,
+        subject_type: str = "",
+        subject_id: str | int = "",
+    ) -> None:
+        """Raise PermissionDenied, and audit the refusal, when the role lacks the permission."""
+        if actor.may(permission):
+            return
+        self.record(
+            actor,
+            action,
+            subject_type,
+            subject_id,
+            outcome=AuditOutcome.DENIED,
+            detail={"permission": str(permission)},
+        )
+        raise PermissionDenied(
+            f"the {actor.role} role may not do this: {PERMISSION_LABELS[permission].lower()}"
+        )
+
+    def verify(self, batch: int = 5000) -> Verification:
+        """Recompute the chain from the first event; name the first event that breaks it."""
+        checked = 0
+        expected_prev = GENESIS
+        expected_sequence = 1
+        with self.db.transaction() as session:
+            rows = session.execute(
+                select(AuditEvent).order_by(AuditEvent.sequence).execution_options(yield_per=batch)
+            ).scalars()
+            for event in rows:
+                if event.sequence != expected_sequence:
+                    return Verification(
+                        False,
+                        checked,
+                        expected_sequence,
+                        f"event {expected_sequence} is missing (next found is {event.sequence})",
+                    )
+                if event.prev_hash != expected_prev:
+                    return Verification(
+                        False,
+                        checked,
+                        event.sequence,
+                        f"event {event.sequence} does not follow event {event.sequence - 1}",
+                    )
+                if _hash_of(event) != event.hash:
+                    return Verification(
+                        False,
+                        checked,
+                        event.sequence,
+                        f"event {event.sequence} was altered after it was written",
+                    )
+                checked += 1
+                expected_prev = event.hash
+                expected_sequence += 1
+                session.expunge(event)
+            head = session.get(AuditChainHead, 1)
+            head_sequence, head_hash = (head.sequence, head.hash) if head else (0, GENESIS)
+        if (head_sequence, head_hash) != (checked, expected_prev):
+            return Verification(
+                False,
+                checked,
+                checked + 1 if head_sequence > checked else head_sequence,
+                f"the newest events after {checked} were removed "
+                f"(the chain head records {head_sequence})",
+            )
+        return Verification(True, checked)
+
+    def entries(
+        self,
+        *,
+        subject_type: str | None = None,
+        subject_id: str | int | None = None,
+        limit: int = 100,
+    ) -> list[AuditEntry]:
+        """The newest events first, optionally about one subject."""
+        query = select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(limit)
+        if subject_type is not None:
+            query = query.where(AuditEvent.subject_type == subject_type)
+        if subject_id is not None:
+            query = query.where(AuditEvent.subject_id == str(subject_id))
+        with self.db.transaction() as session:
+            return [
+                AuditEntry(
+                    e.sequence,
+                    e.occurred_at,
+                    e.actor,
+                    e.role,
+                    e.action,
+                    e.subject_type,
+                    e.subject_id,
+                    str(e.outcome),
+                    json.loads(e.detail),
+                )
+                for e in session.execute(query).scalars()
+            ]
+
+    def count(self) -> int:
+        with self.db.transaction() as session:
+            return session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()

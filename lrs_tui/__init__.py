@@ -1,0 +1,1 @@
+"""LRS Desk's Textual application: thin screens over lrs_core's services."""

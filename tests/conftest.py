@@ -1,0 +1,120 @@
+"""Shared fixtures. Every test that touches storage runs on SQLite and, when
+LRS_TEST_DATABASE_URL is set, again on PostgreSQL (in a database it creates and drops)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from lrs_core.config import Settings, load_settings
+from lrs_core.db.database import Database
+from lrs_core.db.models import Base
+from lrs_core.services import Services
+from lrs_core.services.audit import GENESIS
+
+PG_URL = os.environ.get("LRS_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads the developer's own config, data dir or secrets."""
+    for name in list(os.environ):
+        if name.startswith("LRS_") and name != "LRS_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("LRS_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv("LRS_CONFIG", str(Path(__file__).parent.parent / "config/lrs-desk.toml"))
+
+
+class FixedClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated from empty; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this run, migrated from empty, then dropped."""
+    if not PG_URL:
+        pytest.fail("PostgreSQL tests need LRS_TEST_DATABASE_URL")
+    name = f"lrs_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    db = Database(url)
+    db.upgrade()
+    db.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(
+            text("INSERT INTO audit_chain_head (id, sequence, hash) VALUES (1, 0, :h)"),
+            {"h": GENESIS},
+        )
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of each backend under test."""
+    if request.param == "sqlite":
+        path = tmp_path / "lrs.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_database")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture
+def services(db: Database, settings: Settings, clock: FixedClock) -> Services:
+    return Services(db, settings, clock)

@@ -1,0 +1,163 @@
+"""Desk operators: sign-in, one-time passwords, lockout, expiry and roles.
+DOMAIN.md "Accounts and super users"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from lrs_core.actor import Actor
+from lrs_core.db.models import Operator
+from lrs_core.domain.kinds import AccountStatus
+from lrs_core.errors import AuthenticationFailed, PermissionDenied, ValidationError
+from lrs_core.permissions import OperatorRole
+from lrs_core.services import Services
+
+NEW_PASSWORD = "Correct-Horse-9"
+
+
+def make_operator(services: Services, name: str = "asha.patel", role: str = "agent") -> str:
+    created = services.operators.add(Actor.system(), name, role, "Asha Patel")
+    return created.one_time_password
+
+
+def test_new_operator_signs_in_with_one_time_password_and_must_change_it(
+    services: Services,
+) -> None:
+    # DOMAIN.md "Accounts": a first login uses a one-time password that must be changed.
+    otp = make_operator(services)
+    signed_in = services.operators.sign_in("asha.patel", otp)
+    assert signed_in.actor.role is OperatorRole.AGENT
+    assert signed_in.password_change_reason is not None
+    assert "one-time password" in signed_in.password_change_reason
+
+    services.operators.change_password(signed_in.actor, otp, NEW_PASSWORD)
+    again = services.operators.sign_in("ASHA.PATEL ", NEW_PASSWORD)
+    assert again.password_change_reason is None
+    with pytest.raises(AuthenticationFailed):
+        services.operators.sign_in("asha.patel", otp)
+
+
+def test_new_password_must_meet_policy(services: Services) -> None:
+    # DOMAIN.md "Accounts": at least 8 characters from three of upper, lower, digit, special.
+    otp = make_operator(services)
+    actor = services.operators.sign_in("asha.patel", otp).actor
+    with pytest.raises(ValidationError) as short:
+        services.operators.change_password(actor, otp, "Ab1!")
+    assert short.value.field == "New password"
+    assert "8 characters" in short.value.message
+    with pytest.raises(ValidationError) as weak:
+        services.operators.change_password(actor, otp, "alllowercase")
+    assert "three of" in weak.value.message
+    with pytest.raises(ValidationError):
+        services.operators.change_password(actor, otp, otp)
+
+
+def test_lockout_after_configured_wrong_passwords(services: Services) -> None:
+    # DOMAIN.md "Accounts": suspended after repeated wrong passwords, 3 by default (choice).
+    otp = make_operator(services)
+    assert services.settings.accounts.lockout_threshold == 3
+    with pytest.raises(AuthenticationFailed, match="2 tries left"):
+        services.operators.sign_in("asha.patel", "Wrong-pass-1")
+    with pytest.raises(AuthenticationFailed, match="1 try left"):
+        services.operators.sign_in("asha.patel", "Wrong-pass-2")
+    with pytest.raises(AuthenticationFailed, match="locked"):
+        services.operators.sign_in("asha.patel", "Wrong-pass-3")
+    # The right password no longer helps until an admin acts.
+    with pytest.raises(AuthenticationFailed, match="locked"):
+        services.operators.sign_in("asha.patel", otp)
+
+    new_otp = services.operators.reset_password(Actor.system(), "asha.patel")
+    assert services.operators.sign_in("asha.patel", new_otp).actor.username == "asha.patel"
+
+
+def test_successful_sign_in_resets_the_failure_count(services: Services) -> None:
+    otp = make_operator(services)
+    for _ in range(2):
+        with pytest.raises(AuthenticationFailed):
+            services.operators.sign_in("asha.patel", "nope")
+    services.operators.sign_in("asha.patel", otp)
+    with pytest.raises(AuthenticationFailed, match="2 tries left"):
+        services.operators.sign_in("asha.patel", "nope")
+
+
+def test_unknown_user_and_wrong_password_say_the_same(services: Services) -> None:
+    make_operator(services)
+    with pytest.raises(AuthenticationFailed) as unknown:
+        services.operators.sign_in("nobody", "Whatever-1")
+    assert str(unknown.value) == "wrong username or password"
+
+
+def test_password_expires_after_44_days(services: Services, clock) -> None:  # type: ignore[no-untyped-def]
+    # DOMAIN.md "Accounts": passwords expire after 44 days (§2.3.1).
+    otp = make_operator(services)
+    actor = services.operators.sign_in("asha.patel", otp).actor
+    services.operators.change_password(actor, otp, NEW_PASSWORD)
+    clock.now += timedelta(days=43, hours=23)
+    assert services.operators.sign_in("asha.patel", NEW_PASSWORD).password_change_reason is None
+    clock.now += timedelta(hours=1)
+    reason = services.operators.sign_in("asha.patel", NEW_PASSWORD).password_change_reason
+    assert reason is not None and "44 days" in reason
+
+
+def test_only_admins_manage_operators_and_refusals_are_audited(services: Services) -> None:
+    otp = make_operator(services, "agent.one", "agent")
+    agent = services.operators.sign_in("agent.one", otp).actor
+    before = services.audit.count()
+    with pytest.raises(PermissionDenied, match="agent role"):
+        services.operators.add(agent, "someone.else", "admin")
+    denied = services.audit.entries(limit=1)[0]
+    assert denied.outcome == "denied"
+    assert denied.actor == "agent.one"
+    assert denied.action == "add-operator"
+    assert services.audit.count() == before + 1
+    with services.db.transaction() as session:
+        names = session.execute(select(Operator.username)).scalars().all()
+    assert "someone.else" not in names
+
+
+def test_add_operator_rejects_bad_input_and_writes_nothing(services: Services) -> None:
+    with pytest.raises(ValidationError, match="Role"):
+        services.operators.add(Actor.system(), "valid.name", "superhero")
+    with pytest.raises(ValidationError) as bad_name:
+        services.operators.add(Actor.system(), "x; DROP TABLE operator", "agent")
+    assert bad_name.value.field == "Username"
+    make_operator(services)
+    with pytest.raises(ValidationError, match="already taken"):
+        make_operator(services)
+    with services.db.transaction() as session:
+        assert session.execute(select(Operator)).scalars().all()[0].username == "asha.patel"
+        assert len(session.execute(select(Operator)).scalars().all()) == 1
+
+
+def test_no_password_is_stored_in_plain_text(services: Services) -> None:
+    otp = make_operator(services)
+    actor = services.operators.sign_in("asha.patel", otp).actor
+    services.operators.change_password(actor, otp, NEW_PASSWORD)
+    with pytest.raises(AuthenticationFailed):
+        services.operators.sign_in("asha.patel", "Guess-Password-7")
+    with services.db.transaction() as session:
+        operator = session.execute(select(Operator)).scalar_one()
+        assert operator.password_hash.startswith("$argon2id$")
+        dump = " ".join(
+            str(row)
+            for table in ("operator", "audit_event")
+            for row in session.execute(text(f"SELECT * FROM {table}")).all()
+        )
+    for secret in (otp, NEW_PASSWORD, "Guess-Password-7"):
+        assert secret not in dump
+
+
+def test_idle_unlock_needs_the_password_and_counts_failures(services: Services) -> None:
+    otp = make_operator(services)
+    actor = services.operators.sign_in("asha.patel", otp).actor
+    services.operators.confirm_password(actor, otp)
+    for _ in range(2):
+        with pytest.raises(AuthenticationFailed):
+            services.operators.confirm_password(actor, "wrong")
+    with pytest.raises(AuthenticationFailed, match="locked"):
+        services.operators.confirm_password(actor, "wrong")
+    with services.db.transaction() as session:
+        assert session.execute(select(Operator.status)).scalar_one() is AccountStatus.LOCKED
