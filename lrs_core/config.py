@@ -134,6 +134,8 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
     """Read the settings file and apply environment overrides."""
     env = os.environ if env is None else env
     path = path or config_path(env)
+    if path == SHIPPED_CONFIG and not path.exists():
+        return Settings(source="built-in defaults")  # installed without the config/ folder
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

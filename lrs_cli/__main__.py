@@ -1,0 +1,3 @@
+from lrs_cli.main import run
+
+run()

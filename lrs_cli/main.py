@@ -1,0 +1,241 @@
+"""`lrs-desk`: with no arguments, the TUI; with a command, one task for scripts and set-up.
+
+Every failure a user can cause prints one line on stderr and exits non-zero; never a
+traceback. Commands run through lrs_core's services, so they obey the same rules and
+write the same audit trail as the TUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from lrs_core import secrets
+from lrs_core.actor import Actor
+from lrs_core.config import Settings, load_settings
+from lrs_core.db.database import Database, SchemaState
+from lrs_core.errors import LrsError
+from lrs_core.permissions import OperatorRole
+from lrs_core.services import Services
+
+EXIT_ERROR = 2
+EXIT_AUDIT_BROKEN = 3
+
+
+class Context:
+    """Settings, then the database and services only when a command needs them."""
+
+    def __init__(self) -> None:
+        self.settings: Settings = load_settings()
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = Database(self.settings.database_url)
+        return self._db
+
+    def services(self) -> Services:
+        self.db.require_current_schema()
+        return Services(self.db, self.settings)
+
+
+def cmd_db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
+    before = ctx.db.schema_state()
+    ctx.db.upgrade()
+    if not args.quiet or before is not SchemaState.CURRENT:
+        print(f"database {ctx.db.display_url} is up to date (was {before})")
+    return 0
+
+
+def cmd_db_status(ctx: Context, args: argparse.Namespace) -> int:
+    state = ctx.db.schema_state()
+    print(f"{ctx.db.display_url}: {state}")
+    return 0 if state is SchemaState.CURRENT else 1
+
+
+def cmd_operator_add(ctx: Context, args: argparse.Namespace) -> int:
+    created = ctx.services().operators.add(
+        Actor.system(), args.name, args.role, args.display_name or ""
+    )
+    op = created.operator
+    print(f"operator {op.username} ({op.role}) created.")
+    print(
+        f"one-time password (shown once; it must be changed at first sign-in): "
+        f"{created.one_time_password}"
+    )
+    return 0
+
+
+def cmd_operator_list(ctx: Context, args: argparse.Namespace) -> int:
+    for op in ctx.services().operators.list(Actor.system()):
+        last = op.last_sign_in_at.strftime("%d/%m/%Y %H:%M") if op.last_sign_in_at else "never"
+        print(f"{op.username:<24} {op.role:<8} {op.status:<9} last sign-in {last}")
+    return 0
+
+
+def cmd_operator_reset(ctx: Context, args: argparse.Namespace) -> int:
+    otp = ctx.services().operators.reset_password(Actor.system(), args.name)
+    print(f"new one-time password for {args.name} (shown once): {otp}")
+    return 0
+
+
+def cmd_operator_unlock(ctx: Context, args: argparse.Namespace) -> int:
+    op = ctx.services().operators.unlock(Actor.system(), args.name)
+    print(f"operator {op.username} unlocked")
+    return 0
+
+
+def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
+    result = ctx.services().audit.verify()
+    if result.ok:
+        print(f"audit trail intact: {result.checked} events verified")
+        return 0
+    print(
+        f"audit trail BROKEN at event {result.first_broken}: {result.reason} "
+        f"({result.checked} events before it verified)",
+        file=sys.stderr,
+    )
+    return EXIT_AUDIT_BROKEN
+
+
+def cmd_audit_tail(ctx: Context, args: argparse.Namespace) -> int:
+    for e in reversed(ctx.services().audit.entries(limit=args.n)):
+        when = e.occurred_at.strftime("%Y-%m-%d %H:%M:%S")
+        subject = f"{e.subject_type}:{e.subject_id}" if e.subject_type else ""
+        print(f"{e.sequence:>7} {when} {e.actor:<20} {e.action:<18} {subject:<20} {e.outcome}")
+    return 0
+
+
+def cmd_demo_seed(ctx: Context, args: argparse.Namespace) -> int:
+    from lrs_core.services import demo
+
+    ctx.db.require_current_schema()
+    if args.if_empty and not demo.is_empty(ctx.db):
+        return 0
+    learners = args.learners if args.learners is not None else ctx.settings.demo.learners
+    seed = args.seed if args.seed is not None else ctx.settings.demo.seed
+    print(f"seeding {learners:,} synthetic learners into {ctx.db.display_url} ...", file=sys.stderr)
+    summary = demo.seed_demo(ctx.db, learners=learners, seed=seed)
+    print(
+        f"seeded {summary.learners:,} learners ({summary.linked_learners:,} linked), "
+        f"{summary.events:,} learning events, {summary.organisations:,} organisations, "
+        f"{summary.portal_users:,} portal users, {summary.operators} demo operators "
+        f"in {summary.seconds:.1f} s"
+    )
+    return 0
+
+
+def cmd_config_show(ctx: Context, args: argparse.Namespace) -> int:
+    s = ctx.settings
+    print(f"configuration file: {s.source}")
+    print(f"database: {Database(s.database_url).display_url if s.database.url else s.database_url}")
+    for section in ("accounts", "sla", "integrations", "demo"):
+        for key, value in vars(getattr(s, section)).items():
+            print(f"{section}.{key} = {value!r}")
+    return 0
+
+
+def cmd_secrets_status(ctx: Context, args: argparse.Namespace) -> int:
+    if not secrets.keyring_available():
+        print("no keyring backend on this machine: secrets come from LRS_SECRET_* variables")
+    for name in secrets.KNOWN_SECRETS:
+        print(secrets.describe(name))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lrs-desk",
+        description="LRS Desk. With no command, starts the terminal application.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(
+        group: argparse._SubParsersAction[argparse.ArgumentParser],
+        name: str,
+        handler: Callable[[Context, argparse.Namespace], int],
+        help_text: str,
+    ) -> argparse.ArgumentParser:
+        sub = group.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    db = commands.add_parser("db", help="database migrations").add_subparsers(
+        dest="db_command", metavar="ACTION", required=True
+    )
+    upgrade = add(db, "upgrade", cmd_db_upgrade, "migrate the configured database to the newest")
+    upgrade.add_argument("--quiet", action="store_true", help="say nothing when already current")
+    add(db, "status", cmd_db_status, "say whether the database needs migrating")
+
+    operator = commands.add_parser("operator", help="desk operators").add_subparsers(
+        dest="operator_command", metavar="ACTION", required=True
+    )
+    op_add = add(
+        operator, "add", cmd_operator_add, "create an operator; prints a one-time password"
+    )
+    op_add.add_argument("name", help="username, e.g. sam.okafor")
+    op_add.add_argument("--role", required=True, choices=[r.value for r in OperatorRole])
+    op_add.add_argument("--display-name", help="the name shown in LRS Desk")
+    add(operator, "list", cmd_operator_list, "list operators")
+    reset = add(operator, "reset-password", cmd_operator_reset, "issue a new one-time password")
+    reset.add_argument("name")
+    unlock = add(operator, "unlock", cmd_operator_unlock, "unlock an operator locked by failures")
+    unlock.add_argument("name")
+
+    audit = commands.add_parser("audit", help="the audit trail").add_subparsers(
+        dest="audit_command", metavar="ACTION", required=True
+    )
+    add(audit, "verify", cmd_audit_verify, "check the hash chain; exits 3 naming the first break")
+    tail = add(audit, "tail", cmd_audit_tail, "print the newest audit events")
+    tail.add_argument("-n", type=int, default=20, help="how many (default 20)")
+
+    demo = commands.add_parser("demo", help="synthetic demo data").add_subparsers(
+        dest="demo_command", metavar="ACTION", required=True
+    )
+    seed = add(demo, "seed", cmd_demo_seed, "seed deterministic synthetic demo data")
+    seed.add_argument("--learners", type=int, help="how many learners (default from config)")
+    seed.add_argument("--seed", type=int, help="random seed (default from config)")
+    seed.add_argument("--if-empty", action="store_true", help="only into an empty database")
+
+    config = commands.add_parser("config", help="configuration").add_subparsers(
+        dest="config_command", metavar="ACTION", required=True
+    )
+    add(config, "show", cmd_config_show, "print the settings in force (never secrets)")
+    secret = commands.add_parser("secrets", help="where secrets come from").add_subparsers(
+        dest="secrets_command", metavar="ACTION", required=True
+    )
+    add(secret, "status", cmd_secrets_status, "say which secrets are set, and where")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if getattr(args, "handler", None) is None:
+            from lrs_tui.app import main as run_tui  # lazy: commands stay quick
+
+            run_tui()
+            return 0
+        return int(args.handler(Context(), args))
+    except LrsError as exc:
+        print(f"lrs-desk: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except SQLAlchemyError as exc:
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()[:1] or [type(exc).__name__]
+        print(f"lrs-desk: database error: {first[0]}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def run() -> None:
+    """Console entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

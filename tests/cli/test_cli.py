@@ -1,0 +1,90 @@
+"""The `lrs-desk` command: set-up tasks, clear errors and exit codes, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from lrs_cli.main import EXIT_AUDIT_BROKEN, EXIT_ERROR, main
+from lrs_core.db.database import Database
+
+
+@pytest.fixture
+def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("LRS_DATABASE_URL", database_url)
+    return database_url
+
+
+def test_operator_add_prints_a_one_time_password_once(cli_db: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["operator", "add", "nia.jones", "--role", "analyst"]) == 0
+    out = capsys.readouterr().out
+    otp = out.strip().rsplit(" ", 1)[-1]
+    assert "one-time password" in out and len(otp) == 14
+    assert main(["operator", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "nia.jones" in listing and "analyst" in listing and otp not in listing
+    db = Database(cli_db)
+    with db.engine.connect() as connection:
+        dump = str(connection.execute(text("SELECT * FROM operator")).all())
+        dump += str(connection.execute(text("SELECT * FROM audit_event")).all())
+    db.dispose()
+    assert otp not in dump
+
+
+def test_bad_role_is_refused_by_argparse(cli_db: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["operator", "add", "nia.jones", "--role", "wizard"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_duplicate_operator_is_one_clear_line(cli_db: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    main(["operator", "add", "nia.jones", "--role", "agent"])
+    capsys.readouterr()
+    assert main(["operator", "add", "nia.jones", "--role", "agent"]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err.strip() == "lrs-desk: error: Username: 'nia.jones' is already taken"
+
+
+def test_audit_verify_detects_a_tampered_row(cli_db: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    main(["operator", "add", "nia.jones", "--role", "agent"])
+    main(["operator", "reset-password", "nia.jones"])
+    assert main(["audit", "verify"]) == 0
+    assert "2 events verified" in capsys.readouterr().out
+    db = Database(cli_db)
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_event SET action = 'nothing' WHERE sequence = 1"))
+    db.dispose()
+    assert main(["audit", "verify"]) == EXIT_AUDIT_BROKEN
+    assert "BROKEN at event 1" in capsys.readouterr().err
+
+
+def test_unmigrated_database_says_how_to_fix(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LRS_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    assert main(["operator", "list"]) == EXIT_ERROR
+    assert "run `lrs-desk db upgrade`" in capsys.readouterr().err
+    assert main(["db", "upgrade"]) == 0
+    assert main(["db", "status"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "malformed"),
+        ("mysql://desk@localhost/lrs", "not supported"),
+        ("postgresql://desk@127.0.0.1:1/lrs", "cannot reach the database"),
+    ],
+)
+def test_bad_database_urls_get_one_line(url: str, message: str, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LRS_DATABASE_URL", url)
+    assert main(["db", "status"]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_secrets_status_never_prints_a_value(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LRS_SECRET_INTAKE_KEY", "do-not-print-me")
+    assert main(["secrets", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "intake-key" in out and "do-not-print-me" not in out
