@@ -16,6 +16,8 @@ def run_migrations() -> None:
     if connection is not None:
         _run(connection)
         return
+    if url is None:
+        raise RuntimeError("migrations need a database URL: run them through `lrs-desk db upgrade`")
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         _run(connection)

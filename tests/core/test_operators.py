@@ -161,3 +161,25 @@ def test_idle_unlock_needs_the_password_and_counts_failures(services: Services) 
         services.operators.confirm_password(actor, "wrong")
     with services.db.transaction() as session:
         assert session.execute(select(Operator.status)).scalar_one() is AccountStatus.LOCKED
+
+
+def test_no_password_in_the_sqlite_file_bytes(sqlite_template, tmp_path, settings, clock) -> None:  # type: ignore[no-untyped-def]
+    # The raw file and its write-ahead log, as someone copying the database would see them.
+    import shutil
+
+    from lrs_core.db.database import Database
+
+    path = tmp_path / "raw.sqlite3"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    services = Services(db, settings, clock)
+    otp = make_operator(services)
+    actor = services.operators.sign_in("asha.patel", otp).actor
+    services.operators.change_password(actor, otp, NEW_PASSWORD)
+    with pytest.raises(AuthenticationFailed):
+        services.operators.sign_in("asha.patel", "Typo-Password-8")
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("raw.sqlite3*"))
+    db.dispose()
+    assert b"asha.patel" in raw  # the check reads real content
+    for secret in (otp, NEW_PASSWORD, "Typo-Password-8"):
+        assert secret.encode() not in raw
