@@ -129,6 +129,24 @@ class OperatorService:
                 return SignIn(_actor(operator), reason, previous)
         raise AuthenticationFailed(failure)
 
+    def record_agreement(self, actor: Actor, accepted: bool) -> None:
+        """The User Agreement is accepted (or declined) at every sign-in (DOMAIN.md)."""
+        self.audit.record(
+            actor,
+            "accept-agreement" if accepted else "decline-agreement",
+            "operator",
+            actor.operator_id or actor.username,
+        )
+
+    def sign_out(self, actor: Actor, reason: str = "signed out") -> None:
+        self.audit.record(
+            actor,
+            "sign-out",
+            "operator",
+            actor.operator_id or actor.username,
+            detail={"reason": reason},
+        )
+
     def confirm_password(self, actor: Actor, password: str) -> None:
         """Unlock an idle-locked session. Failures count towards the lockout as at sign-in."""
         now = self.clock()

@@ -183,3 +183,15 @@ def test_no_password_in_the_sqlite_file_bytes(sqlite_template, tmp_path, setting
     assert b"asha.patel" in raw  # the check reads real content
     for secret in (otp, NEW_PASSWORD, "Typo-Password-8"):
         assert secret.encode() not in raw
+
+
+def test_agreement_answers_and_sign_out_are_audited(services: Services) -> None:
+    # DOMAIN.md "Accounts": a user accepts the User Agreement at every login.
+    otp = make_operator(services)
+    actor = services.operators.sign_in("asha.patel", otp).actor
+    services.operators.record_agreement(actor, accepted=False)
+    services.operators.record_agreement(actor, accepted=True)
+    services.operators.sign_out(actor, "idle")
+    actions = [e.action for e in services.audit.entries(limit=3)]
+    assert actions == ["sign-out", "accept-agreement", "decline-agreement"]
+    assert services.audit.entries(limit=1)[0].detail == {"reason": "idle"}
