@@ -1,0 +1,247 @@
+"""LRS Desk's Textual application: owns the session; the screens stay thin over lrs_core.
+
+The screen stack always starts with the sign-in screen. Signing in pushes the User Agreement;
+accepting it pushes the change-password screen (when the core asks for one) and then home.
+Signing out pops everything back to sign-in and forgets the operator. The idle lock is pushed
+over whatever screen is showing, so nothing underneath is lost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Iterable
+from time import monotonic
+from typing import ClassVar
+
+from textual import events, on
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from lrs_core.errors import LrsError
+from lrs_core.services import Services
+from lrs_core.services.operators import SignIn
+from lrs_tui.formatting import duration
+from lrs_tui.messages import SignedIn, SignOutRequested
+from lrs_tui.screens.change_password import ChangePasswordScreen
+from lrs_tui.screens.home import HomeScreen
+from lrs_tui.screens.lock import LockScreen
+from lrs_tui.screens.sign_in import SignInScreen
+
+# ansi-* use the terminal's own 16 colours, so they read well over SSH and in any scheme.
+THEMES = ("ansi-dark", "ansi-light", "textual-dark", "textual-light")
+SIGNED_OUT = "You are signed out."
+
+
+class LrsDeskApp(App[None]):
+    TITLE = "LRS Desk"
+    # One mode whose base screen is sign-in. (A screen from get_default_screen() would not
+    # get its CSS_PATH loaded in Textual 8.2.8; a mode's base screen does.)
+    DEFAULT_MODE: ClassVar[str] = "desk"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+l", "lock", "Lock", id="app.lock", priority=True),
+        Binding("ctrl+o", "sign_out", "Sign out", id="app.sign_out", priority=True),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        idle_lock_minutes: float | None = None,
+        database_label: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.idle_lock_minutes = (
+            services.settings.accounts.idle_lock_minutes
+            if idle_lock_minutes is None
+            else idle_lock_minutes
+        )
+        # Where the operator is working; display_url never shows a password.
+        self.database_label = database_label or services.db.display_url
+        self.signed_in: SignIn | None = None
+        self.locked = False
+        self._desk_open = False  # agreement accepted and password in order
+        self._last_input = monotonic()
+        for name in list(self.available_themes):
+            if name not in THEMES:
+                self.unregister_theme(name)
+        self.theme = "ansi-dark"
+        self.add_mode(
+            self.DEFAULT_MODE, lambda: SignInScreen(self.services.operators, self.database_label)
+        )
+
+    # -- screens -------------------------------------------------------------------------
+
+    @property
+    def sign_in_screen(self) -> SignInScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, SignInScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        # Poll rather than re-arm a timer on every key: cheap, and exact enough (<= 1 s late).
+        seconds = self.idle_lock_minutes * 60
+        self.set_interval(min(1.0, max(0.05, seconds / 5)), self._check_idle)
+
+    # -- the session ---------------------------------------------------------------------
+
+    @on(SignedIn)
+    def _signed_in(self, message: SignedIn) -> None:
+        self.signed_in = message.sign_in
+        self._last_input = monotonic()
+        self.refresh_bindings()
+        # Imported here: its Markdown parser would cost ~60 ms before the first paint.
+        from lrs_tui.screens.agreement import AgreementScreen
+
+        # The User Agreement at every sign-in (DOMAIN.md "Accounts and super users").
+        self.push_screen(AgreementScreen(), callback=self._agreement_answered)
+
+    def _agreement_answered(self, accepted: bool | None) -> None:
+        if not accepted or self.signed_in is None:
+            return
+        reason = self.signed_in.password_change_reason
+        if reason:
+            screen = ChangePasswordScreen(
+                self.services.operators, self.signed_in.actor, reason=reason
+            )
+            self.push_screen(screen, callback=self._required_change_done)
+        else:
+            self._open_desk()
+
+    def _required_change_done(self, changed: bool | None) -> None:
+        if not changed or self.signed_in is None:
+            return
+        self.signed_in = dataclasses.replace(self.signed_in, password_change_reason=None)
+        self.notify("Your password has been changed.", title="Password")
+        self._open_desk()
+
+    def _open_desk(self) -> None:
+        assert self.signed_in is not None
+        self._desk_open = True
+        self.refresh_bindings()
+        self.push_screen(HomeScreen(self.services.operators, self.signed_in, self.database_label))
+
+    def sign_out(self, message: str = SIGNED_OUT, *, is_error: bool = False) -> None:
+        """Back to the sign-in screen, forgetting the operator and every screen they had."""
+        self.signed_in = None
+        self.locked = False
+        self._desk_open = False
+        # pop_screen drops each screen's result callback unrun, so no flow resumes.
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.sign_in_screen.reset(message, is_error=is_error)
+        self.refresh_bindings()
+
+    @on(SignOutRequested)
+    def _sign_out_requested(self, message: SignOutRequested) -> None:
+        self.sign_out(message.message, is_error=message.is_error)
+
+    def lock(self, *, idle: bool = False) -> None:
+        """Push the lock over the current screen (after the idle timeout, or on ctrl+l)."""
+        if self.signed_in is None or self.locked:
+            return
+        self.locked = True
+        reason = (
+            f"Session locked after {duration(self.idle_lock_minutes)} of inactivity — "
+            "enter your password to continue."
+            if idle
+            else "Session locked — enter your password to continue."
+        )
+        screen = LockScreen(self.services.operators, self.signed_in.actor, reason)
+        self.push_screen(screen, callback=self._unlocked)
+        self.refresh_bindings()
+
+    def _unlocked(self, _result: None) -> None:
+        self.locked = False
+        self._last_input = monotonic()
+        self.refresh_bindings()
+
+    # -- idle detection ------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        # Every key and mouse event reaches the app first (is_forwarded is False only here),
+        # whichever screen or widget then handles it: the one place to see activity.
+        if isinstance(event, (events.Key, events.MouseEvent)) and not event.is_forwarded:
+            self._last_input = monotonic()
+        await super().on_event(event)
+
+    @property
+    def seconds_idle(self) -> float:
+        """Seconds since the operator last pressed a key or used the mouse."""
+        return monotonic() - self._last_input
+
+    def _check_idle(self) -> None:
+        if self.signed_in is None or self.locked:
+            return
+        if self.seconds_idle >= self.idle_lock_minutes * 60:
+            self.lock(idle=True)
+
+    # -- actions and the command palette ---------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "lock":
+            return self.signed_in is not None and not self.locked
+        if action == "sign_out":
+            return self.signed_in is not None
+        if action == "command_palette":
+            return not self.locked  # the palette must not reach past the lock
+        return True
+
+    def action_lock(self) -> None:
+        self.lock()
+
+    def action_sign_out(self) -> None:
+        self.sign_out()
+
+    def action_change_password(self) -> None:
+        if self.signed_in is None or not self._desk_open or self.locked:
+            return
+        screen = ChangePasswordScreen(self.services.operators, self.signed_in.actor)
+        self.push_screen(screen, callback=self._voluntary_change_done)
+
+    def _voluntary_change_done(self, changed: bool | None) -> None:
+        if changed:
+            self.notify("Your password has been changed.", title="Password")
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        if self.signed_in is not None and not self.locked:
+            if self._desk_open and not isinstance(screen, ChangePasswordScreen):
+                yield SystemCommand(
+                    "Change my password",
+                    "Choose a new password (you need the current one)",
+                    self.action_change_password,
+                )
+            yield SystemCommand(
+                "Lock the session", "Hide the screen until you enter your password", self.lock
+            )
+            yield SystemCommand(
+                "Sign out", "End the session and return to sign-in", self.action_sign_out
+            )
+        for command in super().get_system_commands(screen):
+            # No SVG screenshots: they would copy OFFICIAL learner data to the Downloads folder.
+            if command.title != "Screenshot":
+                yield command
+
+
+def run_app(services: Services) -> None:
+    LrsDeskApp(services).run()
+
+
+def main() -> None:
+    """`python -m lrs_tui` (and `lrs-desk` with no arguments): configure, check, run."""
+    from lrs_core.config import load_settings
+    from lrs_core.db.database import Database
+
+    try:
+        settings = load_settings()
+        db = Database(settings.database_url)
+        db.require_current_schema()
+    except LrsError as exc:
+        print(f"lrs-desk: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    run_app(Services(db, settings))

@@ -1,0 +1,75 @@
+"""Home: who is signed in, with which role, and what that role lets them do."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Grid, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Static
+from textual.worker import Worker, WorkerState
+
+from lrs_core.permissions import PERMISSION_LABELS, ROLE_PERMISSIONS, Permission
+from lrs_core.services.operators import OperatorInfo, OperatorService, SignIn
+from lrs_tui.formatting import days_until, error_text, uk_date, uk_datetime
+from lrs_tui.widgets.message_line import MessageLine
+
+WORKER_GROUP = "home"
+
+
+class HomeScreen(Screen[None]):
+    CSS_PATH = "home.tcss"
+
+    def __init__(self, operators: OperatorService, signed_in: SignIn, database_label: str) -> None:
+        super().__init__()
+        self._operators = operators
+        self._signed_in = signed_in
+        self._database_label = database_label
+
+    def compose(self) -> ComposeResult:
+        actor = self._signed_in.actor
+        previous = self._signed_in.previous_sign_in_at
+        # The role's permissions in the order the core declares them (a frozenset has none).
+        allowed = [p for p in Permission if p in ROLE_PERMISSIONS[actor.role]]
+        yield Header()
+        with VerticalScroll(id="body"):
+            with Grid(id="account"):
+                yield Label("Signed in as", classes="key")
+                yield Label(f"{actor.display_name} ({actor.username})", markup=False)
+                yield Label("Role", classes="key")
+                yield Label(actor.role_label)
+                yield Label("Last sign-in", classes="key")
+                yield Label(uk_datetime(previous) if previous else "first sign-in")
+                yield Label("Password", classes="key")
+                yield Label("…", id="password-expiry")
+                yield Label("Database", classes="key")
+                yield Label(self._database_label, markup=False, id="database")
+            yield MessageLine(id="message")
+            yield Static("What you can do", classes="heading")
+            for permission in allowed:
+                yield Label(f"• {PERMISSION_LABELS[permission]}", classes="permission")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        actor = self._signed_in.actor
+        self.sub_title = f"{actor.display_name} · {actor.role_label}"
+        self._load_account()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
+    def _load_account(self) -> tuple[OperatorInfo, int]:
+        info = self._operators.get(self._signed_in.actor)
+        return info, days_until(info.password_expires_at, self._operators.clock())
+
+    @on(Worker.StateChanged)
+    def _account_loaded(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != WORKER_GROUP or not event.worker.is_finished:
+            return
+        expiry = self.query_one("#password-expiry", Label)
+        if event.state is WorkerState.SUCCESS and event.worker.result is not None:
+            info, days = event.worker.result
+            when = "today" if days == 0 else f"in {days} day{'' if days == 1 else 's'}"
+            expiry.update(f"expires {uk_date(info.password_expires_at)} ({when})")
+            expiry.set_class(days <= 7, "-soon")
+        elif event.state is WorkerState.ERROR:
+            expiry.update("unknown")
+            self.query_one(MessageLine).show_error(error_text(event.worker.error))
