@@ -33,7 +33,7 @@ class DatabaseSettings:
 class AccountSettings:
     lockout_threshold: int = 3
     password_expiry_days: int = 44
-    idle_lock_minutes: float = 15
+    idle_lock_minutes: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def _coerce(raw: Any, default: Any, name: str) -> Any:
             raise ValueError(raw)
         return type(default)(raw)
     except (TypeError, ValueError):
-        kind = type(default).__name__
+        kind = {int: "whole number", float: "number", str: "text"}.get(type(default), "value")
         raise ConfigurationError(f"setting {name} must be a {kind}, not {raw!r}") from None
 
 

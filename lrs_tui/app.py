@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from time import monotonic
 from typing import ClassVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -22,7 +23,7 @@ from textual.screen import Screen
 from lrs_core.errors import LrsError
 from lrs_core.services import Services
 from lrs_core.services.operators import SignIn
-from lrs_tui.formatting import duration
+from lrs_tui.formatting import duration, error_text
 from lrs_tui.messages import SignedIn, SignOutRequested
 from lrs_tui.screens.change_password import ChangePasswordScreen
 from lrs_tui.screens.home import HomeScreen
@@ -102,7 +103,13 @@ class LrsDeskApp(App[None]):
         self.push_screen(AgreementScreen(), callback=self._agreement_answered)
 
     def _agreement_answered(self, accepted: bool | None) -> None:
-        if not accepted or self.signed_in is None:
+        if self.signed_in is None:
+            return
+        self._record(self.services.operators.record_agreement, self.signed_in.actor, bool(accepted))
+        if not accepted:
+            from lrs_tui.screens.agreement import DECLINED
+
+            self.sign_out(DECLINED)
             return
         reason = self.signed_in.password_change_reason
         if reason:
@@ -128,6 +135,8 @@ class LrsDeskApp(App[None]):
 
     def sign_out(self, message: str = SIGNED_OUT, *, is_error: bool = False) -> None:
         """Back to the sign-in screen, forgetting the operator and every screen they had."""
+        if self.signed_in is not None:
+            self._record(self.services.operators.sign_out, self.signed_in.actor, message)
         self.signed_in = None
         self.locked = False
         self._desk_open = False
@@ -160,6 +169,19 @@ class LrsDeskApp(App[None]):
         self.locked = False
         self._last_input = monotonic()
         self.refresh_bindings()
+
+    def _record(self, record: Callable[..., None], *args: object) -> None:
+        """Write an audit record off the UI thread; say so if it could not be written."""
+
+        def write() -> None:
+            try:
+                record(*args)
+            except (LrsError, SQLAlchemyError) as exc:
+                self.call_from_thread(
+                    self.notify, error_text(exc), title="Audit record not written", severity="error"
+                )
+
+        self.run_worker(write, thread=True, group="audit", exit_on_error=False)
 
     # -- idle detection ------------------------------------------------------------------
 

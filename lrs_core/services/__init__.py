@@ -16,5 +16,6 @@ class Services:
     def __init__(self, db: Database, settings: Settings, clock: Clock = utcnow) -> None:
         self.db = db
         self.settings = settings
+        self.clock = clock
         self.audit = AuditService(db, clock)
         self.operators = OperatorService(db, settings.accounts, self.audit, clock)

@@ -21,8 +21,11 @@ The data is made to exercise the hard cases of DOMAIN.md (User Guide §4.2, Appe
 * **Previous values**: married names (``previous_family_name``, ``family_name_at_16``) and
   earlier postcodes, also in ``learner_previous_value`` (kinds ``family_name``, ``postcode``).
 * **Searches that return too many**: the unknown postcode ZZ99 9ZZ, 1 January birthdays,
-  and a crowd of learners called Mohammed/Muhammad/Mohammad Ali/Khan, born 1 January, at
-  ZZ99 9ZZ (more than 10 share each name and birthday once enough learners are seeded).
+  and a dozen spellings of Mohammed Khan (Muhammad, Mohamed, Mohammod...) all born on one
+  1 January at ZZ99 9ZZ: different key data, but more than 10 for a phonetic search.
+* **No identical key data** (§4.2.4): no two active learners share given name, family
+  name, date of birth, gender and postcode (matched as folded keys), not even across two
+  seeds into one database; a linked duplicate may match its master, as in real merges.
 * **Identifiers**: every ULN valid and unique (a fixed permutation of the learner id, so a
   second seed never collides with the first); UPNs with valid check letters for
   learners registered by a school; verification type 999 (Other) with an accepted
@@ -52,6 +55,7 @@ import queue
 import random
 import threading
 import time
+import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -183,8 +187,21 @@ def seed_demo(
         }
         taken_ukprns = set(connection.execute(select(Organisation.ukprn)).scalars())
         taken_ulns: set[str] = set()
-        if next_ids["learner"] > 1:  # learners exist: a hand-registered one may hold a ULN
+        taken_keys: list[tuple[str, str, int, int, str]] = []
+        if next_ids["learner"] > 1:  # learners exist: keep clear of their ULNs and key data
             taken_ulns = set(connection.execute(select(Learner.uln)).scalars())
+            taken_keys = [
+                (g, f, dob.toordinal(), gender, postcode)
+                for g, f, dob, gender, postcode in connection.execute(
+                    select(
+                        Learner.given_key,
+                        Learner.family_key,
+                        Learner.date_of_birth,
+                        Learner.gender,
+                        Learner.postcode,
+                    ).where(Learner.status == LearnerStatus.ACTIVE)
+                )
+            ]
 
         orgs = _organisations(rng, next_ids["organisation"], learners, taken_ukprns, day)
         connection.execute(insert(Organisation), orgs)
@@ -198,7 +215,9 @@ def seed_demo(
             rng,
             day,
             orgs,
+            learners,
             taken_ulns,
+            taken_keys,
             timestamp_suffix="" if db.is_sqlite else "+00",
             first_event_id=next_ids["learning_event"],
             first_previous_id=next_ids["learner_previous_value"],
@@ -703,7 +722,9 @@ class _LearnerGenerator:
         rng: random.Random,
         today: date,
         orgs: list[dict[str, Any]],
+        learners: int,
         taken_ulns: set[str],
+        taken_keys: Iterable[tuple[str, str, int, int, str]],
         *,
         timestamp_suffix: str,
         first_event_id: int,
@@ -721,9 +742,16 @@ class _LearnerGenerator:
         self.linked = 0
         self.position = 0
         self.prev: _Person | None = None
-        self.crowd: set[tuple[str, str, int]] = set()
+        self.crowd_count = 0
         self.crowd_member = ("", "", 0)
-        self.household: set[tuple[str, int, int]] = set()  # (given key, dob, gender)
+        # Key data already used (a bitmap of hashes): no two active learners get identical
+        # given name, family name, date of birth, gender and postcode (§4.2.4). A false
+        # "used" only makes the generator pick again, deterministically (CRC-32).
+        keys = list(taken_keys)
+        self.key_bits = max(16, ((learners + len(keys)) * 64).bit_length())
+        self.used_keys = bytearray(1 << (self.key_bits - 3))
+        for key in keys:
+            self.claim_key(*key)
         # Ages 14 to 60 on ``today``.
         self.dob_lo = _years_before(today, 61).toordinal() + 1
         self.dob_hi = _years_before(today, 14).toordinal()
@@ -772,6 +800,21 @@ class _LearnerGenerator:
         if a is None:
             a = self.keys["@" + name] = _ascii(name)
         return a
+
+    def claim(self, given: str, family: str, dob: int, gender: int, postcode: str) -> bool:
+        """Mark this key data used; False when it (or a hash twin) already was."""
+        return self.claim_key(self.key(given), self.key(family), dob, gender, postcode)
+
+    def claim_key(
+        self, given_key: str, family_key: str, dob: int, gender: int, postcode: str
+    ) -> bool:
+        text = f"{given_key}|{family_key}|{dob}|{gender}|{postcode}"
+        bit = zlib.crc32(text.encode()) & ((1 << self.key_bits) - 1)
+        byte, mask = bit >> 3, 1 << (bit & 7)
+        if self.used_keys[byte] & mask:
+            return False
+        self.used_keys[byte] |= mask
+        return True
 
     def stamp(self, day_ord: int, r: float) -> str:
         """A timestamp on day ``day_ord`` in office hours, as the database stores it."""
@@ -848,17 +891,17 @@ class _LearnerGenerator:
         never holds identical key data. The showcase's dozen share a family name and
         birthday. Returns the kind to generate (normal once a pick is taken)."""
         r = self.rng.random
-        if len(self.crowd) < len(data.CROWD_GIVEN):
-            given, family, years = data.CROWD_GIVEN[len(self.crowd)], data.CROWD_FAMILY[0], 20
+        if self.crowd_count < len(data.CROWD_GIVEN):
+            given, family, years = data.CROWD_GIVEN[self.crowd_count], data.CROWD_FAMILY[0], 20
         else:
             given = data.CROWD_GIVEN[int(r() * len(data.CROWD_GIVEN))]
             family = data.CROWD_FAMILY[int(r() * len(data.CROWD_FAMILY))]
             years = 16 + int(r() * 10)
         member = (given, family, date(self.today.year - years, 1, 1).toordinal())
-        if member in self.crowd:
+        if not self.claim(given, family, member[2], 1, UNKNOWN_POSTCODE):
             return _NORMAL
-        self.crowd.add(member)
         self.crowd_member = member
+        self.crowd_count += 1
         return _CROWD
 
     def batches(self, first_id: int, learners: int) -> Iterator[_Batch]:
@@ -933,7 +976,21 @@ class _LearnerGenerator:
                 line2 = data.FLATS[int(r() * len(data.FLATS))] if r() < 0.12 else _NULL
                 street = data.STREETS[int(r() * len(data.STREETS))]
                 address = (f"{1 + int(r() * 180)} {street}", line2, town, county)
-            self.household.clear()
+            # Married (or otherwise changed) family names.
+            age_days = today_ord - dob
+            if (
+                "previous-family" in force
+                or (gender == 2 and age_days > 8000 and r() < 0.25)
+                or r() < 0.01
+            ):
+                previous_family = family
+                family = self.family_name(_NO_FORCE)
+                if family == previous_family:
+                    family = f"{previous_family}-Jones"
+                if r() < 0.5 and age_days > 7000:
+                    at_16 = previous_family
+            while not self.claim(given, family, dob, gender, postcode):
+                given = self.given_name(gender, force)
         else:
             family, postcode, address, org = prev.family, prev.postcode, prev.address, prev.org
             if kind == _DUPLICATE:  # the same person registered again, merged into prev
@@ -952,7 +1009,7 @@ class _LearnerGenerator:
                     postcode, town, county = self.postcode()
                     address = (f"{1 + int(r() * 180)} Station Road", _NULL, town, county)
                 self.linked += 1
-            else:  # a twin or sibling: new key data, never identical to the household's
+            else:  # a twin or sibling: same household, other key data
                 while True:
                     gender = self.gender()
                     given = self.given_name(gender, force, avoid=prev.given)
@@ -960,16 +1017,14 @@ class _LearnerGenerator:
                     if kind == _SIBLING:
                         gap = 365 + int(r() * 2900)
                         dob = prev.dob - gap if prev.dob - gap >= self.dob_lo else prev.dob + gap
-                        if not self.dob_lo <= dob <= self.dob_hi:
-                            dob = prev.dob - 1 if prev.dob > self.dob_lo else prev.dob + 1
-                    if (self.key(given), dob, gender) not in self.household:
+                        if not self.dob_lo <= dob <= self.dob_hi or dob == prev.dob:
+                            continue
+                    if self.claim(given, family, dob, gender, postcode):
                         break
-        if kind != _DUPLICATE:
-            self.household.add((self.key(given), dob, gender))
-            if "middle" in force or r() < 0.3:
-                middle = self.given_name(gender, _NO_FORCE, avoid=given)
-                if r() < 0.1:
-                    middle = f"{middle} {self.given_name(gender, _NO_FORCE, avoid=middle)}"
+        if kind != _DUPLICATE and ("middle" in force or r() < 0.3):
+            middle = self.given_name(gender, _NO_FORCE, avoid=given)
+            if r() < 0.1:
+                middle = f"{middle} {self.given_name(gender, _NO_FORCE, avoid=middle)}"
         nick = data.NICKNAMES.get(given)
         if nick and ("nickname" in force or r() < 0.35):
             preferred = nick[int(r() * len(nick))]
@@ -998,21 +1053,9 @@ class _LearnerGenerator:
         created_by_org = _NULL if by_seed else org[0]
         created_at = self.stamp(reg, r())
 
-        # Married (or otherwise changed) family names, and moves.
+        # Amendments (a change of family name among them), and moves.
         amended_at = amended_by = _NULL
         amended_org: int | str = _NULL
-        age_days = today_ord - dob
-        if kind == _NORMAL and (
-            "previous-family" in force
-            or (gender == 2 and age_days > 8000 and r() < 0.25)
-            or r() < 0.01
-        ):
-            previous_family = family
-            family = self.family_name(_NO_FORCE)
-            if family == previous_family:
-                family = f"{previous_family}-Jones"
-            if r() < 0.5 and age_days > 7000:
-                at_16 = previous_family
         if previous_family or r() < 0.15:
             change = reg + 1 + int(r() * max(1, today_ord - reg - 1))
             amended_at = self.stamp(min(change, today_ord - 1), r())
@@ -1031,7 +1074,7 @@ class _LearnerGenerator:
             self.next_previous += 1
             self.previous += 1
 
-        age_now = age_days / 365.25
+        age_now = (today_ord - dob) / 365.25
         dob_day = date.fromordinal(dob)
         upn = _NULL
         if org[0] in self.school_ids and age_now < 19 and r() < 0.75:

@@ -179,9 +179,7 @@ class OperatorService:
                 operator.failed_attempts = 0
                 append(session, actor, "change-password", "operator", operator.id, now=now)
                 return
-        raise AuthenticationFailed(
-            "the current password is wrong" if failure == WRONG_CREDENTIALS else failure
-        )
+        raise AuthenticationFailed(failure)
 
     def password_change_reason(self, actor: Actor) -> str | None:
         with self.db.transaction() as session:
@@ -322,9 +320,10 @@ class OperatorService:
                 "ask an LRS Desk admin to unlock it"
             )
         left = threshold - operator.failed_attempts
-        if action == "sign-in":
-            return f"{WRONG_CREDENTIALS} ({left} {'try' if left == 1 else 'tries'} left)"
-        return f"wrong password ({left} {'try' if left == 1 else 'tries'} left)"
+        wrong = {"sign-in": WRONG_CREDENTIALS, "change-password": "the current password is wrong"}
+        return (
+            f"{wrong.get(action, 'wrong password')} ({left} {'try' if left == 1 else 'tries'} left)"
+        )
 
     def _password_change_reason(self, operator: Operator, now: datetime) -> str | None:
         if operator.must_change_password:

@@ -12,13 +12,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, MarkdownViewer, Static
 
 from lrs_core.texts import user_agreement
-from lrs_tui.messages import SignOutRequested
 
 DECLINED = "You declined the User Agreement, so you are signed out."
 
 
 class AgreementScreen(Screen[bool]):
-    """Dismissed with True on Accept; Decline asks the app to sign the operator out."""
+    """Dismissed with True on Accept and False on Decline; the app records the answer."""
 
     CSS_PATH = "agreement.tcss"
     AUTO_FOCUS = "MarkdownViewer"  # the text scrolls with the arrow keys straight away
@@ -46,4 +45,4 @@ class AgreementScreen(Screen[bool]):
 
     @on(Button.Pressed, "#decline")
     def action_decline(self) -> None:
-        self.post_message(SignOutRequested(DECLINED))
+        self.dismiss(False)

@@ -138,7 +138,7 @@ class ChangePasswordScreen(Screen[bool]):
                 self.query_one(selector, Input).clear()
             self.query_one(target, Input).focus()
         elif isinstance(error, AuthenticationFailed):
-            line.show_error(f"Current password: {error_text(error)}")
+            line.show_error(error_text(error))
             self.query_one("#current", Input).clear()
             self.query_one("#current", Input).focus()
         else:

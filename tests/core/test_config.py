@@ -47,7 +47,10 @@ def test_default_database_lives_in_the_data_dir(tmp_path: Path, monkeypatch) -> 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("[accounts]\nlockout_threshold = 'many'\n", "accounts.lockout_threshold must be a int"),
+        (
+            "[accounts]\nlockout_threshold = 'many'\n",
+            "accounts.lockout_threshold must be a whole number",
+        ),
         ("[accounts]\nlockout_threshold = 0\n", "at least 1"),
         ("[acounts]\n", "unknown section"),
         ("[accounts]\nlockout = 3\n", "unknown setting"),

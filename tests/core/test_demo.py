@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from lrs_core.db.database import Database
 from lrs_core.db.models import (
@@ -57,6 +57,7 @@ from lrs_core.services.demo import (
 
 LEARNERS = 300
 SEED = 7
+BULK_TABLES = ("learner", "learner_previous_value", "learning_event")
 NAME_FIELDS = (
     "given_name",
     "preferred_given_name",
@@ -146,6 +147,7 @@ def test_learner_fields_pass_the_domain_rules(db: Database, seeded: demo.SeedSum
         assert learner["row_version"] == 1
         assert learner["created_at"].date() < DEFAULT_TODAY
         assert learner["created_by"]
+        assert "" not in learner.values()  # the bulk writers' "" means NULL
 
 
 def test_the_hard_name_and_address_cases_are_present(
@@ -267,6 +269,7 @@ def test_learning_events_cover_every_source_and_shape(
     assert grades & {"A*", "A", "B", "C", "9", "8", "7", "6", "5", "4"}
     assert grades & {"Pass", "Merit", "Distinction"}
     for e in events:
+        assert "" not in e.values()
         assert e["date_loaded"] is not None and e["date_loaded"] <= DEFAULT_TODAY
         if e["source"] == "NPD":
             assert e["award_date"] is not None
@@ -377,6 +380,13 @@ def test_seeding_twice_adds_learners_but_not_operators(db: Database) -> None:
     assert sorted(usernames) == sorted(o[0] for o in DEMO_OPERATORS)
     assert len(ulns) == LEARNERS + 50 == len(set(ulns))
     assert len(ukprns) == len(set(ukprns))
+    # The second seed repeats the first one's draws, yet never its key data (§4.2.4).
+    keys = [
+        (r["given_key"], r["family_key"], r["date_of_birth"], r["gender"], r["postcode"])
+        for r in rows(db, Learner)
+        if r["status"] == "active"
+    ]
+    assert len(keys) == len(set(keys))
 
 
 def test_the_seed_is_audited_without_secrets(db: Database, seeded: demo.SeedSummary) -> None:
@@ -428,3 +438,30 @@ def test_a_failure_leaves_nothing_behind(db: Database) -> None:
     with db.transaction() as session:
         for model in (Organisation, PortalUser, LearningEvent, AuditEvent):
             assert session.execute(select(func.count()).select_from(model)).scalar() == 0
+
+
+def index_names(db: Database) -> dict[str, set[str]]:
+    found = inspect(db.engine)
+    return {t: {str(i["name"]) for i in found.get_indexes(t)} for t in BULK_TABLES}
+
+
+def test_big_seeds_rebuild_the_indexes_they_drop(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large seeds drop the bulk tables' indexes and build them again, in the transaction.
+    before = index_names(db)
+    assert "ix_learner_family_key_dob" in before["learner"]
+    monkeypatch.setattr(demo, "REBUILD_INDEXES_FROM", 1)
+    monkeypatch.setattr(demo, "BATCH_SIZE", 100)
+
+    def fail(done: int, total: int) -> None:
+        if done == total:
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        seed_demo(db, learners=200, seed=SEED, progress=fail)
+    assert index_names(db) == before
+    seed_demo(db, learners=200, seed=SEED)
+    assert index_names(db) == before
+    with db.transaction() as session:
+        assert session.execute(select(func.count()).select_from(Learner)).scalar() == 200

@@ -159,6 +159,9 @@ async def test_declining_the_agreement_signs_out(
         assert message(app) == DECLINED
         assert app.signed_in is None
         assert app.screen.query_one("#username", Input).value == ""
+        await app.workers.wait_for_complete()
+    actions = [e.action for e in services.audit.entries(limit=2)]
+    assert actions == ["sign-out", "decline-agreement"]
 
 
 async def test_the_agreement_is_shown_again_at_the_next_sign_in(
@@ -171,6 +174,10 @@ async def test_the_agreement_is_shown_again_at_the_next_sign_in(
         await Keys.settle(pilot)
         await Keys.sign_in(pilot, desk_operator.username, desk_operator.password)
         assert isinstance(app.screen, AgreementScreen)
+        await app.workers.wait_for_complete()
+    # Both answers and the sign-out between them are in the audit trail.
+    actions = [e.action for e in services.audit.entries(limit=4)]
+    assert actions == ["sign-in", "sign-out", "accept-agreement", "sign-in"]
 
 
 # -- one-time password: the forced change -----------------------------------------------
@@ -258,7 +265,7 @@ async def test_change_password_from_the_palette_at_any_time(
         await Keys.type(pilot, NEW_PASSWORD)
         await pilot.press("enter")
         await Keys.settle(pilot)
-        assert message(app) == "Current password: Wrong password (2 tries left)."
+        assert message(app) == "The current password is wrong (2 tries left)."
         assert app.screen.query_one("#current", Input).has_focus
 
         await Keys.type(pilot, KNOWN_PASSWORD)
