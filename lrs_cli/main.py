@@ -17,7 +17,7 @@ from lrs_core import secrets
 from lrs_core.actor import Actor
 from lrs_core.config import Settings, load_settings
 from lrs_core.db.database import Database, SchemaState
-from lrs_core.errors import LrsError
+from lrs_core.errors import ConfigurationError, LrsError
 from lrs_core.permissions import OperatorRole
 from lrs_core.services import Services
 
@@ -113,6 +113,15 @@ def cmd_audit_tail(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_demo_seed(ctx: Context, args: argparse.Namespace) -> int:
     from lrs_core.services import demo
 
+    if ctx.settings.database.url and not args.allow_configured_database:
+        # The demo operators' passwords are in the README: never into a real deployment.
+        if args.if_empty:
+            print("demo data is seeded only into the embedded database: skipped", file=sys.stderr)
+            return 0
+        raise ConfigurationError(
+            f"refusing to seed demo data into {ctx.db.display_url}: the demo operators' "
+            "passwords are published; use --allow-configured-database for a benchmark database"
+        )
     ctx.db.require_current_schema()
     if args.if_empty and not demo.is_empty(ctx.db):
         return 0
@@ -145,6 +154,21 @@ def cmd_secrets_status(ctx: Context, args: argparse.Namespace) -> int:
     for name in secrets.KNOWN_SECRETS:
         print(secrets.describe(name))
     return 0
+
+
+def count(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,15 +215,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(audit, "verify", cmd_audit_verify, "check the hash chain; exits 3 naming the first break")
     tail = add(audit, "tail", cmd_audit_tail, "print the newest audit events")
-    tail.add_argument("-n", type=int, default=20, help="how many (default 20)")
+    tail.add_argument("-n", type=count(1), default=20, help="how many (default 20)")
 
     demo = commands.add_parser("demo", help="synthetic demo data").add_subparsers(
         dest="demo_command", metavar="ACTION", required=True
     )
     seed = add(demo, "seed", cmd_demo_seed, "seed deterministic synthetic demo data")
-    seed.add_argument("--learners", type=int, help="how many learners (default from config)")
-    seed.add_argument("--seed", type=int, help="random seed (default from config)")
+    seed.add_argument("--learners", type=count(0), help="how many learners (default from config)")
+    seed.add_argument("--seed", type=count(0), help="random seed (default from config)")
     seed.add_argument("--if-empty", action="store_true", help="only into an empty database")
+    seed.add_argument(
+        "--allow-configured-database",
+        action="store_true",
+        help="seed a configured (e.g. PostgreSQL) database, not just the embedded one: "
+        "for benchmarks only, as it creates demo operators with published passwords",
+    )
 
     config = commands.add_parser("config", help="configuration").add_subparsers(
         dest="config_command", metavar="ACTION", required=True
@@ -223,6 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(Context(), args))
     except LrsError as exc:
         print(f"lrs-desk: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"lrs-desk: error: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
     except SQLAlchemyError as exc:
         first = str(getattr(exc, "orig", exc)).strip().splitlines()[:1] or [type(exc).__name__]

@@ -17,8 +17,9 @@ class Actor:
     anonymous: bool = False  # an unknown name typed at sign-in: may do nothing
 
     @classmethod
-    def unknown(cls, typed_name: str) -> Actor:
-        return cls(typed_name[:100], OperatorRole.AGENT, typed_name[:100], None, anonymous=True)
+    def unknown(cls) -> Actor:
+        """Someone who typed a username that does not exist (what they typed is not kept)."""
+        return cls("(unknown)", OperatorRole.AGENT, "(unknown)", None, anonymous=True)
 
     @classmethod
     def system(cls, purpose: str = "cli") -> Actor:

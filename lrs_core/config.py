@@ -8,6 +8,7 @@ the database URL. Secrets never come from here: see :mod:`lrs_core.secrets`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -108,13 +109,20 @@ def _coerce(raw: Any, default: Any, name: str) -> Any:
             if text in {"0", "false", "no", "off"}:
                 return False
             raise ValueError(raw)
-        return type(default)(raw)
-    except (TypeError, ValueError):
+        if isinstance(raw, bool) or (isinstance(default, int) and isinstance(raw, float)):
+            raise ValueError(raw)  # no silent true -> 1 or 3.7 -> 3
+        value = type(default)(raw)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(raw)
+        return value
+    except (TypeError, ValueError, OverflowError):
         kind = {int: "whole number", float: "number", str: "text"}.get(type(default), "value")
         raise ConfigurationError(f"setting {name} must be a {kind}, not {raw!r}") from None
 
 
-def _section(cls: type[Any], table: Mapping[str, Any], prefix: str, env: Mapping[str, str]) -> Any:
+def _section(cls: type[Any], table: Any, prefix: str, env: Mapping[str, str]) -> Any:
+    if not isinstance(table, Mapping):
+        raise ConfigurationError(f"[{prefix}] must be a table of settings, not {table!r}")
     unknown = set(table) - {f.name for f in dataclasses.fields(cls)}
     if unknown:
         raise ConfigurationError(f"unknown setting(s) in [{prefix}]: {', '.join(sorted(unknown))}")
@@ -140,8 +148,10 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigurationError(f"configuration file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigurationError(f"configuration file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read configuration file {path}: {exc.strerror}") from None
     sections = {
         "database": DatabaseSettings,
         "accounts": AccountSettings,
@@ -154,8 +164,27 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
         raise ConfigurationError(f"unknown section(s) in {path}: {', '.join(sorted(unknown))}")
     built = {key: _section(cls, document.get(key, {}), key, env) for key, cls in sections.items()}
     settings = Settings(**built, source=str(path))
-    if settings.accounts.lockout_threshold < 1:
-        raise ConfigurationError("accounts.lockout_threshold must be at least 1")
-    if settings.accounts.idle_lock_minutes <= 0:
-        raise ConfigurationError("accounts.idle_lock_minutes must be more than 0")
+    _check_ranges(settings)
     return settings
+
+
+def _check_ranges(settings: Settings) -> None:
+    accounts, integrations = settings.accounts, settings.integrations
+    limits: list[tuple[str, float, float, float]] = [
+        ("accounts.lockout_threshold", accounts.lockout_threshold, 1, 100),
+        ("accounts.password_expiry_days", accounts.password_expiry_days, 1, 3650),
+        ("accounts.idle_lock_minutes", accounts.idle_lock_minutes, 0.01, 24 * 60),
+        ("integrations.timeout_seconds", integrations.timeout_seconds, 0.1, 300),
+        ("integrations.retries", integrations.retries, 0, 10),
+        ("demo.learners", settings.demo.learners, 0, 10_000_000),
+    ]
+    for name, value, low, high in limits:
+        if not low <= value <= high:
+            raise ConfigurationError(
+                f"setting {name} must be from {low:g} to {high:g}, not {value}"
+            )
+    for name in ("desk_opens", "desk_closes"):
+        try:
+            time.fromisoformat(getattr(settings.sla, name))
+        except ValueError:
+            raise ConfigurationError(f"setting sla.{name} must be a time such as 08:00") from None

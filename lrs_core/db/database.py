@@ -51,12 +51,14 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
-def redact(url: str) -> str:
-    """A URL fit to print: any password hidden."""
+def redact(url: str | URL) -> str:
+    """A URL fit to print: any password hidden, including one passed as a query parameter."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = url if isinstance(url, URL) else make_url(url)
     except ArgumentError:
         return "<unparseable URL>"
+    query = {k: ("***" if "password" in k.lower() else v) for k, v in parsed.query.items()}
+    return parsed.set(query=query).render_as_string(hide_password=True)
 
 
 def alembic_config(url: URL) -> AlembicConfig:
@@ -77,7 +79,13 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if self.url.get_backend_name() == "sqlite":
             if self.url.database and self.url.database != ":memory:":
-                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+                folder = Path(self.url.database).parent
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise ConfigurationError(
+                        f"cannot create the database folder {folder}: {exc.strerror}"
+                    ) from None
             kwargs["connect_args"] = {"timeout": 15}
         else:
             kwargs["pool_pre_ping"] = True
@@ -93,7 +101,7 @@ class Database:
 
     @property
     def display_url(self) -> str:
-        return self.url.render_as_string(hide_password=True)
+        return redact(self.url)
 
     @property
     def is_sqlite(self) -> bool:
@@ -180,9 +188,20 @@ def _is_connect_error(exc: DBAPIError) -> bool:
     text = str(exc.orig).lower()
     return any(
         word in text
-        for word in ("connection refused", "could not connect", "unable to open", "timeout expired")
+        for word in (
+            "connection refused",
+            "could not connect",
+            "unable to open",
+            "timeout expired",
+            "password authentication failed",
+            "no password supplied",
+        )
     )
 
 
 def _first_line(exc: DBAPIError) -> str:
-    return str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__
+    text = str(exc.orig).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if "password" in text.lower():
+        first += " (set the database password: see `lrs-desk secrets status`)"
+    return first

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -108,7 +108,8 @@ def append(
     if head is None:
         head = AuditChainHead(id=1, sequence=0, hash=GENESIS)
         session.add(head)
-    occurred_at = now or utcnow()  # microseconds: what both databases keep, so hashes agree
+    # UTC with microseconds: what both databases give back, so the hash verifies later.
+    occurred_at = (now or utcnow()).astimezone(UTC)
     event = AuditEvent(
         sequence=head.sequence + 1,
         occurred_at=occurred_at,

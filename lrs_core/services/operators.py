@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,13 @@ from lrs_core.errors import AuthenticationFailed, NotFound, ValidationError
 from lrs_core.passwords import check_policy, hash_password, one_time_password, verify_password
 from lrs_core.permissions import OperatorRole, Permission
 from lrs_core.services.audit import AuditService, Clock, append
+
+
+@functools.cache
+def _timing_decoy() -> str:
+    """Checked against for unknown usernames, so they take as long to refuse as known ones."""
+    return hash_password("no operator has this password")
+
 
 USERNAME = re.compile(r"^[a-z][a-z0-9.\-]{2,63}$")
 WRONG_CREDENTIALS = "wrong username or password"
@@ -88,12 +96,14 @@ class OperatorService:
             operator = self._by_username(session, name)
             if operator is None:
                 failure = WRONG_CREDENTIALS
+                verify_password(password, _timing_decoy())  # as slow as a real check
+                # What was typed is not kept: it may be a password typed in the wrong box.
                 append(
                     session,
-                    Actor.unknown(name),
+                    Actor.unknown(),
                     "sign-in",
                     "operator",
-                    name,
+                    "",
                     outcome=AuditOutcome.FAILED,
                     detail={"reason": "unknown username"},
                     now=now,
@@ -346,8 +356,9 @@ class OperatorService:
 
     @staticmethod
     def _by_username(session: Session, username: str) -> Operator | None:
+        # Locked for the transaction: concurrent wrong passwords must count one by one.
         return session.execute(
-            select(Operator).where(Operator.username == username)
+            select(Operator).where(Operator.username == username).with_for_update()
         ).scalar_one_or_none()
 
     def _require_username(self, session: Session, username: str) -> Operator:
@@ -358,7 +369,11 @@ class OperatorService:
 
     @staticmethod
     def _get(session: Session, actor: Actor) -> Operator:
-        operator = session.get(Operator, actor.operator_id) if actor.operator_id else None
+        operator = (
+            session.get(Operator, actor.operator_id, with_for_update=True)
+            if actor.operator_id
+            else None
+        )
         if operator is None:
             raise NotFound(f"no desk operator is called {actor.username!r}")
         return operator

@@ -49,6 +49,7 @@ class ChangePasswordScreen(Screen[bool]):
         self._operators = operators
         self._actor = actor
         self._reason = reason
+        self._changed_while_covered = False
 
     def compose(self) -> ComposeResult:
         # No Header: the panel's title says where you are, and 80x24 has no row to spare.
@@ -123,7 +124,12 @@ class ChangePasswordScreen(Screen[bool]):
             return
         self.query_one("#change", Button).disabled = False
         if event.state is WorkerState.SUCCESS:
-            self.dismiss(True)
+            if self.is_active:
+                self.dismiss(True)
+            else:
+                # The lock went up while the core was checking: dismiss() would remove the
+                # lock, not this screen. Finish when the operator is back (on_screen_resume).
+                self._changed_while_covered = True
             return
         error = event.worker.error
         if isinstance(error, AuthenticationFailed) and "locked" in str(error):
@@ -143,6 +149,11 @@ class ChangePasswordScreen(Screen[bool]):
             self.query_one("#current", Input).focus()
         else:
             line.show_error(error_text(error))
+
+    def on_screen_resume(self) -> None:
+        if self._changed_while_covered:
+            self._changed_while_covered = False
+            self.dismiss(True)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

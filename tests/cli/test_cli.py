@@ -88,3 +88,55 @@ def test_secrets_status_never_prints_a_value(monkeypatch, capsys) -> None:  # ty
     assert main(["secrets", "status"]) == 0
     out = capsys.readouterr().out
     assert "intake-key" in out and "do-not-print-me" not in out
+
+
+def test_demo_data_never_goes_into_a_configured_database(cli_db: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    # The demo operators' passwords are published in the README.
+    assert main(["demo", "seed", "--learners", "5"]) == EXIT_ERROR
+    assert "refusing to seed demo data" in capsys.readouterr().err
+    assert main(["demo", "seed", "--if-empty"]) == 0  # `make run` carries on, seeding nothing
+    assert "skipped" in capsys.readouterr().err
+    db = Database(cli_db)
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM operator")).scalar_one() == 0
+    db.dispose()
+
+
+def test_demo_seed_into_the_embedded_database(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LRS_DATA_DIR", str(tmp_path))
+    assert main(["db", "upgrade"]) == 0
+    assert main(["demo", "seed", "--learners", "40", "--if-empty"]) == 0
+    assert "seeded 40 learners" in capsys.readouterr().out
+    assert main(["demo", "seed", "--learners", "40", "--if-empty"]) == 0
+    assert capsys.readouterr().out == ""  # not empty any more: nothing seeded twice
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["audit", "tail", "-n", "-5"],
+        ["audit", "tail", "-n", "lots"],
+        ["demo", "seed", "--learners", "-5"],
+    ],
+)
+def test_bad_numbers_are_refused_before_anything_runs(argv: list[str], capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "must be at least" in err or "not a whole number" in err
+
+
+def test_unreadable_config_is_one_line(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LRS_CONFIG", str(tmp_path))
+    assert main(["config", "show"]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "cannot read configuration file" in err and "Traceback" not in err
+
+
+def test_a_password_in_the_url_query_is_never_printed(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LRS_DATABASE_URL", "postgresql://desk@127.0.0.1:1/lrs?password=leak-me")
+    assert main(["db", "status"]) == EXIT_ERROR
+    assert main(["config", "show"]) == 0
+    captured = capsys.readouterr()
+    assert "leak-me" not in captured.out + captured.err

@@ -115,3 +115,12 @@ def test_entries_filter_by_subject_newest_first(services: Services, clock) -> No
     assert [e.sequence for e in about] == [4, 2]
     assert about[0].outcome == "denied"
     assert about[1].role == "agent"
+
+
+def test_a_clock_in_another_zone_still_verifies(services: Services, clock) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timezone
+
+    clock.now = clock.now.astimezone(timezone(timedelta(hours=1)))
+    record_three(services, clock)
+    assert services.audit.verify().ok
+    assert services.audit.entries(limit=1)[0].occurred_at.utcoffset() == timedelta(0)

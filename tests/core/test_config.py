@@ -51,7 +51,14 @@ def test_default_database_lives_in_the_data_dir(tmp_path: Path, monkeypatch) -> 
             "[accounts]\nlockout_threshold = 'many'\n",
             "accounts.lockout_threshold must be a whole number",
         ),
-        ("[accounts]\nlockout_threshold = 0\n", "at least 1"),
+        ("[accounts]\nlockout_threshold = 0\n", "from 1 to 100"),
+        ("[accounts]\nlockout_threshold = 3.7\n", "whole number"),
+        ("[accounts]\nlockout_threshold = true\n", "whole number"),
+        ("[accounts]\nidle_lock_minutes = nan\n", "must be a number"),
+        ("[accounts]\nidle_lock_minutes = inf\n", "must be a number"),
+        ("[accounts]\npassword_expiry_days = -1\n", "from 1 to 3650"),
+        ("accounts = 5\n", "must be a table"),
+        ("[sla]\ndesk_opens = 'eight'\n", "time such as 08:00"),
         ("[acounts]\n", "unknown section"),
         ("[accounts]\nlockout = 3\n", "unknown setting"),
         ("[accounts\n", "not valid TOML"),
@@ -67,6 +74,20 @@ def test_bad_configuration_is_named(tmp_path: Path, content: str, message: str) 
 def test_bad_environment_value_is_named() -> None:
     with pytest.raises(ConfigurationError, match="LRS_ACCOUNTS_IDLE_LOCK_MINUTES"):
         load_settings(env={"LRS_ACCOUNTS_IDLE_LOCK_MINUTES": "soon"}, path=SHIPPED_CONFIG)
+
+
+def test_fractional_idle_minutes_are_kept() -> None:
+    settings = load_settings(env={"LRS_ACCOUNTS_IDLE_LOCK_MINUTES": "0.5"}, path=SHIPPED_CONFIG)
+    assert settings.accounts.idle_lock_minutes == 0.5
+
+
+def test_unreadable_config_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="cannot read"):
+        load_settings(env={"LRS_CONFIG": str(tmp_path)})
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe[accounts]")
+    with pytest.raises(ConfigurationError, match="not valid TOML"):
+        load_settings(env={}, path=binary)
 
 
 def test_missing_config_file_is_named(tmp_path: Path) -> None:

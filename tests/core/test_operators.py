@@ -195,3 +195,34 @@ def test_agreement_answers_and_sign_out_are_audited(services: Services) -> None:
     actions = [e.action for e in services.audit.entries(limit=3)]
     assert actions == ["sign-out", "accept-agreement", "decline-agreement"]
     assert services.audit.entries(limit=1)[0].detail == {"reason": "idle"}
+
+
+def test_an_unknown_name_is_audited_without_what_was_typed(services: Services) -> None:
+    # Someone may type their password into the username box.
+    with pytest.raises(AuthenticationFailed):
+        services.operators.sign_in("Hunter2-Secret!", "Whatever-1")
+    entry = services.audit.entries(limit=1)[0]
+    assert entry.outcome == "failed" and entry.actor == "(unknown)"
+    assert "hunter2" not in str(entry).lower()
+
+
+def test_parallel_wrong_passwords_all_count(services: Services) -> None:
+    # The lockout cannot be beaten by trying several passwords at once.
+    from concurrent.futures import ThreadPoolExecutor
+
+    make_operator(services)
+
+    def attempt(n: int) -> str:
+        try:
+            services.operators.sign_in("asha.patel", f"Wrong-pass-{n}")
+        except AuthenticationFailed as exc:
+            return str(exc)
+        return "signed in"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(attempt, range(6)))
+    assert "signed in" not in answers
+    with services.db.transaction() as session:
+        operator = session.execute(select(Operator)).scalar_one()
+        assert operator.status is AccountStatus.LOCKED
+        assert operator.failed_attempts == 3  # counted one by one up to the threshold

@@ -277,6 +277,47 @@ async def test_change_password_from_the_palette_at_any_time(
     assert services.operators.sign_in(desk_operator.username, NEW_PASSWORD)
 
 
+async def test_locking_while_a_change_is_checked_keeps_the_lock(
+    services: Services, desk_operator: DeskOperator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The core's answer must not take the lock down with it: the change finishes only
+    # once the operator has unlocked.
+    import threading
+
+    release = threading.Event()
+    original = services.operators.change_password
+
+    def slow_change(*args: object) -> None:
+        release.wait(5)
+        original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services.operators, "change_password", slow_change)
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        app.action_change_password()
+        await Keys.settle(pilot)
+        await Keys.type(pilot, KNOWN_PASSWORD)
+        await pilot.press("enter")
+        await Keys.type(pilot, NEW_PASSWORD)
+        await pilot.press("enter")
+        await Keys.type(pilot, NEW_PASSWORD)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        release.set()
+        await Keys.settle(pilot)
+        assert stack(app) == [SignInScreen, HomeScreen, ChangePasswordScreen, LockScreen]
+        assert app.locked
+
+        await Keys.type(pilot, NEW_PASSWORD)  # the change went through: the new one unlocks
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert stack(app) == [SignInScreen, HomeScreen]
+        assert not app.locked
+
+
 # -- the idle lock ----------------------------------------------------------------------
 
 
