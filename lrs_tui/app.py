@@ -249,6 +249,19 @@ class LrsDeskApp(App[None]):
             if command.title != "Screenshot":
                 yield command
 
+    def _fatal_error(self) -> None:
+        # Textual's crash report prints every frame's local variables, which may hold a
+        # password the operator just typed: print the traceback without them.
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
+
 
 def run_app(services: Services) -> None:
     LrsDeskApp(services).run()

@@ -479,3 +479,22 @@ async def test_only_themes_that_suit_the_desks_terminals_are_offered(
             "textual-dark",
             "textual-light",
         }
+
+
+async def test_a_crash_report_never_shows_a_typed_password(services: Services) -> None:
+    # Textual's own crash report shows local variables; a password may be one of them.
+    typed = "".join(["Typed-", "Secret-77"])  # built, so the source listing cannot show it
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)):
+        try:
+            password = typed  # noqa: F841 - the local the report must not show
+            raise RuntimeError("unexpected")
+        except RuntimeError:
+            app._fatal_error()  # what Textual calls on an unhandled exception
+            report = "".join(
+                segment.text
+                for renderable in app._exit_renderables
+                for segment in renderable.segments
+            )
+    assert "RuntimeError" in report
+    assert "Typed-Secret-77" not in report
