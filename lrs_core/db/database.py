@@ -98,6 +98,9 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(lrs_read_only=True), expire_on_commit=False
+        )
 
     @property
     def display_url(self) -> str:
@@ -108,10 +111,15 @@ class Database:
         return self.url.get_backend_name() == "sqlite"
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One user action: commit on success, roll back everything on any error."""
+    def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
+        """One user action: commit on success, roll back everything on any error.
+
+        ``read_only`` lets a long read (say, verifying the audit trail) run on SQLite
+        without holding the write lock that every other unit of work takes at its start.
+        """
+        sessions = self._read_sessions if read_only else self._sessions
         try:
-            with self._sessions.begin() as session:
+            with sessions.begin() as session:
                 yield session
         except DBAPIError as exc:
             if exc.connection_invalidated or _is_connect_error(exc):
@@ -180,8 +188,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Any) -> None:
     # Take the write lock at the start of each unit of work, so two operators' actions on
-    # one SQLite file run one after the other instead of failing half-way.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # one SQLite file run one after the other instead of failing half-way. Reads don't.
+    read_only = connection.get_execution_options().get("lrs_read_only", False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _is_connect_error(exc: DBAPIError) -> bool:

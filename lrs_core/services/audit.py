@@ -8,6 +8,7 @@ the chain and ``verify`` names the first broken event.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -20,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from lrs_core.actor import Actor
 from lrs_core.db.database import Database
-from lrs_core.db.models import AuditChainHead, AuditEvent
+from lrs_core.db.models import AuditChainHead, AuditEvent, Operator
 from lrs_core.db.types import utcnow
-from lrs_core.domain.kinds import AuditOutcome
-from lrs_core.errors import PermissionDenied
+from lrs_core.domain.kinds import AccountStatus, AuditOutcome
+from lrs_core.errors import AuthenticationFailed, LrsError, PermissionDenied
 from lrs_core.permissions import PERMISSION_LABELS, Permission
 
 GENESIS = "0" * 64
@@ -190,7 +191,14 @@ class AuditService:
         subject_type: str = "",
         subject_id: str | int = "",
     ) -> None:
-        """Raise PermissionDenied, and audit the refusal, when the role lacks the permission."""
+        """Raise PermissionDenied, and audit the refusal, when the role lacks the permission.
+
+        The operator's role and status are read afresh, so an admin's change (a new role,
+        a locked account) applies to a session already open, and a one-time password must
+        be changed before anything else is done.
+        """
+        if actor.operator_id is not None:
+            actor = self._current(actor)
         if actor.may(permission):
             return
         self.record(
@@ -205,12 +213,34 @@ class AuditService:
             f"the {actor.role} role may not do this: {PERMISSION_LABELS[permission].lower()}"
         )
 
+    def _current(self, actor: Actor) -> Actor:
+        with self.db.transaction(read_only=True) as session:
+            operator = session.get(Operator, actor.operator_id)
+            if operator is None or operator.status is not AccountStatus.ACTIVE:
+                status = "gone" if operator is None else str(operator.status)
+                refusal: LrsError = AuthenticationFailed(
+                    f"your account is {status}: sign in again or ask an LRS Desk admin"
+                )
+            elif operator.must_change_password:
+                refusal = PermissionDenied("choose your own password before anything else")
+            else:
+                return dataclasses.replace(actor, role=operator.role)
+        self.record(
+            actor,
+            "use-session",
+            "operator",
+            actor.operator_id or "",
+            outcome=AuditOutcome.DENIED,
+            detail={"reason": str(refusal)},
+        )
+        raise refusal
+
     def verify(self, batch: int = 5000) -> Verification:
         """Recompute the chain from the first event; name the first event that breaks it."""
         checked = 0
         expected_prev = GENESIS
         expected_sequence = 1
-        with self.db.transaction() as session:
+        with self.db.transaction(read_only=True) as session:
             rows = session.execute(
                 select(AuditEvent).order_by(AuditEvent.sequence).execution_options(yield_per=batch)
             ).scalars()
@@ -265,7 +295,7 @@ class AuditService:
             query = query.where(AuditEvent.subject_type == subject_type)
         if subject_id is not None:
             query = query.where(AuditEvent.subject_id == str(subject_id))
-        with self.db.transaction() as session:
+        with self.db.transaction(read_only=True) as session:
             return [
                 AuditEntry(
                     e.sequence,
@@ -282,5 +312,5 @@ class AuditService:
             ]
 
     def count(self) -> int:
-        with self.db.transaction() as session:
+        with self.db.transaction(read_only=True) as session:
             return session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()

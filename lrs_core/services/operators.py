@@ -192,7 +192,7 @@ class OperatorService:
         raise AuthenticationFailed(failure)
 
     def password_change_reason(self, actor: Actor) -> str | None:
-        with self.db.transaction() as session:
+        with self.db.transaction(read_only=True) as session:
             return self._password_change_reason(self._get(session, actor), self.clock())
 
     # -- management (admins) -----------------------------------------------------------

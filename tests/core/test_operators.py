@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from lrs_core.actor import Actor
 from lrs_core.db.models import Operator
@@ -105,6 +105,7 @@ def test_password_expires_after_44_days(services: Services, clock) -> None:  # t
 def test_only_admins_manage_operators_and_refusals_are_audited(services: Services) -> None:
     otp = make_operator(services, "agent.one", "agent")
     agent = services.operators.sign_in("agent.one", otp).actor
+    services.operators.change_password(agent, otp, NEW_PASSWORD)
     before = services.audit.count()
     with pytest.raises(PermissionDenied, match="agent role"):
         services.operators.add(agent, "someone.else", "admin")
@@ -226,3 +227,28 @@ def test_parallel_wrong_passwords_all_count(services: Services) -> None:
         operator = session.execute(select(Operator)).scalar_one()
         assert operator.status is AccountStatus.LOCKED
         assert operator.failed_attempts == 3  # counted one by one up to the threshold
+
+
+def test_the_core_rereads_role_and_status_for_every_guarded_action(services: Services) -> None:
+    # A session already open cannot outlive a locked account, a new role or a reset password.
+    otp = make_operator(services, "ada.admin", "admin")
+    admin = services.operators.sign_in("ada.admin", otp).actor
+    with pytest.raises(PermissionDenied, match="choose your own password"):
+        services.operators.add(admin, "new.agent", "agent")  # one-time password not changed
+    services.operators.change_password(admin, otp, NEW_PASSWORD)
+    services.operators.add(admin, "new.agent", "agent")
+
+    with services.db.transaction() as session:
+        session.execute(
+            update(Operator).where(Operator.username == "ada.admin").values(role="agent")
+        )
+    with pytest.raises(PermissionDenied, match="agent role"):
+        services.operators.add(admin, "another.agent", "agent")
+
+    with services.db.transaction() as session:
+        session.execute(
+            update(Operator).where(Operator.username == "ada.admin").values(status="locked")
+        )
+    with pytest.raises(AuthenticationFailed, match="locked"):
+        services.operators.list(admin)
+    assert services.audit.entries(limit=1)[0].outcome == "denied"
