@@ -8,6 +8,7 @@ over whatever screen is showing, so nothing underneath is lost.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 from collections.abc import Callable, Iterable
@@ -219,6 +220,16 @@ class LrsDeskApp(App[None]):
 
     def action_sign_out(self) -> None:
         self.sign_out()
+
+    async def action_quit(self) -> None:
+        """Quitting while signed in is a sign-out too, and is audited as one."""
+        if self.signed_in is not None:
+            actor, self.signed_in = self.signed_in.actor, None
+            # On the UI thread: the app is closing, and one small write is quick. A failure
+            # must never keep an operator from leaving.
+            with contextlib.suppress(LrsError, SQLAlchemyError):
+                self.services.operators.sign_out(actor, "quit LRS Desk")
+        await super().action_quit()
 
     def action_change_password(self) -> None:
         if self.signed_in is None or not self._desk_open or self.locked:

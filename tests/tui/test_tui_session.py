@@ -498,3 +498,19 @@ async def test_a_crash_report_never_shows_a_typed_password(services: Services) -
             )
     assert "RuntimeError" in report
     assert "Typed-Secret-77" not in report
+
+
+async def test_quitting_while_signed_in_is_an_audited_sign_out(
+    services: Services, desk_operator: DeskOperator
+) -> None:
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    last = services.audit.entries(limit=1)[0]
+    assert (last.action, last.actor, last.detail) == (
+        "sign-out",
+        desk_operator.username,
+        {"reason": "quit LRS Desk"},
+    )
