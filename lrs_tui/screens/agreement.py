@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import ClassVar
 
 from textual import on
@@ -22,6 +23,10 @@ class AgreementScreen(Screen[bool]):
     CSS_PATH = "agreement.tcss"
     AUTO_FOCUS = "MarkdownViewer"  # the text scrolls with the arrow keys straight away
 
+    # Keys typed ahead during sign-in must not accept the agreement unseen: "a" or a press
+    # of Accept counts only once the text has been on screen this long (seconds).
+    READING_PAUSE: ClassVar[float] = 0.4
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "accept", "Accept", id="agreement.accept"),
         Binding("d", "decline", "Decline", id="agreement.decline"),
@@ -38,9 +43,13 @@ class AgreementScreen(Screen[bool]):
 
     def on_mount(self) -> None:
         self.sub_title = "User Agreement"
+        self._shown_at = monotonic()
 
     @on(Button.Pressed, "#accept")
     def action_accept(self) -> None:
+        if monotonic() - self._shown_at < self.READING_PAUSE:
+            self.app.bell()  # typed ahead, before the agreement could be read
+            return
         self.dismiss(True)
 
     @on(Button.Pressed, "#decline")

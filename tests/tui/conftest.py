@@ -14,6 +14,13 @@ from lrs_core.config import Settings
 from lrs_core.db.database import Database
 from lrs_core.services import Services
 from lrs_core.services.audit import Clock
+from lrs_tui.screens.agreement import AgreementScreen
+
+
+@pytest.fixture(autouse=True)
+def _no_reading_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests accept the agreement at once; the pause itself has its own test."""
+    monkeypatch.setattr(AgreementScreen, "READING_PAUSE", 0.0)
 
 
 @pytest.fixture

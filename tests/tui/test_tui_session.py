@@ -514,3 +514,20 @@ async def test_quitting_while_signed_in_is_an_audited_sign_out(
         desk_operator.username,
         {"reason": "quit LRS Desk"},
     )
+
+
+async def test_an_accept_typed_ahead_does_not_accept_the_agreement_unseen(
+    services: Services, desk_operator: DeskOperator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A long pause, so that however slow the machine the first "a" comes too soon.
+    monkeypatch.setattr(AgreementScreen, "READING_PAUSE", 60.0)
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.sign_in(pilot, desk_operator.username, desk_operator.password)
+        await pilot.press("a")  # as if typed with the sign-in keys, before anyone could read
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, AgreementScreen)
+        monkeypatch.setattr(AgreementScreen, "READING_PAUSE", 0.0)  # the pause is over
+        await pilot.press("a")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
