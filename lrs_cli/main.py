@@ -8,6 +8,10 @@ write the same audit trail as the TUI.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import getpass
+import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -17,9 +21,10 @@ from lrs_core import secrets
 from lrs_core.actor import Actor
 from lrs_core.config import Settings, load_settings
 from lrs_core.db.database import Database, SchemaState
-from lrs_core.errors import ConfigurationError, LrsError
+from lrs_core.errors import AuthenticationFailed, ConfigurationError, LrsError
 from lrs_core.permissions import OperatorRole
 from lrs_core.services import Services
+from lrs_core.services.learners import LearnerRecord
 
 EXIT_ERROR = 2
 EXIT_AUDIT_BROKEN = 3
@@ -41,6 +46,59 @@ class Context:
     def services(self) -> Services:
         self.db.require_current_schema()
         return Services(self.db, self.settings)
+
+
+def signed_in(ctx: Context, services: Services, username: str) -> Actor:
+    """Sign in as a named operator: password from LRS_OPERATOR_PASSWORD, else a prompt."""
+    password = os.environ.get("LRS_OPERATOR_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise ConfigurationError(
+                "no password: set LRS_OPERATOR_PASSWORD or run from a terminal to be asked"
+            )
+        password = getpass.getpass(f"password for {username}: ")
+    result = services.operators.sign_in(username, password)
+    if result.password_change_reason:
+        raise AuthenticationFailed(f"{result.password_change_reason} (sign in to LRS Desk)")
+    return result.actor
+
+
+def print_learner(record: LearnerRecord) -> None:
+    for field in dataclasses.fields(record):
+        value = getattr(record, field.name)
+        if value not in (None, "", ()):
+            shown = ", ".join(value) if isinstance(value, tuple) else value
+            print(f"{field.name:<32} {shown}")
+
+
+def cmd_learner_find(ctx: Context, args: argparse.Namespace) -> int:
+    services = ctx.services()
+    actor = signed_in(ctx, services, args.operator)
+    result = services.learners.find_by_uln(actor, args.uln, args.given, args.family)
+    if args.json:
+        learner = dataclasses.asdict(result.learner) if result.learner else None
+        print(
+            json.dumps(
+                {"outcome": str(result.outcome), "message": result.message, "learner": learner},
+                default=str,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print(f"{result.outcome} {result.outcome.meaning}: {result.message}")
+        if result.learner:
+            print_learner(result.learner)
+    return 0 if result.learner else 1
+
+
+def cmd_learner_show(ctx: Context, args: argparse.Namespace) -> int:
+    services = ctx.services()
+    record = services.learners.show(signed_in(ctx, services, args.operator), args.uln)
+    if args.json:
+        print(json.dumps(dataclasses.asdict(record), default=str, ensure_ascii=False))
+    else:
+        print_learner(record)
+    return 0
 
 
 def cmd_db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
@@ -230,6 +288,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed a configured (e.g. PostgreSQL) database, not just the embedded one: "
         "for benchmarks only, as it creates demo operators with published passwords",
     )
+
+    learner = commands.add_parser("learner", help="learners (as a named operator)")
+    learner_actions = learner.add_subparsers(
+        dest="learner_command", metavar="ACTION", required=True
+    )
+    find = add(
+        learner_actions,
+        "find",
+        cmd_learner_find,
+        "find a learner by ULN, given and family name; exits 1 when none matches",
+    )
+    find.add_argument("--uln", required=True)
+    find.add_argument("--given", required=True, help="given name")
+    find.add_argument("--family", required=True, help="family name")
+    show = add(learner_actions, "show", cmd_learner_show, "every field of one learner")
+    show.add_argument("uln")
+    for sub in (find, show):
+        sub.add_argument(
+            "--operator",
+            required=True,
+            help="act as this operator (password: LRS_OPERATOR_PASSWORD or asked)",
+        )
+        sub.add_argument("--json", action="store_true", help="machine-readable output")
 
     config = commands.add_parser("config", help="configuration").add_subparsers(
         dest="config_command", metavar="ACTION", required=True

@@ -7,6 +7,7 @@ from lrs_core.config import Settings
 from lrs_core.db.database import Database
 from lrs_core.db.types import utcnow
 from lrs_core.services.audit import AuditService, Clock
+from lrs_core.services.learners import LearnerService
 from lrs_core.services.operators import OperatorService
 
 
@@ -19,3 +20,4 @@ class Services:
         self.clock = clock
         self.audit = AuditService(db, clock)
         self.operators = OperatorService(db, settings.accounts, self.audit, clock)
+        self.learners = LearnerService(db, self.audit, clock)

@@ -140,3 +140,69 @@ def test_a_password_in_the_url_query_is_never_printed(monkeypatch, capsys) -> No
     assert main(["config", "show"]) == 0
     captured = capsys.readouterr()
     assert "leak-me" not in captured.out + captured.err
+
+
+def test_learner_find_and_show_as_a_named_operator(cli_db: str, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from datetime import date
+
+    from lrs_core.actor import Actor
+    from lrs_core.config import load_settings
+    from lrs_core.db.models import Learner
+    from lrs_core.domain.kinds import LearnerStatus
+    from lrs_core.services import Services
+
+    db = Database(cli_db)
+    services = Services(db, load_settings())
+    otp = services.operators.add(Actor.system(), "kim.lee", "agent").one_time_password
+    services.operators.change_password(
+        services.operators.sign_in("kim.lee", otp).actor, otp, "Desk-Shift-2026"
+    )
+    with db.transaction() as session:
+        session.add(
+            Learner(
+                uln="9276308686",
+                given_name="Zoë",
+                family_name="McDonald",
+                given_key="zoe",
+                family_key="mcdonald",
+                postcode="LS1 4AP",
+                date_of_birth=date(2007, 5, 2),
+                gender=2,
+                ability_to_share=1,
+                verification_type=0,
+                status=LearnerStatus.ACTIVE,
+                created_by="test",
+            )
+        )
+    db.dispose()
+    monkeypatch.setenv("LRS_OPERATOR_PASSWORD", "Desk-Shift-2026")
+    argv = [
+        "learner",
+        "find",
+        "--uln",
+        "9276308686",
+        "--given",
+        "zoe",
+        "--family",
+        "MCDONALD",
+        "--operator",
+        "kim.lee",
+        "--json",
+    ]
+    assert main(argv) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["outcome"] == "WSRC0004" and found["learner"]["given_name"] == "Zoë"
+
+    assert main([*argv[:5], "Zara", *argv[6:]]) == 1  # a different given name: no match
+    assert json.loads(capsys.readouterr().out) == {
+        "outcome": "WSRC0001",
+        "message": "No learner matches that ULN and name.",
+        "learner": None,
+    }
+    assert main(["learner", "show", "9276308686", "--operator", "kim.lee"]) == 0
+    assert "McDonald" in capsys.readouterr().out
+
+    monkeypatch.setenv("LRS_OPERATOR_PASSWORD", "wrong")
+    assert main(["learner", "show", "9276308686", "--operator", "kim.lee"]) == EXIT_ERROR
+    assert "wrong username or password" in capsys.readouterr().err

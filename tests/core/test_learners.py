@@ -1,0 +1,127 @@
+"""Find a learner by ULN and read the record. DOMAIN.md "Learners and ULNs" (§4.2.3) and
+"Formats and codes" (ULN check digit, outcome codes)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from lrs_core.actor import Actor
+from lrs_core.db.models import Learner
+from lrs_core.domain.kinds import LearnerStatus
+from lrs_core.domain.names import name_key
+from lrs_core.domain.values import OutcomeCode
+from lrs_core.errors import NotFound, PermissionDenied, ValidationError
+from lrs_core.permissions import OperatorRole
+from lrs_core.services import Services
+
+MASTER_ULN = "9276308686"
+LINKED_ULN = "1174112637"
+PASSWORD = "Desk-Shift-2026"
+
+
+def learner(uln: str, given: str, family: str, **extra: object) -> Learner:
+    fields: dict[str, object] = dict(
+        uln=uln,
+        given_name=given,
+        family_name=family,
+        given_key=name_key(given),
+        family_key=name_key(family),
+        postcode="SW1A 1AA",
+        date_of_birth=date(2008, 3, 14),
+        gender=2,
+        ability_to_share=1,
+        verification_type=2,
+        status=LearnerStatus.ACTIVE,
+        created_at=datetime(2024, 9, 1, tzinfo=UTC),
+        created_by="Northgate College",
+    )
+    return Learner(**(fields | extra))
+
+
+@pytest.fixture
+def agent(services: Services) -> Actor:
+    otp = services.operators.add(Actor.system(), "kim.lee", "agent").one_time_password
+    actor = services.operators.sign_in("kim.lee", otp).actor
+    services.operators.change_password(actor, otp, PASSWORD)
+    return actor
+
+
+@pytest.fixture
+def register(services: Services) -> None:
+    with services.db.transaction() as session:
+        master = learner(MASTER_ULN, "Siân", "O'Brien-Jones")
+        session.add(master)
+        session.flush()
+        session.add(
+            learner(
+                LINKED_ULN,
+                "Sian",
+                "OBrien Jones",
+                status=LearnerStatus.LINKED,
+                master_learner_id=master.id,
+            )
+        )
+
+
+@pytest.mark.usefixtures("register")
+@pytest.mark.parametrize(
+    ("given", "family"),
+    [("Siân", "O'Brien-Jones"), ("SIAN", "obrien jones"), ("sian", "O’Brien Jones")],
+)
+def test_exact_match_ignores_case_accents_hyphens_and_apostrophes(
+    services: Services, agent: Actor, given: str, family: str
+) -> None:
+    result = services.learners.find_by_uln(agent, MASTER_ULN, given, family)
+    assert result.outcome is OutcomeCode.EXACT_MATCH
+    assert result.learner is not None and result.learner.uln == MASTER_ULN
+    assert result.learner.linked_ulns == (LINKED_ULN,)
+
+
+@pytest.mark.usefixtures("register")
+def test_all_three_must_match(services: Services, agent: Actor) -> None:
+    # §4.2.3: ULN, given name and family name must all match; nothing is shown otherwise.
+    result = services.learners.find_by_uln(agent, MASTER_ULN, "Sean", "O'Brien-Jones")
+    assert result.outcome is OutcomeCode.NO_MATCH and result.learner is None
+    assert services.learners.find_by_uln(agent, "1000000043", "Siân", "O'Brien-Jones").outcome is (
+        OutcomeCode.NO_MATCH
+    )
+
+
+@pytest.mark.usefixtures("register")
+def test_a_merged_ulns_master_is_returned_with_wsrc0022(services: Services, agent: Actor) -> None:
+    result = services.learners.find_by_uln(agent, LINKED_ULN, "Sian", "OBrien Jones")
+    assert result.outcome is OutcomeCode.LINKED_LEARNER_MATCH
+    assert result.learner is not None and result.learner.uln == MASTER_ULN
+    assert LINKED_ULN in result.message and MASTER_ULN in result.message
+
+
+def test_a_bad_check_digit_is_refused_before_any_query(services: Services, agent: Actor) -> None:
+    before = services.audit.count()
+    with pytest.raises(ValidationError) as error:
+        services.learners.find_by_uln(agent, "9276308687", "Siân", "O'Brien-Jones")
+    assert error.value.field == "ULN" and "check digit" in error.value.message
+    with pytest.raises(ValidationError, match="Given name"):
+        services.learners.find_by_uln(agent, MASTER_ULN, "  ", "O'Brien-Jones")
+    assert services.audit.count() == before
+
+
+@pytest.mark.usefixtures("register")
+def test_every_look_is_audited_whatever_it_finds(services: Services, agent: Actor) -> None:
+    services.learners.find_by_uln(agent, LINKED_ULN, "Sian", "OBrien Jones")
+    services.learners.find_by_uln(agent, MASTER_ULN, "Nobody", "Here")
+    services.learners.show(agent, MASTER_ULN)
+    view, miss, linked = services.audit.entries(limit=3)
+    assert (view.action, view.subject_id, view.actor) == ("view-learner", MASTER_ULN, "kim.lee")
+    assert miss.detail == {"outcome": "WSRC0001", "asked_for": MASTER_ULN}
+    assert linked.subject_id == MASTER_ULN and linked.detail["asked_for"] == LINKED_ULN
+    with pytest.raises(NotFound):
+        services.learners.show(agent, "1000000043")
+
+
+def test_a_role_without_find_is_refused(services: Services) -> None:
+    nobody = Actor("(unknown)", OperatorRole.AGENT, "(unknown)", None, anonymous=True)
+    with pytest.raises(PermissionDenied):
+        services.learners.find_by_uln(nobody, MASTER_ULN, "Siân", "O'Brien-Jones")
+    assert services.audit.entries(limit=1)[0].outcome == "denied"
