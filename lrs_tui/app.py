@@ -43,6 +43,7 @@ class LrsDeskApp(App[None]):
     DEFAULT_MODE: ClassVar[str] = "desk"
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+f", "find_learner", "Find learner", id="app.find_learner"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock", priority=True),
         Binding("ctrl+o", "sign_out", "Sign out", id="app.sign_out", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -211,6 +212,8 @@ class LrsDeskApp(App[None]):
             return self.signed_in is not None and not self.locked
         if action == "sign_out":
             return self.signed_in is not None
+        if action == "find_learner":
+            return self._desk_open and not self.locked
         if action == "command_palette":
             return not self.locked  # the palette must not reach past the lock
         return True
@@ -231,6 +234,14 @@ class LrsDeskApp(App[None]):
                 self.services.operators.sign_out(actor, "quit LRS Desk")
         await super().action_quit()
 
+    def action_find_learner(self) -> None:
+        if self.signed_in is None or not self._desk_open or self.locked:
+            return
+        from lrs_tui.screens.find_learner import FindLearnerScreen
+
+        if not isinstance(self.screen, FindLearnerScreen):
+            self.push_screen(FindLearnerScreen(self.services.learners, self.signed_in.actor))
+
     def action_change_password(self) -> None:
         if self.signed_in is None or not self._desk_open or self.locked:
             return
@@ -243,6 +254,12 @@ class LrsDeskApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         if self.signed_in is not None and not self.locked:
+            if self._desk_open:
+                yield SystemCommand(
+                    "Find a learner by ULN",
+                    "ULN, given name and family name must all match",
+                    self.action_find_learner,
+                )
             if self._desk_open and not isinstance(screen, ChangePasswordScreen):
                 yield SystemCommand(
                     "Change my password",

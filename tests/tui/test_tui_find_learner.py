@@ -1,0 +1,117 @@
+"""Find a learner by ULN in the app: DOMAIN.md "Learners and ULNs" (§4.2.3)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+from tui_drive import DeskOperator, Keys
+
+from lrs_core.db.models import Learner
+from lrs_core.domain.kinds import LearnerStatus
+from lrs_core.domain.names import name_key
+from lrs_core.services import Services
+from lrs_tui.app import LrsDeskApp
+from lrs_tui.screens.find_learner import FindLearnerScreen
+from lrs_tui.screens.home import HomeScreen
+from lrs_tui.widgets.message_line import MessageLine
+
+ULN = "9276308686"
+SIZES = [(80, 24), (120, 40)]
+
+
+def add_learner(services: Services) -> None:
+    with services.db.transaction() as session:
+        session.add(
+            Learner(
+                uln=ULN,
+                given_name="Siân",
+                middle_other_name="Ffion",
+                family_name="O'Brien-Jones",
+                preferred_given_name="Sia",
+                given_key=name_key("Siân"),
+                family_key=name_key("O'Brien-Jones"),
+                address_line1="12 Elm Row",
+                address_town="Cardiff",
+                postcode="CF10 1AA",
+                date_of_birth=date(2008, 3, 14),
+                gender=2,
+                ability_to_share=1,
+                verification_type=2,
+                status=LearnerStatus.ACTIVE,
+                created_at=datetime(2024, 9, 2, 9, 30, tzinfo=UTC),
+                created_by="Northgate College",
+            )
+        )
+
+
+async def find(pilot: Pilot[None], uln: str, given: str, family: str) -> None:
+    await pilot.press("ctrl+f")
+    await Keys.settle(pilot)
+    for text in (uln, given, family):
+        await Keys.type(pilot, text)
+        await pilot.press("enter")
+    await Keys.settle(pilot)
+
+
+async def test_find_by_uln_shows_the_learner(
+    services: Services, desk_operator: DeskOperator
+) -> None:
+    add_learner(services)
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        await find(pilot, ULN, "sian", "obrien jones")
+        assert isinstance(app.screen, FindLearnerScreen)
+        shown = "\n".join(str(label.content) for label in app.screen.query("#details Label"))
+        assert "Siân Ffion O'Brien-Jones" in shown and "14 Mar 2008" in shown
+        assert app.screen.query_one(MessageLine).text.startswith("WSRC0004")
+        await pilot.press("escape")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+    assert services.audit.entries(limit=1)[0].action == "find-by-uln"
+
+
+async def test_a_bad_check_digit_names_the_field(
+    services: Services, desk_operator: DeskOperator
+) -> None:
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        await find(pilot, "9276308687", "Sian", "Jones")
+        line = app.screen.query_one(MessageLine)
+        assert line.text.startswith("ULN: check digit is wrong")
+        assert app.screen.query_one("#uln", Input).has_focus
+        assert not app.screen.query("#details Label")
+
+
+async def test_no_match_shows_nothing_of_anyone(
+    services: Services, desk_operator: DeskOperator
+) -> None:
+    add_learner(services)
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        await find(pilot, ULN, "Sean", "O'Brien-Jones")
+        assert app.screen.query_one(MessageLine).text.startswith("WSRC0001")
+        assert not app.screen.query("#details Label")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_find_learner_snapshot(
+    snap_compare,  # type: ignore[no-untyped-def]
+    sqlite_services: Services,
+    snapshot_operator: DeskOperator,
+    size: tuple[int, int],
+) -> None:
+    add_learner(sqlite_services)
+
+    async def drive(pilot: Pilot[None]) -> None:
+        await Keys.reach_home(pilot, snapshot_operator)
+        await find(pilot, ULN, "Siân", "O'Brien-Jones")
+        Keys.stop_blinking(pilot)
+
+    app = LrsDeskApp(sqlite_services, database_label="sqlite:///lrs-desk.sqlite3")
+    assert snap_compare(app, terminal_size=size, run_before=drive)
