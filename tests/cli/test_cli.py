@@ -144,12 +144,11 @@ def test_a_password_in_the_url_query_is_never_printed(monkeypatch, capsys) -> No
 
 def test_learner_find_and_show_as_a_named_operator(cli_db: str, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     import json
-    from datetime import date
+
+    from factories import learner
 
     from lrs_core.actor import Actor
     from lrs_core.config import load_settings
-    from lrs_core.db.models import Learner
-    from lrs_core.domain.kinds import LearnerStatus
     from lrs_core.services import Services
 
     db = Database(cli_db)
@@ -159,22 +158,7 @@ def test_learner_find_and_show_as_a_named_operator(cli_db: str, monkeypatch, cap
         services.operators.sign_in("kim.lee", otp).actor, otp, "Desk-Shift-2026"
     )
     with db.transaction() as session:
-        session.add(
-            Learner(
-                uln="9276308686",
-                given_name="Zoë",
-                family_name="McDonald",
-                given_key="zoe",
-                family_key="mcdonald",
-                postcode="LS1 4AP",
-                date_of_birth=date(2007, 5, 2),
-                gender=2,
-                ability_to_share=1,
-                verification_type=0,
-                status=LearnerStatus.ACTIVE,
-                created_by="test",
-            )
-        )
+        session.add(learner("9276308686", "Zoë", "McDonald"))
     db.dispose()
     monkeypatch.setenv("LRS_OPERATOR_PASSWORD", "Desk-Shift-2026")
     argv = [

@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 import pytest
+from factories import learner
 
 from lrs_core.actor import Actor
-from lrs_core.db.models import Learner
 from lrs_core.domain.kinds import LearnerStatus
-from lrs_core.domain.names import name_key
 from lrs_core.domain.values import OutcomeCode
 from lrs_core.errors import NotFound, PermissionDenied, ValidationError
 from lrs_core.permissions import OperatorRole
@@ -19,25 +16,6 @@ from lrs_core.services import Services
 MASTER_ULN = "9276308686"
 LINKED_ULN = "1174112637"
 PASSWORD = "Desk-Shift-2026"
-
-
-def learner(uln: str, given: str, family: str, **extra: object) -> Learner:
-    fields: dict[str, object] = dict(
-        uln=uln,
-        given_name=given,
-        family_name=family,
-        given_key=name_key(given),
-        family_key=name_key(family),
-        postcode="SW1A 1AA",
-        date_of_birth=date(2008, 3, 14),
-        gender=2,
-        ability_to_share=1,
-        verification_type=2,
-        status=LearnerStatus.ACTIVE,
-        created_at=datetime(2024, 9, 1, tzinfo=UTC),
-        created_by="Northgate College",
-    )
-    return Learner(**(fields | extra))
 
 
 @pytest.fixture

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
+from factories import learner
 from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_drive import DeskOperator, Keys
 
-from lrs_core.db.models import Learner
-from lrs_core.domain.kinds import LearnerStatus
-from lrs_core.domain.names import name_key
 from lrs_core.services import Services
 from lrs_tui.app import LrsDeskApp
 from lrs_tui.screens.find_learner import FindLearnerScreen
@@ -25,24 +23,16 @@ SIZES = [(80, 24), (120, 40)]
 def add_learner(services: Services) -> None:
     with services.db.transaction() as session:
         session.add(
-            Learner(
-                uln=ULN,
-                given_name="Siân",
+            learner(
+                ULN,
+                "Siân",
+                "O'Brien-Jones",
                 middle_other_name="Ffion",
-                family_name="O'Brien-Jones",
                 preferred_given_name="Sia",
-                given_key=name_key("Siân"),
-                family_key=name_key("O'Brien-Jones"),
                 address_line1="12 Elm Row",
                 address_town="Cardiff",
                 postcode="CF10 1AA",
-                date_of_birth=date(2008, 3, 14),
-                gender=2,
-                ability_to_share=1,
-                verification_type=2,
-                status=LearnerStatus.ACTIVE,
                 created_at=datetime(2024, 9, 2, 9, 30, tzinfo=UTC),
-                created_by="Northgate College",
             )
         )
 
