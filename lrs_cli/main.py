@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lrs_core import secrets
 from lrs_core.actor import Actor
 from lrs_core.config import Settings, load_settings
-from lrs_core.db.database import Database, SchemaState
+from lrs_core.db.database import Database, SchemaState, redact
 from lrs_core.errors import AuthenticationFailed, ConfigurationError, LrsError
 from lrs_core.permissions import OperatorRole
 from lrs_core.services import Services
@@ -199,7 +199,7 @@ def cmd_demo_seed(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_config_show(ctx: Context, args: argparse.Namespace) -> int:
     s = ctx.settings
     print(f"configuration file: {s.source}")
-    print(f"database: {Database(s.database_url).display_url if s.database.url else s.database_url}")
+    print(f"database: {redact(s.database_url)}")
     for section in ("accounts", "sla", "integrations", "demo"):
         for key, value in vars(getattr(s, section)).items():
             print(f"{section}.{key} = {value!r}")

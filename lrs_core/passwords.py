@@ -64,6 +64,14 @@ def check_policy(password: str, field: str = "New password") -> None:
         )
 
 
+def policy_summary(expiry_days: int) -> str:
+    """The rules of :func:`check_policy` in words, for forms that ask for a new password."""
+    return (
+        f"At least {MIN_LENGTH} characters, from three of: upper-case letters, lower-case "
+        f"letters, digits, symbols. It lasts {expiry_days} days."
+    )
+
+
 def is_expired(changed_at: datetime, now: datetime, expiry_days: int) -> bool:
     """Passwords expire after 44 days by default (§2.3.1)."""
     return now >= changed_at + timedelta(days=expiry_days)

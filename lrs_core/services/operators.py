@@ -193,7 +193,7 @@ class OperatorService:
 
     def password_change_reason(self, actor: Actor) -> str | None:
         with self.db.transaction(read_only=True) as session:
-            return self._password_change_reason(self._get(session, actor), self.clock())
+            return self._password_change_reason(self._get(session, actor, lock=False), self.clock())
 
     # -- management (admins) -----------------------------------------------------------
 
@@ -297,8 +297,8 @@ class OperatorService:
 
     def get(self, actor: Actor) -> OperatorInfo:
         """The signed-in operator's own account."""
-        with self.db.transaction() as session:
-            return self._info(self._get(session, actor))
+        with self.db.transaction(read_only=True) as session:
+            return self._info(self._get(session, actor, lock=False))
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -368,9 +368,9 @@ class OperatorService:
         return operator
 
     @staticmethod
-    def _get(session: Session, actor: Actor) -> Operator:
+    def _get(session: Session, actor: Actor, *, lock: bool = True) -> Operator:
         operator = (
-            session.get(Operator, actor.operator_id, with_for_update=True)
+            session.get(Operator, actor.operator_id, with_for_update=lock)
             if actor.operator_id
             else None
         )

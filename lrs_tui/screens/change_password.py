@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
 from lrs_core.errors import AuthenticationFailed, ValidationError
-from lrs_core.passwords import MIN_LENGTH
+from lrs_core.passwords import policy_summary
 from lrs_core.services.operators import OperatorService
 from lrs_tui.formatting import error_text, sentence
 from lrs_tui.messages import SignOutRequested
@@ -64,12 +64,7 @@ class ChangePasswordScreen(Screen[bool]):
                 yield Input(id="new", password=True, max_length=128)
                 yield Label("Confirm new", classes="field-label")
                 yield Input(id="confirm", password=True, max_length=128)
-            days = self._operators.settings.password_expiry_days
-            yield Static(
-                f"At least {MIN_LENGTH} characters, from three of: upper-case letters, "
-                f"lower-case letters, digits, symbols. It lasts {days} days.",
-                id="hint",
-            )
+            yield Static(policy_summary(self._operators.settings.password_expiry_days), id="hint")
             with Horizontal(id="buttons"):
                 yield Button("Change password", id="change", variant="primary")
                 if self._reason:
