@@ -62,6 +62,14 @@ class IntegrationSettings:
 
 
 @dataclass(frozen=True)
+class SearchSettings:
+    """Scores (0-1) that shape the find-by-personal-details results."""
+
+    plausible_score: float = 0.6  # candidates below this are not shown
+    exact_first_score: float = 0.85  # the exact look stops when someone scores this
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     learners: int = 2000
     seed: int = 2026
@@ -73,6 +81,7 @@ class Settings:
     accounts: AccountSettings = field(default_factory=AccountSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)
     integrations: IntegrationSettings = field(default_factory=IntegrationSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
     source: str = "defaults"
 
@@ -157,6 +166,7 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
         "accounts": AccountSettings,
         "sla": SlaSettings,
         "integrations": IntegrationSettings,
+        "search": SearchSettings,
         "demo": DemoSettings,
     }
     unknown = set(document) - set(sections)
@@ -177,6 +187,8 @@ def _check_ranges(settings: Settings) -> None:
         ("integrations.timeout_seconds", integrations.timeout_seconds, 0.1, 300),
         ("integrations.retries", integrations.retries, 0, 10),
         ("demo.learners", settings.demo.learners, 0, 10_000_000),
+        ("search.plausible_score", settings.search.plausible_score, 0.05, 1),
+        ("search.exact_first_score", settings.search.exact_first_score, 0.05, 1),
     ]
     for name, value, low, high in limits:
         if not low <= value <= high:

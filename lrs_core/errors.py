@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 
 class LrsError(Exception):
     """Base of every error LRS Desk reports to its user (never shown as a traceback)."""
@@ -14,6 +17,37 @@ class ValidationError(LrsError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class InvalidFields(ValidationError):
+    """Several fields broke rules at once: ``errors`` lists each; the first is the headline."""
+
+    def __init__(self, errors: list[ValidationError]) -> None:
+        if not errors:
+            raise ValueError("InvalidFields needs at least one error")
+        super().__init__(errors[0].field, errors[0].message)
+        self.errors = list(errors)
+        if len(errors) > 1:
+            self.args = ("; ".join(str(e) for e in errors),)
+
+
+class StaleLearner(LrsError):
+    """An update was made from a copy of the learner that another operator has since changed.
+    ``changes`` lists what changed meanwhile (label, before, after)."""
+
+    def __init__(self, message: str, changes: Sequence[Any]) -> None:
+        super().__init__(message)
+        self.changes = changes
+
+
+class IdenticalLearner(LrsError):
+    """Key data identical to another learner's (§4.2.4, WSRC0021); ``uln`` is that learner."""
+
+    code = "WSRC0021"
+
+    def __init__(self, message: str, uln: str) -> None:
+        super().__init__(message)
+        self.uln = uln
 
 
 class PermissionDenied(LrsError):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -20,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from lrs_core.db.types import UtcDateTime, utcnow
 from lrs_core.domain.kinds import (
@@ -34,6 +35,8 @@ from lrs_core.domain.kinds import (
     OrganisationKind,
     PortalRole,
 )
+from lrs_core.domain.matching import phonetic_key
+from lrs_core.domain.names import name_key
 from lrs_core.permissions import OperatorRole
 
 # Stable constraint names, so migrations can alter them on both databases.
@@ -121,7 +124,9 @@ class Learner(Base):
         CheckConstraint("ability_to_share IN (0, 1)", name="ability_to_share_code"),
         Index("ix_learner_family_key_dob", "family_key", "date_of_birth"),
         Index("ix_learner_dob_postcode", "date_of_birth", "postcode"),
-        Index("ix_learner_given_key", "given_key"),
+        Index("ix_learner_given_key_dob", "given_key", "date_of_birth"),
+        Index("ix_learner_family_phonetic_dob", "family_phonetic", "date_of_birth"),
+        Index("ix_learner_family_key_given_key", "family_key", "given_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,6 +161,9 @@ class Learner(Base):
     # Precomputed match keys: folded case, no accents, hyphens, apostrophes or spaces.
     given_key: Mapped[str] = mapped_column(String(35))
     family_key: Mapped[str] = mapped_column(String(35))
+    # Metaphone codes of the keys (lrs_core.domain.matching.phonetic_key).
+    given_phonetic: Mapped[str] = mapped_column(String(16))
+    family_phonetic: Mapped[str] = mapped_column(String(16))
     status: Mapped[LearnerStatus] = mapped_column(code(LearnerStatus, "learner_status"))
     # Set when this ULN was merged into another: the master it is linked to (§4.2.3).
     master_learner_id: Mapped[int | None] = mapped_column(ForeignKey("learner.id"), index=True)
@@ -169,6 +177,14 @@ class Learner(Base):
 
     __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012 - SQLAlchemy's API
 
+    @validates("given_name", "family_name")
+    def _set_match_keys(self, name: str, value: str) -> str:
+        """Keep the match keys in step with the names, however a learner is written."""
+        side = "given" if name == "given_name" else "family"
+        setattr(self, f"{side}_key", name_key(value))
+        setattr(self, f"{side}_phonetic", phonetic_key(value))
+        return value
+
 
 class LearnerPreviousValue(Base):
     """Earlier family names and postcodes, kept for matching (Appendix B search tips)."""
@@ -176,14 +192,36 @@ class LearnerPreviousValue(Base):
     __tablename__ = "learner_previous_value"
     __table_args__ = (
         CheckConstraint("kind IN ('family_name', 'postcode')", name="kind"),
-        Index("ix_learner_previous_value_kind_value", "kind", "value"),
+        Index("ix_learner_previous_value_kind_value_key", "kind", "value_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(35))
+    # What searches compare: a family name's name_key, a postcode as validated.
+    value_key: Mapped[str] = mapped_column(String(35))
+
+    @validates("kind", "value")
+    def _set_value_key(self, name: str, given: str) -> str:
+        kind = given if name == "kind" else self.kind
+        value = given if name == "value" else self.value
+        if kind and value:
+            self.value_key = name_key(value) if kind == "family_name" else value
+        return given
+
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class UlnAllocation(Base):
+    """The one-row counter new ULNs are drawn from: it only ever goes up, so a ULN once
+    issued is never issued again, even if its learner is retired."""
+
+    __tablename__ = "uln_allocation"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    next_serial: Mapped[int] = mapped_column(BigInteger)
 
 
 class LearningEvent(Base):

@@ -76,6 +76,17 @@ def make_uln(first_nine: int | str) -> str | None:
     return None if check is None else f"{prefix}{check}"
 
 
+def permuted_uln(serial: int) -> str | None:
+    """A valid ULN drawn from ``serial`` by a fixed permutation (so consecutive serials give
+    unrelated-looking ULNs); None in the rare case no ninth digit has a check digit."""
+    core = 10_000_000 + (61_803_401 * serial + 12_345_679) % 90_000_000
+    for ninth in range(10):
+        uln = make_uln(core * 10 + (serial + ninth) % 10)
+        if uln and uln != TEMPORARY_ULN:
+            return uln
+    return None
+
+
 # --- UKPRN and UPN (DOMAIN.md "Formats and codes") --------------------------------------------
 
 

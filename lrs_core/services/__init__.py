@@ -20,4 +20,4 @@ class Services:
         self.clock = clock
         self.audit = AuditService(db, clock)
         self.operators = OperatorService(db, settings.accounts, self.audit, clock)
-        self.learners = LearnerService(db, self.audit, clock)
+        self.learners = LearnerService(db, self.audit, clock, settings.search)

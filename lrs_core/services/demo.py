@@ -86,6 +86,7 @@ from lrs_core.domain.kinds import (
     OrganisationKind,
     PortalRole,
 )
+from lrs_core.domain.matching import phonetic_key
 from lrs_core.domain.names import name_key
 from lrs_core.domain.values import (
     TEMPORARY_ULN,
@@ -330,11 +331,11 @@ _LEARNER_COLUMNS = (
     "address_county_or_city", "postcode", "date_of_address_capture", "date_of_birth",
     "place_of_birth", "email", "gender", "nationality", "scottish_candidate_number",
     "ability_to_share", "verification_type", "other_verification_description", "notes",
-    "upn", "uci", "given_key", "family_key", "status", "master_learner_id", "created_at",
-    "created_by", "created_by_organisation_id", "amended_at", "amended_by",
-    "amended_by_organisation_id", "row_version",
+    "upn", "uci", "given_key", "family_key", "given_phonetic", "family_phonetic", "status",
+    "master_learner_id", "created_at", "created_by", "created_by_organisation_id",
+    "amended_at", "amended_by", "amended_by_organisation_id", "row_version",
 )  # fmt: skip
-_PREVIOUS_COLUMNS = ("id", "learner_id", "kind", "value", "recorded_at")
+_PREVIOUS_COLUMNS = ("id", "learner_id", "kind", "value", "value_key", "recorded_at")
 _EVENT_COLUMNS = (
     "id", "learner_id", "moved_from_learner_id", "achievement_provider_ukprn",
     "achievement_provider_name", "awarding_organisation_name", "awarding_organisation_ukprn",
@@ -797,6 +798,12 @@ class _LearnerGenerator:
             k = self.keys[name] = name_key(name)
         return k
 
+    def phonetic(self, name: str) -> str:
+        p = self.keys.get("~" + name)
+        if p is None:
+            p = self.keys["~" + name] = phonetic_key(name)
+        return p
+
     def ascii(self, name: str) -> str:
         a = self.keys.get("@" + name)
         if a is None:
@@ -1064,7 +1071,14 @@ class _LearnerGenerator:
             amended_by, amended_org = created_by, created_by_org
             if previous_family:
                 previous.append(
-                    (self.next_previous, learner_id, "family_name", previous_family, amended_at)
+                    (
+                        self.next_previous,
+                        learner_id,
+                        "family_name",
+                        previous_family,
+                        self.key(previous_family),
+                        amended_at,
+                    )
                 )
                 self.next_previous += 1
                 self.previous += 1
@@ -1072,7 +1086,7 @@ class _LearnerGenerator:
             kind == _NORMAL and postcode != UNKNOWN_POSTCODE and r() < 0.08
         ):
             old = self.postcode()[0]
-            previous.append((self.next_previous, learner_id, "postcode", old, created_at))
+            previous.append((self.next_previous, learner_id, "postcode", old, old, created_at))
             self.next_previous += 1
             self.previous += 1
 
@@ -1120,7 +1134,8 @@ class _LearnerGenerator:
                 previous_family, at_16, school_at_16, *address, postcode,
                 day_text[reg - day0] if address[0] else _NULL, day_text[dob - day0], place,
                 email, gender, nationality, scn, share, vtype, other_desc, notes, upn, _NULL,
-                self.key(given), self.key(family), status, master_id or _NULL, created_at,
+                self.key(given), self.key(family), self.phonetic(given), self.phonetic(family),
+                status, master_id or _NULL, created_at,
                 created_by, created_by_org, amended_at, amended_by, amended_org, 1,
             )
         )  # fmt: skip

@@ -1,12 +1,16 @@
-"""Learners: find by ULN and read a learner's record (User Guide §4.2.3).
+"""Learners: find (by ULN §4.2.3, by personal details §4.2.1), register (§4.2.2), update
+(Appendix C) and the learner profile.
 
 Every look at a learner's personal data is audited, whatever it finds. A ULN with a wrong
-check digit is refused before any query is made.
+check digit is refused before any query is made. Registering and updating refuse key data
+identical to another learner's, linked ones included (§4.2.4, WSRC0021); an update made
+from a stale copy of the record is refused with what changed meanwhile.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,14 +18,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from lrs_core.actor import Actor
+from lrs_core.config import SearchSettings
 from lrs_core.db.database import Database
-from lrs_core.db.models import Learner
-from lrs_core.domain.kinds import LearnerStatus
+from lrs_core.db.models import Learner, LearnerPreviousValue, UlnAllocation
+from lrs_core.domain.kinds import AuditOutcome, LearnerStatus
+from lrs_core.domain.learner_fields import BY_NAME, KEY_FIELDS, validate_learner_fields
 from lrs_core.domain.names import name_key
-from lrs_core.domain.values import OutcomeCode, validate_uln
-from lrs_core.errors import NotFound, ValidationError
+from lrs_core.domain.values import OutcomeCode, parse_gender, permuted_uln, validate_uln
+from lrs_core.errors import IdenticalLearner, NotFound, StaleLearner, ValidationError
 from lrs_core.permissions import Permission
 from lrs_core.services.audit import AuditService, Clock, append
+from lrs_core.services.search import (
+    MANDATORY,
+    Candidate,
+    Criteria,
+    DemographicQuery,
+    DemographicSearch,
+    SearchResult,
+    validate_query,
+)
 
 
 @dataclass(frozen=True)
@@ -76,10 +91,17 @@ _RECORD_FIELDS = [
 
 
 class LearnerService:
-    def __init__(self, db: Database, audit: AuditService, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        audit: AuditService,
+        clock: Clock,
+        search: SearchSettings | None = None,
+    ) -> None:
         self.db = db
         self.audit = audit
         self.clock = clock
+        self.search = DemographicSearch(search or SearchSettings())
 
     def find_by_uln(self, actor: Actor, uln: str, given_name: str, family_name: str) -> FindResult:
         """ULN, given name and family name must all match (§4.2.3), compared without regard
@@ -133,6 +155,217 @@ class LearnerService:
             append(session, actor, "view-learner", "learner", uln, now=self.clock())
             return _record(session, learner)
 
+    def _today(self) -> date:
+        return self.clock().date()
+
+    def find_by_details(self, actor: Actor, query: DemographicQuery) -> SearchResult:
+        """Up to 10 ranked candidates with scores and reasons (§4.2.1, Appendix B)."""
+        criteria = validate_query(query, self._today())
+        self.audit.require(actor, Permission.FIND_LEARNER, "find-by-details", "learner", "")
+        with self.db.transaction() as session:
+            result = self.search.run(session, criteria)
+            append(
+                session,
+                actor,
+                "find-by-details",
+                "learner",
+                result.candidates[0].uln if result.candidates else "",
+                detail={
+                    "outcome": str(result.outcome),
+                    "shown": [c.uln for c in result.candidates],
+                    "fields_given": [*(n for n, _ in MANDATORY), *criteria.given_fields()],
+                },
+                now=self.clock(),
+            )
+            return result
+
+    def register(
+        self,
+        actor: Actor,
+        raw: Mapping[str, str],
+        *,
+        confirmed_ulns: Collection[str] | None = None,
+    ) -> RegisterResult:
+        """Register a learner for a new ULN (§4.2.2).
+
+        The demographic search runs first. Possible matches need an explicit confirmation:
+        call again with ``confirmed_ulns`` holding the ULNs the operator was shown; if the
+        search now finds anyone else, the operator is asked again. Key data identical to an
+        existing learner's (linked ones too) is refused outright (WSRC0021)."""
+        values = validate_learner_fields(raw, self._today(), complete=True)
+        self.audit.require(actor, Permission.REGISTER_LEARNER, "register-learner", "learner", "")
+        criteria = Criteria(
+            given_name=values["given_name"],
+            family_name=values["family_name"],
+            date_of_birth=values["date_of_birth"],
+            gender=parse_gender(values["gender"]),
+            postcode=values["postcode"],
+            preferred_given_name=values.get("preferred_given_name") or "",
+            middle_names=values.get("middle_other_name") or "",
+            previous_family_name=values.get("previous_family_name") or "",
+            upn=values.get("upn") or "",
+            uci=values.get("uci") or "",
+        )
+        now = self.clock()
+        with self.db.transaction() as session:
+            same = _identical(session, values)
+            if same is not None:
+                result = RegisterResult(
+                    OutcomeCode.CANNOT_REGISTER,
+                    REGISTER_NOT_ALLOWED
+                    + f" ULN {same.uln} has the same given name, family name, date of birth,"
+                    " gender and postcode"
+                    + (" (it is a linked ULN)." if same.status is LearnerStatus.LINKED else "."),
+                    identical_uln=same.uln,
+                )
+            else:
+                found = self.search.run(session, criteria)
+                unconfirmed = [c for c in found.candidates if c.uln not in (confirmed_ulns or ())]
+                if unconfirmed:
+                    result = RegisterResult(
+                        OutcomeCode.POSSIBLE_MATCH,
+                        REGISTER_WARNING,
+                        possible_matches=found.candidates,
+                    )
+                else:
+                    learner = Learner(
+                        uln=_allocate_uln(session),
+                        **values,
+                        status=LearnerStatus.ACTIVE,
+                        created_at=now,
+                        created_by=actor.username,
+                    )
+                    session.add(learner)
+                    session.flush()
+                    if learner.previous_family_name:
+                        _remember(
+                            session, learner, "family_name", learner.previous_family_name, now
+                        )
+                    append(
+                        session,
+                        actor,
+                        "register-learner",
+                        "learner",
+                        learner.uln,
+                        detail={
+                            **_sanitised_detail(raw),
+                            "confirmed_possible_matches": sorted(confirmed_ulns or ()),
+                        },
+                        now=now,
+                    )
+                    return RegisterResult(
+                        OutcomeCode.EXACT_MATCH,
+                        f"Registered: the learner's new ULN is {learner.uln}.",
+                        _record(session, learner),
+                    )
+            append(
+                session,
+                actor,
+                "register-learner",
+                "learner",
+                result.identical_uln or "",
+                outcome=AuditOutcome.FAILED,
+                detail={
+                    "outcome": str(result.outcome),
+                    "shown": [c.uln for c in result.possible_matches],
+                },
+                now=now,
+            )
+            return result
+
+    def update(
+        self, actor: Actor, original: LearnerRecord, raw: Mapping[str, str]
+    ) -> LearnerRecord:
+        """Save the fields in ``raw`` over the learner as ``original`` showed it (Appendix C).
+
+        Refused (nothing written) when the learner changed since ``original`` was read
+        (:class:`StaleLearner`, listing what changed), or when the new key data is identical
+        to another learner's (:class:`IdenticalLearner`, WSRC0021)."""
+        raw = dict(raw)
+        if "verification_type" in raw or "other_verification_description" in raw:
+            raw.setdefault("verification_type", str(original.verification_type))
+            raw.setdefault(
+                "other_verification_description", original.other_verification_description or ""
+            )
+        values = validate_learner_fields(raw, self._today(), complete=False)
+        uln = original.uln
+        self.audit.require(actor, Permission.EDIT_LEARNER, "update-learner", "learner", uln)
+        now = self.clock()
+        with self.db.transaction() as session:
+            learner = session.execute(
+                select(Learner).where(Learner.uln == uln).with_for_update()
+            ).scalar_one_or_none()
+            if learner is None:
+                raise NotFound(f"no learner has ULN {uln}")
+            if learner.row_version != original.row_version:
+                meanwhile = _changes(_values(original), _values(learner))
+                by = learner.amended_by or "another operator"
+                raise StaleLearner(
+                    f"{by} changed this learner after you opened it; nothing was saved."
+                    " Your edits are still in the form: review the changes below and save again.",
+                    meanwhile,
+                )
+            if learner.status is not LearnerStatus.ACTIVE:
+                raise ValidationError(
+                    "ULN", f"{uln} is {learner.status}: update its master record instead"
+                )
+            before = _values(learner)
+            if not _changes(before, values):
+                return _record(session, learner)
+            new_family = values.get("family_name") or ""
+            family_changed = bool(new_family) and name_key(new_family) != learner.family_key
+            if family_changed:  # Appendix C: the old family name becomes the previous one
+                values.setdefault("previous_family_name", learner.family_name)
+            same = None
+            if any(name in values for name in KEY_FIELDS):
+                same = _identical(session, before | values, exclude_id=learner.id)
+            if same is None:
+                if family_changed:
+                    _remember(session, learner, "family_name", learner.family_name, now)
+                if values.get("postcode") and values["postcode"] != learner.postcode:
+                    _remember(session, learner, "postcode", learner.postcode, now)
+                for name, value in values.items():
+                    setattr(learner, name, value)
+                learner.amended_at = now
+                learner.amended_by = actor.username
+                learner.amended_by_organisation_id = None
+                session.flush()
+                append(
+                    session,
+                    actor,
+                    "update-learner",
+                    "learner",
+                    uln,
+                    detail={"changed": [c.field for c in _changes(before, values)]},
+                    now=now,
+                )
+                return _record(session, learner)
+        # Identical key data: nothing was written; the refusal is audited on its own.
+        self.audit.record(
+            actor,
+            "update-learner",
+            "learner",
+            uln,
+            outcome=AuditOutcome.FAILED,
+            detail={"outcome": str(OutcomeCode.CANNOT_REGISTER), "identical_to": same.uln},
+        )
+        raise IdenticalLearner(UPDATE_NOT_ALLOWED, same.uln)
+
+    def profile(self, actor: Actor, uln: str, history_limit: int = 50) -> LearnerProfile:
+        """Every field, linked ULNs, the change history from the audit trail, and what this
+        operator may do with the learner. The look is audited."""
+        record = self.show(actor, uln)
+        history = tuple(
+            HistoryEntry(e.occurred_at, e.actor, e.action, e.outcome, _summary(e.detail))
+            for e in self.audit.entries(subject_type="learner", subject_id=uln, limit=history_limit)
+        )
+        actions = ["Find", "View PLR"]
+        if actor.may(Permission.EDIT_LEARNER):
+            actions.append("Edit details")
+        if actor.may(Permission.RESOLVE_CHALLENGE):
+            actions.append("Resolve data challenges")
+        return LearnerProfile(record, history, tuple(actions))
+
 
 def _by_uln(session: Session, uln: str) -> Learner | None:
     return session.execute(select(Learner).where(Learner.uln == uln)).scalar_one_or_none()
@@ -154,3 +387,125 @@ def _record(session: Session, learner: Learner) -> LearnerRecord:
     )
     values = {name: getattr(learner, name) for name in _RECORD_FIELDS}
     return LearnerRecord(**values, master_uln=master_uln, linked_ulns=linked_ulns)
+
+
+# --- Find by personal details, register, update, profile ------------------------------------
+
+REGISTER_WARNING = (
+    "Please confirm by selecting Register learner that the learner you are about to register"
+    " is not included in the list of learners found by the search. If there is any doubt you"
+    " should select Cancel and review the learners on the list. LRS actively checks and takes"
+    " appropriate follow up action where learners have multiple ULNs created. Creating a"
+    " potential duplicate ULN for this learner may result in additional work for Awarding"
+    " Organisations and other organisations that rely on the ULN you are assigning to this"
+    " learner."
+)  # §4.2.4, "Register learner warning"
+REGISTER_NOT_ALLOWED = (
+    "Register Learner not allowed: the data you have entered will create a Learner with key"
+    " information identical to one already registered - this is not allowed."
+)  # §4.2.4
+UPDATE_NOT_ALLOWED = (
+    "Learner update not allowed: the updated data you have entered will create a learner with"
+    " key information identical to one already registered - this is not allowed."
+)  # §4.2.4
+
+
+@dataclass(frozen=True)
+class RegisterResult:
+    """``learner`` is set when registered; otherwise ``outcome`` says why not: WSRC0003
+    (possible matches, confirm to go on) or WSRC0021 (identical key data, refused)."""
+
+    outcome: OutcomeCode
+    message: str
+    learner: LearnerRecord | None = None
+    possible_matches: tuple[Candidate, ...] = ()
+    identical_uln: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str  # the label
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    occurred_at: datetime
+    actor: str
+    action: str
+    outcome: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class LearnerProfile:
+    record: LearnerRecord
+    history: tuple[HistoryEntry, ...]
+    actions: tuple[str, ...]  # what this operator's role may do with the learner
+
+
+def _text_of(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _changes(before: Mapping[str, object], after: Mapping[str, object]) -> list[Change]:
+    return [
+        Change(BY_NAME[name].label, _text_of(before.get(name)), _text_of(after.get(name)))
+        for name in BY_NAME
+        if name in after and _text_of(before.get(name)) != _text_of(after.get(name))
+    ]
+
+
+def _values(learner: Learner | LearnerRecord) -> dict[str, object]:
+    return {name: getattr(learner, name) for name in BY_NAME}
+
+
+def _identical(
+    session: Session, values: Mapping[str, object], exclude_id: int | None = None
+) -> Learner | None:
+    """Another active or linked learner with the same key data (§4.2.4)."""
+    query = select(Learner).where(
+        Learner.given_key == name_key(str(values["given_name"])),
+        Learner.family_key == name_key(str(values["family_name"])),
+        Learner.date_of_birth == values["date_of_birth"],
+        Learner.gender == values["gender"],
+        Learner.postcode == values["postcode"],
+        Learner.status.in_([LearnerStatus.ACTIVE, LearnerStatus.LINKED]),
+    )
+    if exclude_id is not None:
+        query = query.where(Learner.id != exclude_id)
+    return session.execute(query.limit(1)).scalar_one_or_none()
+
+
+def _allocate_uln(session: Session) -> str:
+    """The next ULN from the one-row counter (locked): valid check digit, never issued before."""
+    allocation = session.execute(select(UlnAllocation).with_for_update()).scalar_one()
+    while True:
+        serial = allocation.next_serial
+        allocation.next_serial = serial + 1
+        uln = permuted_uln(serial)
+        if uln and _by_uln(session, uln) is None:
+            return uln
+
+
+def _sanitised_detail(raw: Mapping[str, str]) -> dict[str, object]:
+    return {"fields": sorted(raw)}
+
+
+def _summary(detail: Mapping[str, object]) -> str:
+    if "changed" in detail:
+        return "changed " + ", ".join(str(f) for f in detail["changed"])  # type: ignore[attr-defined]
+    if "outcome" in detail:
+        return str(detail["outcome"])
+    return ""
+
+
+def _remember(session: Session, learner: Learner, kind: str, value: str, now: datetime) -> None:
+    session.add(
+        LearnerPreviousValue(learner_id=learner.id, kind=kind, value=value, recorded_at=now)
+    )

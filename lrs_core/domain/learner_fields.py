@@ -1,0 +1,207 @@
+"""Every editable field of a learner record, its label and its rule, in one table.
+
+Register, update, the CLI's options and the TUI's inline validation all read this table, so a
+rule is written once (DOMAIN.md "Learner fields"; User Guide §4.2.2 and Appendix C).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from lrs_core.domain.names import (
+    NAME_MAX,
+    NOTES_MAX,
+    check_prohibited_text,
+    validate_address_line,
+    validate_email,
+    validate_name,
+    validate_school_at_16,
+    validate_text,
+)
+from lrs_core.domain.values import (
+    parse_ability_to_share,
+    parse_date,
+    parse_gender,
+    validate_date_of_birth,
+    validate_postcode,
+    validate_upn,
+    validate_verification,
+)
+from lrs_core.errors import InvalidFields, ValidationError
+
+Check = Callable[[str, date], Any]
+
+
+@dataclass(frozen=True)
+class LearnerField:
+    name: str  # the Learner column
+    label: str  # what the operator reads
+    check: Check  # raw text and today -> the value stored ("" stored as NULL)
+    required: bool = False
+    key: bool = False  # part of the key data compared for identical learners (§4.2.4)
+
+
+def _name(label: str, required: bool = False) -> Check:
+    def check(raw: str, _today: date) -> str:
+        return check_prohibited_text(validate_name(raw, label, required), label)
+
+    return check
+
+
+def _text(label: str, max_len: int) -> Check:
+    def check(raw: str, _today: date) -> str:
+        return check_prohibited_text(validate_text(raw, label, max_len), label)
+
+    return check
+
+
+def _address(label: str) -> Check:
+    return lambda raw, _today: validate_address_line(raw, label)
+
+
+def _optional_date(label: str) -> Check:
+    def check(raw: str, today: date) -> date | None:
+        if not raw.strip():
+            return None
+        day = parse_date(raw, label)
+        if day > today:
+            raise ValidationError(label, f"{day.isoformat()} is in the future")
+        return day
+
+    return check
+
+
+def _digits(label: str, length: int) -> Check:
+    def check(raw: str, _today: date) -> str:
+        text = raw.strip()
+        if text and not (len(text) == length and text.isdigit()):
+            raise ValidationError(label, f'must be {length} digits, not "{text}"')
+        return text
+
+    return check
+
+
+def _uci(raw: str, _today: date) -> str:
+    uci = "".join(raw.split()).upper()
+    if uci and (len(uci) != 13 or not uci.isalnum()):
+        raise ValidationError("UCI", f'must be 13 letters and digits, not "{raw.strip()}"')
+    return uci
+
+
+def _upn(raw: str, _today: date) -> str:
+    return validate_upn(raw) if raw.strip() else ""
+
+
+FIELDS: tuple[LearnerField, ...] = (
+    LearnerField("title", "Title", _text("Title", NAME_MAX)),
+    LearnerField("given_name", "Given name", _name("Given name", True), required=True, key=True),
+    LearnerField("preferred_given_name", "Preferred given name", _name("Preferred given name")),
+    LearnerField("middle_other_name", "Middle names", _name("Middle names")),
+    LearnerField("family_name", "Family name", _name("Family name", True), required=True, key=True),
+    LearnerField("previous_family_name", "Previous family name", _name("Previous family name")),
+    LearnerField("family_name_at_16", "Family name at 16", _name("Family name at 16")),
+    LearnerField("school_at_16", "School at 16", lambda raw, _t: validate_school_at_16(raw)),
+    LearnerField("address_line1", "Address line 1", _address("Address line 1")),
+    LearnerField("address_line2", "Address line 2", _address("Address line 2")),
+    LearnerField("address_town", "Town", _address("Town")),
+    LearnerField("address_county_or_city", "County or city", _address("County or city")),
+    LearnerField(
+        "postcode", "Postcode", lambda raw, _t: validate_postcode(raw), required=True, key=True
+    ),
+    LearnerField(
+        "date_of_address_capture",
+        "Date of address capture",
+        _optional_date("Date of address capture"),
+    ),
+    LearnerField(
+        "date_of_birth",
+        "Date of birth",
+        lambda raw, today: validate_date_of_birth(raw, today),
+        required=True,
+        key=True,
+    ),
+    LearnerField("place_of_birth", "Place of birth", _text("Place of birth", NAME_MAX)),
+    LearnerField("email", "Email", lambda raw, _t: validate_email(raw)),
+    LearnerField(
+        "gender", "Gender", lambda raw, _t: int(parse_gender(raw)), required=True, key=True
+    ),
+    LearnerField("nationality", "Nationality", _text("Nationality", NAME_MAX)),
+    LearnerField(
+        "scottish_candidate_number",
+        "Scottish candidate number",
+        _digits("Scottish candidate number", 9),
+    ),
+    LearnerField(
+        "ability_to_share",
+        "Ability to share",
+        lambda raw, _t: int(parse_ability_to_share(raw)),
+        required=True,
+    ),
+    # Checked together with its description by validate_learner_fields.
+    LearnerField("verification_type", "Verification type", lambda raw, _t: raw, required=True),
+    LearnerField(
+        "other_verification_description", "Other verification description", lambda raw, _t: raw
+    ),
+    LearnerField("notes", "Notes", lambda raw, _t: validate_text(raw, "Notes", NOTES_MAX)),
+    LearnerField("upn", "UPN", _upn),
+    LearnerField("uci", "UCI", _uci),
+    LearnerField("mis_identifier", "MIS identifier", _text("MIS identifier", 50)),
+)
+BY_NAME: dict[str, LearnerField] = {f.name: f for f in FIELDS}
+KEY_FIELDS = tuple(f.name for f in FIELDS if f.key)
+
+
+def validate_field(name: str, raw: str, today: date) -> Any:
+    """One field's stored value, or ValidationError (inline validation as the operator types).
+    The verification type is checked on its own here; with its description on save."""
+    spec = BY_NAME[name]
+    if spec.required and not raw.strip():
+        raise ValidationError(spec.label, "is required")
+    if name == "verification_type":
+        from lrs_core.domain.values import parse_verification_type
+
+        return int(parse_verification_type(raw))
+    value = spec.check(raw, today)
+    return value if value != "" else None
+
+
+def validate_learner_fields(
+    raw: Mapping[str, str], today: date, *, complete: bool
+) -> dict[str, Any]:
+    """Check the fields in ``raw`` (column name -> text). ``complete`` (registering) means
+    every required field must be there. Raises :class:`InvalidFields` naming every bad field."""
+    unknown = sorted(set(raw) - set(BY_NAME))
+    if unknown:
+        raise ValueError(f"not learner fields: {', '.join(unknown)}")
+    errors: list[ValidationError] = []
+    values: dict[str, Any] = {}
+    for spec in FIELDS:
+        if spec.name not in raw:
+            if complete and spec.required:
+                errors.append(ValidationError(spec.label, "is required"))
+            continue
+        if spec.name in ("verification_type", "other_verification_description"):
+            continue
+        try:
+            values[spec.name] = validate_field(spec.name, raw[spec.name], today)
+        except ValidationError as error:
+            errors.append(error)
+    if "verification_type" in raw or "other_verification_description" in raw:
+        vtype_raw = raw.get("verification_type", "").strip()
+        if not vtype_raw and "verification_type" in raw:
+            errors.append(ValidationError("Verification type", "is required"))
+        elif vtype_raw:
+            try:
+                vtype, description = validate_verification(
+                    vtype_raw, raw.get("other_verification_description")
+                )
+                values["verification_type"] = int(vtype)
+                values["other_verification_description"] = description
+            except ValidationError as error:
+                errors.append(error)
+    if errors:
+        raise InvalidFields(errors)
+    return values

@@ -1,0 +1,228 @@
+"""The LRS matching rules as pure functions: match keys, the Appendix B search variants, and
+field comparisons with levels in the spirit of Splink (exact / previous value / swapped /
+near / phonetic), used by :mod:`lrs_core.services.search`.
+
+Nothing here touches the database: the search service turns variants into index lookups and
+scores what they find with :func:`compare_family`, :func:`compare_given` and the rest.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+import jellyfish
+
+from lrs_core.domain.names import name_key
+from lrs_core.domain.nicknames import are_related, related_names
+from lrs_core.domain.values import UNKNOWN_POSTCODE
+
+# Name prefixes spoken and typed with or without (Appendix B: "with/without prefix").
+NAME_PREFIXES = frozenset(
+    {"o", "de", "da", "di", "du", "del", "della", "van", "von", "der", "le", "la", "st",
+     "saint", "fitz", "al", "el", "ap", "ab", "ben", "bin", "mac", "mc"}
+)  # fmt: skip
+_MC_MAC = (("mac", "mc"), ("mc", "mac"), ("st", "saint"), ("saint", "st"))
+_SEPARATORS = re.compile(r"[\s\-'\u2019]+")
+NEAR_NAME = 0.88  # Jaro-Winkler similarity from which two name keys count as "near"
+
+
+def phonetic_key(name: str) -> str:
+    """A phonetic code (Metaphone) of a name's key: Smith ~ Smyth, Stephen ~ Steven."""
+    key = name_key(name)
+    return jellyfish.metaphone(key)[:16].upper() if key else ""
+
+
+def name_parts(name: str) -> list[str]:
+    """The words of a name as keys: "Smith-Jones" -> smith, jones; "O'Brien" -> o, brien."""
+    return [k for k in (name_key(p) for p in _SEPARATORS.split(name)) if k]
+
+
+class Variant(StrEnum):
+    """How a search variant was derived from what the operator typed (Appendix B)."""
+
+    AS_TYPED = "as typed"
+    MC_MAC = "Mc/Mac or St/Saint form"
+    WITHOUT_PREFIX = "without the prefix"
+    BARREL_PART = "one part of a double-barrelled name"
+    SWAPPED = "given and family name swapped"
+    PREVIOUS_FAMILY = "previous family name"
+    NICKNAME = "nickname or formal name"
+    MIDDLE_AS_GIVEN = "middle name as given name"
+    PREFERRED = "preferred given name"
+    DOB_SWAPPED = "day and month of birth swapped"
+    DOB_FIRST = "born on the 1st of the month"
+    DOB_JAN_FIRST = "born on 1 January"
+
+
+def family_variants(family: str) -> dict[str, Variant]:
+    """Family-name keys to look up, with how each was made (the key as typed first)."""
+    key = name_key(family)
+    found: dict[str, Variant] = {key: Variant.AS_TYPED}
+    for old, new in _MC_MAC:
+        if key.startswith(old) and len(key) > len(old) + 1:
+            found.setdefault(new + key[len(old) :], Variant.MC_MAC)
+    parts = name_parts(family)
+    if len(parts) > 1:
+        if parts[0] in NAME_PREFIXES:
+            found.setdefault("".join(parts[1:]), Variant.WITHOUT_PREFIX)
+        else:
+            for part in parts:
+                if len(part) > 1:
+                    found.setdefault(part, Variant.BARREL_PART)
+    return found
+
+
+def given_variants(given: str) -> dict[str, Variant]:
+    """Given-name keys to look up: as typed, then its nicknames and formal forms."""
+    key = name_key(given)
+    found: dict[str, Variant] = {key: Variant.AS_TYPED}
+    for related in sorted(related_names(given)):
+        found.setdefault(related, Variant.NICKNAME)
+    return found
+
+
+def dob_variants(dob: date) -> dict[date, Variant]:
+    """Dates of birth to look up: as typed, day and month swapped (both <= 12), the 1st of
+    the month and 1 January (Appendix B)."""
+    found: dict[date, Variant] = {dob: Variant.AS_TYPED}
+    if dob.day <= 12 and dob.day != dob.month:
+        found.setdefault(date(dob.year, dob.day, dob.month), Variant.DOB_SWAPPED)
+    found.setdefault(dob.replace(day=1), Variant.DOB_FIRST)
+    found.setdefault(date(dob.year, 1, 1), Variant.DOB_JAN_FIRST)
+    return found
+
+
+# --- Field comparisons -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    """How well one field agreed: a value from 0 to 1 and the words for the operator."""
+
+    value: float
+    label: str
+
+    @property
+    def exact(self) -> bool:
+        return self.value >= 1.0
+
+
+EXACT = Level(1.0, "exact")
+DIFFERENT = Level(0.0, "different")
+NOT_RECORDED = Level(0.5, "not recorded on the learner")
+
+
+def _near(a: str, b: str) -> bool:
+    return bool(a and b) and jellyfish.jaro_winkler_similarity(a, b) >= NEAR_NAME
+
+
+def compare_family(
+    asked: str, family: str, previous: Iterable[str] = (), family_phonetic: str = ""
+) -> Level:
+    """The family name asked for against a learner's family name and previous family names."""
+    a, b = name_key(asked), name_key(family)
+    if a == b:
+        return EXACT
+    if a in {name_key(p) for p in previous}:
+        return Level(0.95, "previous family name")
+    variants = family_variants(asked)
+    if b in variants or a in family_variants(family):
+        return Level(0.9, variants.get(b, Variant.BARREL_PART).value)
+    if _near(a, b):
+        return Level(0.8, "near spelling")
+    if phonetic_key(asked) == (family_phonetic or phonetic_key(family)):
+        return Level(0.7, "sounds alike")
+    return DIFFERENT
+
+
+def compare_given(
+    asked: str, given: str, preferred: str = "", middle: str = "", given_phonetic: str = ""
+) -> Level:
+    """The given name asked for against a learner's given, preferred and middle names."""
+    a, b = name_key(asked), name_key(given)
+    if a == b:
+        return EXACT
+    if preferred and a == name_key(preferred):
+        return Level(0.9, "preferred given name")
+    if middle and a in name_parts(middle):
+        return Level(0.85, "middle name used as given name")
+    if are_related(asked, given) or (preferred and are_related(asked, preferred)):
+        return Level(0.85, "nickname or formal name")
+    if _near(a, b):
+        return Level(0.8, "near spelling")
+    if phonetic_key(asked) == (given_phonetic or phonetic_key(given)):
+        return Level(0.7, "sounds alike")
+    return DIFFERENT
+
+
+def compare_swapped_names(asked_given: str, asked_family: str, given: str, family: str) -> bool:
+    """True when the given and family names were typed the wrong way round."""
+    a_g, a_f = name_key(asked_given), name_key(asked_family)
+    return a_g != a_f and (a_g, a_f) == (name_key(family), name_key(given))
+
+
+def compare_dob(asked: date, dob: date) -> Level:
+    if asked == dob:
+        return EXACT
+    if asked.year == dob.year and (asked.day, asked.month) == (dob.month, dob.day):
+        return Level(0.9, Variant.DOB_SWAPPED.value)
+    if (asked.year, asked.month) == (dob.year, dob.month) and 1 in (asked.day, dob.day):
+        return Level(0.7, Variant.DOB_FIRST.value)
+    if asked.year == dob.year and date(asked.year, 1, 1) in (asked, dob):
+        return Level(0.6, Variant.DOB_JAN_FIRST.value)
+    same_day = (asked.month, asked.day) == (dob.month, dob.day)
+    a, b = asked.isoformat(), dob.isoformat()
+    if (same_day and abs(asked.year - dob.year) == 1) or sum(
+        x != y for x, y in zip(a, b, strict=True)
+    ) == 1:
+        return Level(0.5, "one digit different")
+    return DIFFERENT
+
+
+def compare_gender(asked: int, gender: int) -> Level:
+    if asked == gender:
+        return EXACT
+    if {asked, gender} & {0, 9}:
+        return Level(0.5, "not known or not specified")
+    return DIFFERENT
+
+
+def _district(postcode: str) -> str:
+    return postcode.split(" ")[0]
+
+
+def compare_postcode(asked: str, postcode: str, previous: Iterable[str] = ()) -> Level:
+    """Postcodes as :func:`lrs_core.domain.values.validate_postcode` returns them."""
+    if asked == postcode:
+        return EXACT if asked != UNKNOWN_POSTCODE else Level(0.5, "both the default postcode")
+    if asked in set(previous):
+        return Level(0.95, "previous postcode")
+    if UNKNOWN_POSTCODE in (asked, postcode):
+        return Level(0.5, "default postcode")
+    if _district(asked) == _district(postcode):
+        return Level(0.6, "same postcode district")
+    return DIFFERENT
+
+
+def compare_text(asked: str, value: str | None, *, fold: bool = True) -> Level:
+    """An optional field given by the operator (email, UPN, UCI...)."""
+    if not value:
+        return NOT_RECORDED
+    same = asked.casefold() == value.casefold() if fold else asked == value
+    return EXACT if same else DIFFERENT
+
+
+def rarity(frequency: int, population: int) -> float:
+    """A weight factor from 0.5 (a very common value) to 1.5 (a unique one): agreeing on a
+    rare name is stronger evidence than agreeing on a common one, as in Splink's term
+    frequency adjustments. ``frequency`` counts learners with the value in ``population``."""
+    if population <= 1:
+        return 1.0
+    bits = math.log2((population + 1) / (frequency + 1))
+    typical = math.log2(population + 1) * 0.6  # a name held by roughly one in N**0.6
+    return max(0.5, min(1.5, bits / typical if typical else 1.0))

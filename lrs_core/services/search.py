@@ -1,0 +1,614 @@
+"""Find learners by personal details (User Guide §4.2.1, Appendix B), ranked and explained.
+
+The search works as the NHS demographics search does: it looks exactly first (family name
+and date of birth as typed) and widens to the Appendix B variants only when that finds
+nobody good, so a plain lookup never shows strangers. Widening looks a learner up through
+several blocks, each an index lookup that does not depend on one field being right:
+
+* family name (and its variants) with date of birth (and its variants);
+* given name (and its nicknames) with date of birth;
+* date of birth with postcode, current or previous: this finds "Czaja" typed as "Chiah",
+  which share no spelling or phonetic key;
+* phonetic family name with date of birth;
+* family name with given name, whatever the date of birth;
+* previous family name with date of birth; UPN; UCI.
+
+Every candidate is then scored field by field (:mod:`lrs_core.domain.matching`): each field's
+level (1 exact ... 0 different) is weighted, names by their rarity in the register, and the
+score is the weighted mean, so 1 means exact on every field given.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from lrs_core.config import SearchSettings
+from lrs_core.db.models import Learner, LearnerPreviousValue
+from lrs_core.domain import matching as m
+from lrs_core.domain.nicknames import related_names
+from lrs_core.domain.kinds import LearnerStatus
+from lrs_core.domain.names import name_key, validate_email, validate_name
+from lrs_core.domain.values import (
+    UNKNOWN_POSTCODE,
+    Gender,
+    OutcomeCode,
+    parse_date,
+    parse_gender,
+    validate_postcode,
+    validate_upn,
+)
+from lrs_core.errors import InvalidFields, ValidationError
+
+MAX_RESULTS = 10  # §4.2.1: at most 10 learners; more is "too many" (§4.2.2.2)
+BLOCK_LIMIT = 300  # rows one block may bring back: a safety net for very common values
+
+
+@dataclass(frozen=True)
+class DemographicQuery:
+    """What the operator typed: mandatory given name, family name, date of birth, gender and
+    postcode; the rest optional (§4.2.1)."""
+
+    given_name: str = ""
+    family_name: str = ""
+    date_of_birth: str = ""
+    gender: str = ""
+    postcode: str = ""
+    preferred_given_name: str = ""
+    middle_names: str = ""
+    previous_family_name: str = ""
+    email: str = ""
+    upn: str = ""
+    uci: str = ""
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """A validated query."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    gender: Gender
+    postcode: str
+    preferred_given_name: str = ""
+    middle_names: str = ""
+    previous_family_name: str = ""
+    email: str = ""
+    upn: str = ""
+    uci: str = ""
+
+    def given_fields(self) -> list[str]:
+        optional = ("preferred_given_name", "middle_names", "previous_family_name", "email")
+        return [n for n in (*optional, "upn", "uci") if getattr(self, n)]
+
+
+MANDATORY = (
+    ("given_name", "Given name"),
+    ("family_name", "Family name"),
+    ("date_of_birth", "Date of birth"),
+    ("gender", "Gender"),
+    ("postcode", "Postcode"),
+)
+
+
+_MANDATORY_FIELDS = frozenset(label.lower() for _, label in MANDATORY)
+
+
+def validate_query(query: DemographicQuery, today: date) -> Criteria:
+    """Check every field; raise :class:`InvalidFields` naming each bad or missing one."""
+    errors: list[ValidationError] = []
+    missing = [label for name, label in MANDATORY if not str(getattr(query, name)).strip()]
+    if missing:
+        errors.append(
+            ValidationError(
+                missing[0],
+                "is required to search by personal details"
+                + (f" (also missing: {', '.join(missing[1:])})" if missing[1:] else "")
+                + (
+                    f"; if the postcode is unknown use {UNKNOWN_POSTCODE}"
+                    if "Postcode" in missing
+                    else ""
+                ),
+            )
+        )
+    values: dict[str, object] = {}
+
+    def check(name: str, fn: object) -> None:
+        try:
+            values[name] = fn()  # type: ignore[operator]
+        except ValidationError as error:
+            errors.append(error)
+
+    if not missing:
+        check("given_name", lambda: validate_name(query.given_name, "Given name"))
+        check("family_name", lambda: validate_name(query.family_name, "Family name"))
+        check("date_of_birth", lambda: _search_dob(query.date_of_birth, today))
+        check("gender", lambda: parse_gender(query.gender))
+        check("postcode", lambda: validate_postcode(query.postcode))
+    check(
+        "preferred_given_name",
+        lambda: validate_name(query.preferred_given_name, "Preferred given name", required=False),
+    )
+    check("middle_names", lambda: validate_name(query.middle_names, "Middle names", required=False))
+    check(
+        "previous_family_name",
+        lambda: validate_name(query.previous_family_name, "Previous family name", required=False),
+    )
+    check("email", lambda: validate_email(query.email))
+    check("upn", lambda: validate_upn(query.upn) if query.upn.strip() else "")
+    check("uci", lambda: _validate_uci(query.uci))
+    if errors:
+        raise InvalidFields(errors)
+    return Criteria(**values)  # type: ignore[arg-type]
+
+
+def _search_dob(value: str, today: date) -> date:
+    dob = parse_date(value, "Date of birth")
+    if dob > today:
+        raise ValidationError("Date of birth", f"{dob.isoformat()} is in the future")
+    return dob
+
+
+def _validate_uci(value: str) -> str:
+    uci = "".join(value.split()).upper()
+    if uci and (len(uci) != 13 or not uci.isalnum()):
+        raise ValidationError("UCI", f'must be 13 letters and digits, not "{value.strip()}"')
+    return uci
+
+
+# --- Results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldMatch:
+    field: str
+    level: float
+    how: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One learner found, with its score and why."""
+
+    learner_id: int
+    uln: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    gender: int
+    postcode: str
+    score: float
+    exact: bool
+    fields: tuple[FieldMatch, ...]
+    found_by: tuple[str, ...]
+    via_linked_uln: str | None = None  # matched through a ULN merged into this one
+
+    def reasons(self) -> list[str]:
+        """Plain words: which fields agreed exactly, which nearly, and how it was found."""
+        exact = [f.field for f in self.fields if f.level >= 1.0]
+        near = [f"{f.field} ({f.how})" for f in self.fields if 0 < f.level < 1.0]
+        differ = [f.field for f in self.fields if f.level == 0]
+        out = []
+        if exact:
+            out.append("exact: " + ", ".join(exact))
+        if near:
+            out.append("near: " + ", ".join(near))
+        if differ:
+            out.append("different: " + ", ".join(differ))
+        if self.via_linked_uln:
+            out.append(f"matched linked ULN {self.via_linked_uln}, merged into this one")
+        out.append("found by " + "; ".join(self.found_by))
+        return out
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    outcome: OutcomeCode
+    message: str
+    candidates: tuple[Candidate, ...] = ()
+    widened: bool = False
+    narrow_by: tuple[str, ...] = field(default=())
+    plausible_count: int = 0
+
+
+# --- The search -------------------------------------------------------------------------------
+
+
+class Frequencies:
+    """How many learners hold a name key, cached for a few minutes: weights need the rough
+    shape of the register, not the count to the last learner."""
+
+    def __init__(self, ttl_seconds: float = 300.0) -> None:
+        self.ttl = ttl_seconds
+        self._counts: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def _cached(self, key: tuple[str, str], count: Callable[[], Any]) -> int:
+        now = time.monotonic()
+        hit = self._counts.get(key)
+        if hit and now - hit[0] < self.ttl:
+            return hit[1]
+        value = int(count())
+        if len(self._counts) > 50_000:
+            self._counts.clear()
+        self._counts[key] = (now, value)
+        return value
+
+    def population(self, session: Session) -> int:
+        return self._cached(
+            ("*", ""), lambda: session.execute(select(func.count()).select_from(Learner)).scalar()
+        )
+
+    def family(self, session: Session, key: str) -> int:
+        return self._cached(
+            ("family", key),
+            lambda: session.execute(
+                select(func.count()).select_from(Learner).where(Learner.family_key == key)
+            ).scalar(),
+        )
+
+    def given(self, session: Session, key: str) -> int:
+        return self._cached(
+            ("given", key),
+            lambda: session.execute(
+                select(func.count()).select_from(Learner).where(Learner.given_key == key)
+            ).scalar(),
+        )
+
+
+_COLUMNS = (
+    Learner.id,
+    Learner.uln,
+    Learner.given_name,
+    Learner.preferred_given_name,
+    Learner.middle_other_name,
+    Learner.family_name,
+    Learner.date_of_birth,
+    Learner.gender,
+    Learner.postcode,
+    Learner.email,
+    Learner.upn,
+    Learner.uci,
+    Learner.given_phonetic,
+    Learner.family_phonetic,
+    Learner.status,
+    Learner.master_learner_id,
+)
+
+
+class DemographicSearch:
+    def __init__(self, settings: SearchSettings, frequencies: Frequencies | None = None) -> None:
+        self.settings = settings
+        self.frequencies = frequencies or Frequencies()
+
+    def run(self, session: Session, c: Criteria) -> SearchResult:
+        weights = self._weights(session, c)
+        dob = c.date_of_birth
+        # 1. Exactly as typed.
+        found: dict[int, set[str]] = {}
+        self._block(
+            session,
+            found,
+            "family name and date of birth as typed",
+            select(Learner.id).where(
+                Learner.family_key == name_key(c.family_name), Learner.date_of_birth == dob
+            ),
+        )
+        scored = self._score(session, c, weights, found)
+        if any(s.score >= self.settings.exact_first_score for s in scored):
+            return self._result(c, scored, widened=False)
+        # 2. Widened: the Appendix B variants, through blocks that do not share one weak spot.
+        self._widened_blocks(session, c, found)
+        return self._result(c, self._score(session, c, weights, found), widened=True)
+
+    # -- blocks ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _block(session: Session, found: dict[int, set[str]], label: str, query: Select[Any]) -> None:
+        for learner_id in session.execute(query.limit(BLOCK_LIMIT)).scalars():
+            found.setdefault(learner_id, set()).add(label)
+
+    def _widened_blocks(self, session: Session, c: Criteria, found: dict[int, set[str]]) -> None:
+        dobs = list(m.dob_variants(c.date_of_birth))
+        families = dict(m.family_variants(c.family_name))
+        if c.previous_family_name:
+            for key in m.family_variants(c.previous_family_name):
+                families.setdefault(key, m.Variant.PREVIOUS_FAMILY)
+        givens = dict(m.given_variants(c.given_name))
+        for name, variant in (
+            (c.preferred_given_name, m.Variant.PREFERRED),
+            *((part, m.Variant.MIDDLE_AS_GIVEN) for part in c.middle_names.split()),
+        ):
+            if name:
+                givens.setdefault(name_key(name), variant)
+                for key in related_names(name):
+                    givens.setdefault(key, m.Variant.NICKNAME)
+        # Swapped: the given name typed as family and the family name as given.
+        families.setdefault(name_key(c.given_name), m.Variant.SWAPPED)
+        givens.setdefault(name_key(c.family_name), m.Variant.SWAPPED)
+        family_keys, given_keys = list(families), list(givens)
+        phonetics = sorted({m.phonetic_key(k) for k in family_keys} - {""})
+
+        def block(label: str, query: Select[Any]) -> None:
+            self._block(session, found, label, query)
+
+        block(
+            "family name and date of birth, with variants",
+            select(Learner.id).where(
+                Learner.family_key.in_(family_keys), Learner.date_of_birth.in_(dobs)
+            ),
+        )
+        block(
+            "given name and date of birth",
+            select(Learner.id).where(
+                Learner.given_key.in_(given_keys), Learner.date_of_birth.in_(dobs)
+            ),
+        )
+        block(
+            "date of birth and postcode",
+            select(Learner.id).where(
+                Learner.date_of_birth.in_(dobs), Learner.postcode == c.postcode
+            ),
+        )
+        block(
+            "date of birth and previous postcode",
+            select(Learner.id)
+            .join(LearnerPreviousValue, LearnerPreviousValue.learner_id == Learner.id)
+            .where(
+                LearnerPreviousValue.kind == "postcode",
+                LearnerPreviousValue.value_key == c.postcode,
+                Learner.date_of_birth.in_(dobs),
+            ),
+        )
+        if phonetics:
+            block(
+                "family name sounds alike, and date of birth",
+                select(Learner.id).where(
+                    Learner.family_phonetic.in_(phonetics), Learner.date_of_birth.in_(dobs)
+                ),
+            )
+        block(
+            "family and given name, any date of birth",
+            select(Learner.id).where(
+                Learner.family_key.in_(family_keys), Learner.given_key.in_(given_keys)
+            ),
+        )
+        block(
+            "previous family name and date of birth",
+            select(Learner.id)
+            .join(LearnerPreviousValue, LearnerPreviousValue.learner_id == Learner.id)
+            .where(
+                LearnerPreviousValue.kind == "family_name",
+                LearnerPreviousValue.value_key.in_(family_keys),
+                Learner.date_of_birth.in_(dobs),
+            ),
+        )
+        if c.upn:
+            block("UPN", select(Learner.id).where(Learner.upn == c.upn))
+        if c.uci:
+            block("UCI", select(Learner.id).where(Learner.uci == c.uci))
+
+    # -- scoring -----------------------------------------------------------------------------
+
+    def _weights(self, session: Session, c: Criteria) -> dict[str, float]:
+        population = self.frequencies.population(session)
+        family = self.frequencies.family(session, name_key(c.family_name))
+        given = self.frequencies.given(session, name_key(c.given_name))
+        weights = {
+            "family name": 4.0 * m.rarity(family, population),
+            "given name": 3.0 * m.rarity(given, population),
+            "date of birth": 4.0,
+            "gender": 1.0,
+            "postcode": 2.0,
+        }
+        optional = {
+            "preferred_given_name": ("preferred given name", 1.0),
+            "middle_names": ("middle names", 1.0),
+            "previous_family_name": ("previous family name", 1.0),
+            "email": ("email", 2.0),
+            "upn": ("UPN", 3.0),
+            "uci": ("UCI", 3.0),
+        }
+        for name in c.given_fields():
+            label, weight = optional[name]
+            weights[label] = weight
+        weights["_family_count"] = float(family)
+        return weights
+
+    def _score(
+        self,
+        session: Session,
+        c: Criteria,
+        weights: dict[str, float],
+        found: dict[int, set[str]],
+    ) -> list[Candidate]:
+        if not found:
+            return []
+        rows = _fetch(session, found)
+        masters_needed = {
+            r.master_learner_id
+            for r in rows
+            if r.status == LearnerStatus.LINKED and r.master_learner_id not in found
+        }
+        master_rows = _fetch(session, masters_needed) if masters_needed else []
+        ids = [r.id for r in rows]
+        previous = _previous_values(session, ids)
+        by_id = {r.id: r for r in (*rows, *master_rows)}
+        best: dict[int, Candidate] = {}
+        for row in rows:
+            if row.status == LearnerStatus.RETIRED:
+                continue
+            fields = _compare(c, row, previous.get(row.id, {}))
+            total = sum(w for k, w in weights.items() if not k.startswith("_"))
+            score = sum(weights[f.field] * f.level for f in fields) / total
+            exact = all(f.level >= 1.0 for f in fields if f.field in _MANDATORY_FIELDS)
+            exact = exact and not any(f.level == 0 for f in fields)
+            target, via = row, None
+            if row.status == LearnerStatus.LINKED and row.master_learner_id in by_id:
+                target, via = by_id[row.master_learner_id], row.uln
+            candidate = Candidate(
+                learner_id=target.id,
+                uln=target.uln,
+                given_name=target.given_name,
+                family_name=target.family_name,
+                date_of_birth=target.date_of_birth,
+                gender=target.gender,
+                postcode=target.postcode,
+                score=round(score, 3),
+                exact=exact,
+                fields=tuple(fields),
+                found_by=tuple(sorted(found[row.id])),
+                via_linked_uln=via,
+            )
+            held = best.get(target.id)
+            if held is None or (candidate.score, held.via_linked_uln is not None) > (
+                held.score,
+                candidate.via_linked_uln is not None,
+            ):
+                best[target.id] = candidate
+        return sorted(best.values(), key=lambda s: (-s.score, s.uln))
+
+    def _result(self, c: Criteria, scored: list[Candidate], widened: bool) -> SearchResult:
+        plausible = [s for s in scored if s.score >= self.settings.plausible_score]
+        shown = tuple(plausible[:MAX_RESULTS])
+        exacts = [s for s in plausible if s.exact]
+        count = len(plausible)
+        if len(exacts) == 1 and shown and shown[0] is exacts[0]:
+            others = len(shown) - 1
+            message = "Exact match on every field given." + (
+                f" {others} other possible match{'es' if others != 1 else ''} shown below:"
+                " not the same learner (a twin or sibling has similar details)."
+                if others
+                else ""
+            )
+            return SearchResult(OutcomeCode.EXACT_MATCH, message, shown, widened, (), count)
+        if count > MAX_RESULTS:
+            narrow = _narrowing_hints(c)
+            message = (
+                f"Your search returns more than the maximum of {MAX_RESULTS} learners"
+                f" ({count} possible). The best {MAX_RESULTS} are shown. To narrow it: "
+                + "; ".join(narrow)
+                + "."
+            )
+            return SearchResult(
+                OutcomeCode.TOO_MANY_MATCHES, message, shown, widened, tuple(narrow), count
+            )
+        if shown:
+            how = " after trying the search variants" if widened else ""
+            message = f"{count} possible match{'es' if count != 1 else ''}{how}: none exact."
+            return SearchResult(OutcomeCode.POSSIBLE_MATCH, message, shown, widened, (), count)
+        return SearchResult(
+            OutcomeCode.NO_MATCH,
+            "No learner matches, after trying every search variant of Appendix B.",
+            (),
+            widened,
+            (),
+            0,
+        )
+
+
+def _narrowing_hints(c: Criteria) -> list[str]:
+    hints = []
+    if c.date_of_birth.month == 1 and c.date_of_birth.day == 1:
+        hints.append("check the date of birth: 1 January is often recorded when it is unknown")
+    if c.postcode == UNKNOWN_POSTCODE:
+        hints.append(f"give the learner's postcode instead of the default {UNKNOWN_POSTCODE}")
+    labels = {
+        "upn": "UPN",
+        "uci": "UCI",
+        "email": "email",
+        "middle_names": "middle names",
+        "preferred_given_name": "preferred given name",
+        "previous_family_name": "previous family name",
+    }
+    missing = [label for name, label in labels.items() if not getattr(c, name)]
+    if missing:
+        hints.append("add " + ", ".join(missing))
+    return hints
+
+
+def _fetch(session: Session, ids: Iterable[int]) -> Sequence[Any]:
+    return session.execute(select(*_COLUMNS).where(Learner.id.in_(list(ids)))).all()
+
+
+def _previous_values(session: Session, ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    out: dict[int, dict[str, list[str]]] = {}
+    for learner_id, kind, value in session.execute(
+        select(
+            LearnerPreviousValue.learner_id, LearnerPreviousValue.kind, LearnerPreviousValue.value
+        ).where(LearnerPreviousValue.learner_id.in_(ids))
+    ):
+        out.setdefault(learner_id, {}).setdefault(kind, []).append(value)
+    return out
+
+
+def _compare(c: Criteria, r: Any, previous: dict[str, list[str]]) -> list[FieldMatch]:
+    """Compare every field given with learner row ``r`` (a row of ``_COLUMNS``)."""
+    family = m.compare_family(
+        c.family_name, r.family_name, previous.get("family_name", ()), r.family_phonetic
+    )
+    given = m.compare_given(
+        c.given_name,
+        r.given_name,
+        r.preferred_given_name or "",
+        r.middle_other_name or "",
+        r.given_phonetic,
+    )
+    if m.compare_swapped_names(c.given_name, c.family_name, r.given_name, r.family_name):
+        family = given = m.Level(0.9, m.Variant.SWAPPED.value)
+    if given.value < 0.85:
+        for part in c.middle_names.split():
+            if name_key(part) == name_key(r.given_name):
+                given = m.Level(0.85, m.Variant.MIDDLE_AS_GIVEN.value)
+        if c.preferred_given_name and name_key(c.preferred_given_name) in {
+            name_key(r.given_name),
+            name_key(r.preferred_given_name or ""),
+        }:
+            given = m.Level(0.85, m.Variant.PREFERRED.value)
+    fields = [
+        FieldMatch("given name", given.value, given.label),
+        FieldMatch("family name", family.value, family.label),
+    ]
+    for label, level in (
+        ("date of birth", m.compare_dob(c.date_of_birth, r.date_of_birth)),
+        ("gender", m.compare_gender(int(c.gender), r.gender)),
+        ("postcode", m.compare_postcode(c.postcode, r.postcode, previous.get("postcode", ()))),
+    ):
+        fields.append(FieldMatch(label, level.value, level.label))
+    if c.preferred_given_name:
+        level = _optional_name(c.preferred_given_name, [r.preferred_given_name, r.given_name])
+        fields.append(FieldMatch("preferred given name", level.value, level.label))
+    if c.middle_names:
+        level = _optional_name(c.middle_names, [r.middle_other_name])
+        fields.append(FieldMatch("middle names", level.value, level.label))
+    if c.previous_family_name:
+        level = _optional_name(c.previous_family_name, previous.get("family_name", []))
+        fields.append(FieldMatch("previous family name", level.value, level.label))
+    if c.email:
+        level = m.compare_text(c.email, r.email)
+        fields.append(FieldMatch("email", level.value, level.label))
+    if c.upn:
+        level = m.compare_text(c.upn, r.upn)
+        fields.append(FieldMatch("UPN", level.value, level.label))
+    if c.uci:
+        level = m.compare_text(c.uci, r.uci)
+        fields.append(FieldMatch("UCI", level.value, level.label))
+    return fields
+
+
+def _optional_name(asked: str, values: Sequence[str | None]) -> m.Level:
+    present = [v for v in values if v]
+    if not present:
+        return m.NOT_RECORDED
+    key = name_key(asked)
+    if any(name_key(v) == key for v in present):
+        return m.EXACT
+    if any(key in m.name_parts(v) or name_key(v) in m.name_parts(asked) for v in present):
+        return m.Level(0.8, "partly")
+    return m.DIFFERENT
