@@ -21,10 +21,19 @@ from lrs_core import secrets
 from lrs_core.actor import Actor
 from lrs_core.config import Settings, load_settings
 from lrs_core.db.database import Database, SchemaState, redact
-from lrs_core.errors import AuthenticationFailed, ConfigurationError, LrsError
+from lrs_core.domain.learner_fields import FIELDS
+from lrs_core.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    IdenticalLearner,
+    LrsError,
+    StaleLearner,
+    ValidationError,
+)
 from lrs_core.permissions import OperatorRole
 from lrs_core.services import Services
 from lrs_core.services.learners import LearnerRecord
+from lrs_core.services.search import Candidate, DemographicQuery
 
 EXIT_ERROR = 2
 EXIT_AUDIT_BROKEN = 3
@@ -71,9 +80,72 @@ def print_learner(record: LearnerRecord) -> None:
             print(f"{field.name:<32} {shown}")
 
 
+def _candidate_json(candidate: Candidate) -> dict[str, object]:
+    return {
+        "uln": candidate.uln,
+        "score": candidate.score,
+        "exact": candidate.exact,
+        "given_name": candidate.given_name,
+        "family_name": candidate.family_name,
+        "date_of_birth": candidate.date_of_birth.isoformat(),
+        "gender": candidate.gender,
+        "postcode": candidate.postcode,
+        "reasons": candidate.reasons(),
+        "via_linked_uln": candidate.via_linked_uln,
+    }
+
+
+def print_candidates(candidates: Sequence[Candidate]) -> None:
+    for rank, c in enumerate(candidates, 1):
+        print(
+            f"{rank:>2}. {c.uln}  {c.score:.2f}  {c.given_name} {c.family_name}"
+            f"  born {c.date_of_birth.isoformat()}  {c.postcode}"
+        )
+        for reason in c.reasons():
+            print(f"      {reason}")
+
+
 def cmd_learner_find(ctx: Context, args: argparse.Namespace) -> int:
+    demographics = {
+        "date_of_birth": args.dob,
+        "gender": args.gender,
+        "postcode": args.postcode,
+        "preferred_given_name": args.preferred,
+        "middle_names": args.middle,
+        "previous_family_name": args.previous_family,
+        "email": args.email,
+        "upn": args.upn,
+        "uci": args.uci,
+    }
+    if args.uln is not None and any(v is not None for v in demographics.values()):
+        raise ValidationError(
+            "ULN", "search by ULN or by personal details, not both: leave out --uln or the rest"
+        )
     services = ctx.services()
     actor = signed_in(ctx, services, args.operator)
+    if args.uln is None:
+        query = DemographicQuery(
+            given_name=args.given,
+            family_name=args.family,
+            **{k: v or "" for k, v in demographics.items()},
+        )
+        found = services.learners.find_by_details(actor, query)
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "outcome": str(found.outcome),
+                        "message": found.message,
+                        "widened": found.widened,
+                        "candidates": [_candidate_json(c) for c in found.candidates],
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            print(f"{found.outcome} {found.outcome.meaning}: {found.message}")
+            print_candidates(found.candidates)
+        return 0 if found.candidates else 1
     result = services.learners.find_by_uln(actor, args.uln, args.given, args.family)
     if args.json:
         learner = dataclasses.asdict(result.learner) if result.learner else None
@@ -89,6 +161,67 @@ def cmd_learner_find(ctx: Context, args: argparse.Namespace) -> int:
         if result.learner:
             print_learner(result.learner)
     return 0 if result.learner else 1
+
+
+def _field_values(args: argparse.Namespace) -> dict[str, str]:
+    """The learner fields given on the command line (column name -> text)."""
+    return {f.name: getattr(args, f.name) for f in FIELDS if getattr(args, f.name) is not None}
+
+
+def cmd_learner_register(ctx: Context, args: argparse.Namespace) -> int:
+    services = ctx.services()
+    actor = signed_in(ctx, services, args.operator)
+    confirmed = {u.strip() for u in (args.confirm or "").split(",") if u.strip()}
+    result = services.learners.register(actor, _field_values(args), confirmed_ulns=confirmed)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "outcome": str(result.outcome),
+                    "message": result.message,
+                    "uln": result.learner.uln if result.learner else None,
+                    "possible_matches": [_candidate_json(c) for c in result.possible_matches],
+                    "identical_uln": result.identical_uln,
+                },
+                ensure_ascii=False,
+            )
+        )
+    elif result.learner:
+        print(f"registered: ULN {result.learner.uln}")
+    else:
+        print(f"{result.outcome} {result.outcome.meaning}: {result.message}")
+        print_candidates(result.possible_matches)
+        if result.possible_matches:
+            shown = ",".join(c.uln for c in result.possible_matches)
+            print(
+                f"not registered: if none of these is the learner, run again with --confirm {shown}"
+            )
+    return 0 if result.learner else 1
+
+
+def cmd_learner_update(ctx: Context, args: argparse.Namespace) -> int:
+    changes = _field_values(args)
+    if not changes:
+        raise ValidationError("Fields", "name at least one field to change, e.g. --family-name")
+    services = ctx.services()
+    actor = signed_in(ctx, services, args.operator)
+    original = services.learners.show(actor, args.uln)
+    try:
+        record = services.learners.update(actor, original, changes)
+    except IdenticalLearner as refused:
+        print(f"lrs-desk: {refused.code}: {refused}", file=sys.stderr)
+        return 1
+    except StaleLearner as stale:
+        print(f"lrs-desk: {stale}", file=sys.stderr)
+        for change in stale.changes:
+            print(f"  {change.field}: {change.before!r} -> {change.after!r}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(dataclasses.asdict(record), default=str, ensure_ascii=False))
+    else:
+        print(f"updated ULN {record.uln}")
+        print_learner(record)
+    return 0
 
 
 def cmd_learner_show(ctx: Context, args: argparse.Namespace) -> int:
@@ -297,14 +430,46 @@ def build_parser() -> argparse.ArgumentParser:
         learner_actions,
         "find",
         cmd_learner_find,
-        "find a learner by ULN, given and family name; exits 1 when none matches",
+        "find a learner by ULN, given and family name, or by personal details (--dob,"
+        " --gender, --postcode and optional fields); exits 1 when none matches",
     )
-    find.add_argument("--uln", required=True)
+    find.add_argument("--uln", help="find by ULN (with --given and --family)")
     find.add_argument("--given", required=True, help="given name")
     find.add_argument("--family", required=True, help="family name")
+    find.add_argument("--dob", help="date of birth, YYYY-MM-DD")
+    find.add_argument("--gender", help="0 not known, 1 male, 2 female, 9 not specified")
+    find.add_argument("--postcode", help="postcode; ZZ99 9ZZ when unknown")
+    find.add_argument("--preferred", help="preferred given name")
+    find.add_argument("--middle", help="middle names")
+    find.add_argument("--previous-family", help="previous family name")
+    find.add_argument("--email")
+    find.add_argument("--upn")
+    find.add_argument("--uci")
     show = add(learner_actions, "show", cmd_learner_show, "every field of one learner")
     show.add_argument("uln")
-    for sub in (find, show):
+    register = add(
+        learner_actions,
+        "register",
+        cmd_learner_register,
+        "register a learner for a new ULN; possible matches must be confirmed with --confirm;"
+        " exits 1 when not registered",
+    )
+    register.add_argument(
+        "--confirm", metavar="ULNS", help="comma-separated ULNs shown as possible matches"
+    )
+    update = add(
+        learner_actions, "update", cmd_learner_update, "change fields of one learner's record"
+    )
+    update.add_argument("uln")
+    for sub, registering in ((register, True), (update, False)):
+        for spec in FIELDS:
+            sub.add_argument(
+                "--" + spec.name.replace("_", "-"),
+                dest=spec.name,
+                metavar="TEXT",
+                help=spec.label + (" (required)" if registering and spec.required else ""),
+            )
+    for sub in (find, show, register, update):
         sub.add_argument(
             "--operator",
             required=True,

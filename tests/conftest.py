@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from lrs_core.actor import Actor
 from lrs_core.config import Settings, load_settings
 from lrs_core.db.database import Database
 from lrs_core.db.models import Base
@@ -137,3 +138,12 @@ def settings() -> Settings:
 @pytest.fixture
 def services(db: Database, settings: Settings, clock: FixedClock) -> Services:
     return Services(db, settings, clock)
+
+
+@pytest.fixture
+def agent(services: Services) -> Actor:
+    """A signed-in desk agent with their own password (kim.lee / Desk-Shift-2026)."""
+    otp = services.operators.add(Actor.system(), "kim.lee", "agent").one_time_password
+    actor = services.operators.sign_in("kim.lee", otp).actor
+    services.operators.change_password(actor, otp, "Desk-Shift-2026")
+    return actor

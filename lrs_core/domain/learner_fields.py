@@ -45,10 +45,8 @@ class LearnerField:
 
 
 def _name(label: str, required: bool = False) -> Check:
-    def check(raw: str, _today: date) -> str:
-        return check_prohibited_text(validate_name(raw, label, required), label)
-
-    return check
+    # Names are letters only; prohibited text (Appendix C) is an address and free-text rule.
+    return lambda raw, _today: validate_name(raw, label, required)
 
 
 def _text(label: str, max_len: int) -> Check:

@@ -130,9 +130,11 @@ def compare_family(
         return EXACT
     if a in {name_key(p) for p in previous}:
         return Level(0.95, "previous family name")
-    variants = family_variants(asked)
-    if b in variants or a in family_variants(family):
-        return Level(0.9, variants.get(b, Variant.BARREL_PART).value)
+    asked_variants, recorded_variants = family_variants(asked), family_variants(family)
+    if b in asked_variants:
+        return Level(0.9, asked_variants[b].value)
+    if a in recorded_variants:
+        return Level(0.9, recorded_variants[a].value)
     if _near(a, b):
         return Level(0.8, "near spelling")
     if phonetic_key(asked) == (family_phonetic or phonetic_key(family)):
@@ -199,7 +201,7 @@ def _district(postcode: str) -> str:
 def compare_postcode(asked: str, postcode: str, previous: Iterable[str] = ()) -> Level:
     """Postcodes as :func:`lrs_core.domain.values.validate_postcode` returns them."""
     if asked == postcode:
-        return EXACT if asked != UNKNOWN_POSTCODE else Level(0.5, "both the default postcode")
+        return EXACT
     if asked in set(previous):
         return Level(0.95, "previous postcode")
     if UNKNOWN_POSTCODE in (asked, postcode):

@@ -44,6 +44,7 @@ class LearnerRecord:
     """A learner's details as the desk sees them (web-service field order)."""
 
     uln: str
+    mis_identifier: str | None
     title: str | None
     given_name: str
     preferred_given_name: str | None
@@ -57,11 +58,13 @@ class LearnerRecord:
     address_town: str | None
     address_county_or_city: str | None
     postcode: str
+    date_of_address_capture: date | None
     date_of_birth: date
     place_of_birth: str | None
     email: str | None
     gender: int
     nationality: str | None
+    scottish_candidate_number: str | None
     ability_to_share: int
     verification_type: int
     other_verification_description: str | None

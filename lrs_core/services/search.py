@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session
 from lrs_core.config import SearchSettings
 from lrs_core.db.models import Learner, LearnerPreviousValue
 from lrs_core.domain import matching as m
-from lrs_core.domain.nicknames import related_names
 from lrs_core.domain.kinds import LearnerStatus
 from lrs_core.domain.names import name_key, validate_email, validate_name
+from lrs_core.domain.nicknames import related_names
 from lrs_core.domain.values import (
     UNKNOWN_POSTCODE,
     Gender,
@@ -310,7 +310,9 @@ class DemographicSearch:
     # -- blocks ------------------------------------------------------------------------------
 
     @staticmethod
-    def _block(session: Session, found: dict[int, set[str]], label: str, query: Select[Any]) -> None:
+    def _block(
+        session: Session, found: dict[int, set[str]], label: str, query: Select[Any]
+    ) -> None:
         for learner_id in session.execute(query.limit(BLOCK_LIMIT)).scalars():
             found.setdefault(learner_id, set()).add(label)
 

@@ -19,14 +19,6 @@ PASSWORD = "Desk-Shift-2026"
 
 
 @pytest.fixture
-def agent(services: Services) -> Actor:
-    otp = services.operators.add(Actor.system(), "kim.lee", "agent").one_time_password
-    actor = services.operators.sign_in("kim.lee", otp).actor
-    services.operators.change_password(actor, otp, PASSWORD)
-    return actor
-
-
-@pytest.fixture
 def register(services: Services) -> None:
     with services.db.transaction() as session:
         master = learner(MASTER_ULN, "Siân", "O'Brien-Jones")
