@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, make_url, text
 from lrs_core.actor import Actor
 from lrs_core.config import Settings, load_settings
 from lrs_core.db.database import Database
-from lrs_core.db.models import Base
+from lrs_core.db.models import Base, UlnAllocation
 from lrs_core.services import Services
 from lrs_core.services.audit import GENESIS
 
@@ -107,6 +107,10 @@ def _empty_postgres(url: str) -> None:
         connection.execute(
             text("INSERT INTO audit_chain_head (id, sequence, hash) VALUES (1, 0, :h)"),
             {"h": GENESIS},
+        )
+        connection.execute(
+            text("INSERT INTO uln_allocation (id, next_serial) VALUES (1, :s)"),
+            {"s": UlnAllocation.FIRST_SERIAL},
         )
     engine.dispose()
 

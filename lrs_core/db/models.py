@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -219,6 +220,9 @@ class UlnAllocation(Base):
 
     __tablename__ = "uln_allocation"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    # Migration 0002 starts the counter here: far above any demo learner id, from which the
+    # demo derives its ULNs by the same permutation, so the two never meet.
+    FIRST_SERIAL: ClassVar[int] = 50_000_000
 
     id: Mapped[int] = mapped_column(primary_key=True)
     next_serial: Mapped[int] = mapped_column(BigInteger)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 
 from lrs_core.db.database import Database, SchemaState
 from lrs_core.db.models import Base
+from lrs_core.domain.matching import phonetic_key
 from lrs_core.errors import ConfigurationError
 
 
@@ -39,3 +41,36 @@ def test_upgrade_from_empty_down_and_up_again(empty_database_url: str) -> None:
     db.upgrade()
     assert db.schema_state() is SchemaState.CURRENT
     db.dispose()
+
+
+def test_match_keys_are_backfilled_for_learners_already_there(empty_database_url: str) -> None:
+    """Migration 0002 computes the phonetic and previous-value keys for existing rows."""
+    from alembic import command
+
+    from lrs_core.db.database import alembic_config
+
+    db = Database(empty_database_url)
+    command.upgrade(alembic_config(db.url), "0001")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO learner (id, uln, given_name, family_name, postcode, date_of_birth,"
+                " gender, ability_to_share, verification_type, given_key, family_key, status,"
+                " created_at, created_by, row_version) VALUES (1, '1000000043', 'Stephen',"
+                " 'Mac Donald', 'M1 1AA', '2005-01-02', 1, 1, 0, 'stephen', 'macdonald',"
+                " 'active', '2025-01-01 09:00:00', 'test', 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO learner_previous_value (id, learner_id, kind, value, recorded_at)"
+                " VALUES (1, 1, 'family_name', 'O''Brien-Smith', '2025-01-01 09:00:00')"
+            )
+        )
+    db.upgrade()
+    with db.engine.connect() as connection:
+        keys = connection.execute(text("SELECT given_phonetic, family_phonetic FROM learner")).one()
+        previous = connection.execute(text("SELECT value_key FROM learner_previous_value")).one()
+    db.dispose()
+    assert tuple(keys) == (phonetic_key("Stephen"), phonetic_key("Mac Donald"))
+    assert previous[0] == "obriensmith"

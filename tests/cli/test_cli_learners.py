@@ -1,0 +1,114 @@
+"""`lrs-desk learner find/register/update`: the same rules, outcome codes and audit as the TUI
+(DOMAIN.md "Learners and ULNs", §4.2.1-§4.2.4; "Formats and codes", WSRC codes)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from factories import learner
+
+from lrs_cli.main import EXIT_ERROR, main
+from lrs_core.actor import Actor
+from lrs_core.services import Services
+
+OP = ["--operator", "kim.lee"]
+TWIN_A = "9276308686"
+
+
+@pytest.fixture
+def cli(
+    services: Services, agent: Actor, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Services:
+    monkeypatch.setenv("LRS_DATABASE_URL", database_url)
+    monkeypatch.setenv("LRS_OPERATOR_PASSWORD", "Desk-Shift-2026")
+    with services.db.transaction() as session:
+        session.add(learner(TWIN_A, "Ffion", "Rees-Evans", date_of_birth=date(2008, 9, 1),
+                            postcode="CF10 3AT"))  # fmt: skip
+    return services
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+DETAILS = ["--given", "Ffion", "--dob", "2008-09-01", "--gender", "2", "--postcode", "cf103at"]
+
+
+@pytest.mark.usefixtures("cli")
+def test_find_by_personal_details_prints_ranked_candidates_as_json(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "learner", "find", *DETAILS, "--family", "Rees Evans", *OP, "--json")
+    assert code == 0
+    found = json.loads(out)
+    assert found["outcome"] == "WSRC0004"
+    top = found["candidates"][0]
+    assert (top["uln"], top["score"], top["exact"]) == (TWIN_A, 1.0, True)
+    assert top["reasons"][0].startswith("exact: given name, family name")
+
+    code, out, _ = run(capsys, "learner", "find", *DETAILS, "--family", "Evans", *OP)
+    assert code == 0
+    assert out.startswith("WSRC0003") and TWIN_A in out and "double-barrelled" in out
+
+
+@pytest.mark.usefixtures("cli")
+def test_find_with_a_missing_field_names_it(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(capsys, "learner", "find", "--given", "Ffion", "--family", "Rees", *OP)
+    assert code == EXIT_ERROR
+    assert err.startswith("lrs-desk: error: Date of birth: is required")
+    code, _, err = run(capsys, "learner", "find", "--uln", TWIN_A, *DETAILS, "--family", "R", *OP)
+    assert code == EXIT_ERROR and "not both" in err
+
+
+REGISTER = ["learner", "register", "--given-name", "Carys", "--family-name", "Rees-Evans",
+            "--date-of-birth", "2008-09-01", "--gender", "2", "--postcode", "CF10 3AT",
+            "--verification-type", "1", "--ability-to-share", "1", *OP]  # fmt: skip
+
+
+def test_register_asks_for_confirmation_of_possible_matches(cli: Services, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, *REGISTER)
+    assert code == 1
+    assert "WSRC0003" in out and TWIN_A in out and f"--confirm {TWIN_A}" in out
+    code, out, _ = run(capsys, *REGISTER, "--confirm", TWIN_A, "--json")
+    assert code == 0
+    registered = json.loads(out)
+    new_uln = registered["uln"]
+    assert registered["outcome"] == "WSRC0004" and new_uln != TWIN_A
+    # The same key data again is refused (§4.2.4), and nothing is written.
+    code, out, _ = run(capsys, *REGISTER, "--confirm", f"{TWIN_A},{new_uln}", "--json")
+    assert code == 1
+    refused = json.loads(out)
+    assert (refused["outcome"], refused["identical_uln"], refused["uln"]) == (
+        "WSRC0021", new_uln, None,
+    )  # fmt: skip
+    registers = [e for e in cli.audit.entries(limit=20) if e.action == "register-learner"]
+    assert [e.outcome for e in registers] == ["failed", "ok", "failed"]
+
+
+@pytest.mark.usefixtures("cli")
+def test_register_with_bad_fields_names_every_one(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(capsys, "learner", "register", "--given-name", "Carys", "--email", "none",
+                       *OP)  # fmt: skip
+    assert code == EXIT_ERROR
+    assert "Family name: is required" in err and 'Email: must not be the word "none"' in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_update_moves_the_old_family_name_and_refuses_identical_data(
+    cli: Services,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    code, out, _ = run(capsys, "learner", "update", TWIN_A, "--family-name", "Morgan", *OP)
+    assert code == 0
+    assert "previous_family_name             Rees-Evans" in out
+    code, out, _ = run(capsys, *REGISTER, "--family-name", "Rees-Evans", "--given-name", "Nia",
+                       "--confirm", TWIN_A, "--json")  # fmt: skip
+    nia = json.loads(out)["uln"]
+    code, _, err = run(capsys, "learner", "update", nia, "--family-name", "Morgan",
+                       "--given-name", "Ffion", *OP)  # fmt: skip
+    assert code == 1
+    assert err.startswith("lrs-desk: WSRC0021: Learner update not allowed")
+    code, _, err = run(capsys, "learner", "update", nia, *OP)
+    assert code == EXIT_ERROR and "at least one field" in err
