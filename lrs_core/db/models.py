@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+from sqlalchemy.sql.expression import false
 
 from lrs_core.db.types import UtcDateTime, utcnow
 from lrs_core.domain.kinds import (
@@ -127,7 +128,8 @@ class Learner(Base):
         Index("ix_learner_dob_postcode", "date_of_birth", "postcode"),
         Index("ix_learner_given_key_dob", "given_key", "date_of_birth"),
         Index("ix_learner_family_phonetic_dob", "family_phonetic", "date_of_birth"),
-        Index("ix_learner_family_key_given_key", "family_key", "given_key"),
+        Index("ix_learner_family_key_given_key_dob", "family_key", "given_key", "date_of_birth"),
+        Index("ix_learner_postcode_family_key", "postcode", "family_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,6 +177,8 @@ class Learner(Base):
     amended_by: Mapped[str | None] = mapped_column(String(100))
     amended_by_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+    # A record the desk may open only with a reason (e.g. a learner at risk); Appendix E.
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012 - SQLAlchemy's API
 

@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 import jellyfish
 
 from lrs_core.domain.names import name_key
-from lrs_core.domain.nicknames import are_related, related_names
+from lrs_core.domain.nicknames import related_names
 from lrs_core.domain.values import UNKNOWN_POSTCODE
 
 # Name prefixes spoken and typed with or without (Appendix B: "with/without prefix").
@@ -29,17 +30,38 @@ NAME_PREFIXES = frozenset(
 _MC_MAC = (("mac", "mc"), ("mc", "mac"), ("st", "saint"), ("saint", "st"))
 _SEPARATORS = re.compile(r"[\s\-'\u2019]+")
 NEAR_NAME = 0.88  # Jaro-Winkler similarity from which two name keys count as "near"
+# A search compares a few hundred learners' names with what was typed, and a register holds
+# a few thousand distinct names: the pure functions below remember their recent answers.
+_CACHED = 65_536
 
 
+@lru_cache(maxsize=_CACHED)
+def folded(name: str) -> str:
+    """:func:`lrs_core.domain.names.name_key`, remembered."""
+    return name_key(name)
+
+
+@lru_cache(maxsize=_CACHED)
 def phonetic_key(name: str) -> str:
     """A phonetic code (Metaphone) of a name's key: Smith ~ Smyth, Stephen ~ Steven."""
-    key = name_key(name)
+    key = folded(name)
     return jellyfish.metaphone(key)[:16].upper() if key else ""
+
+
+@lru_cache(maxsize=_CACHED)
+def _parts(name: str) -> tuple[str, ...]:
+    return tuple(k for k in (folded(p) for p in _SEPARATORS.split(name)) if k)
 
 
 def name_parts(name: str) -> list[str]:
     """The words of a name as keys: "Smith-Jones" -> smith, jones; "O'Brien" -> o, brien."""
-    return [k for k in (name_key(p) for p in _SEPARATORS.split(name)) if k]
+    return list(_parts(name))
+
+
+def are_related(a: str, b: str) -> bool:
+    """True when one name is a nickname or formal form of the other (as
+    :func:`lrs_core.domain.nicknames.are_related`, with the keys remembered)."""
+    return folded(b) in related_names(a) or folded(a) in related_names(b)
 
 
 class Variant(StrEnum):
@@ -61,12 +83,17 @@ class Variant(StrEnum):
 
 def family_variants(family: str) -> dict[str, Variant]:
     """Family-name keys to look up, with how each was made (the key as typed first)."""
-    key = name_key(family)
+    return dict(_family_variants(family))
+
+
+@lru_cache(maxsize=_CACHED)
+def _family_variants(family: str) -> tuple[tuple[str, Variant], ...]:
+    key = folded(family)
     found: dict[str, Variant] = {key: Variant.AS_TYPED}
     for old, new in _MC_MAC:
         if key.startswith(old) and len(key) > len(old) + 1:
             found.setdefault(new + key[len(old) :], Variant.MC_MAC)
-    parts = name_parts(family)
+    parts = _parts(family)
     if len(parts) > 1:
         if parts[0] in NAME_PREFIXES:
             found.setdefault("".join(parts[1:]), Variant.WITHOUT_PREFIX)
@@ -74,12 +101,17 @@ def family_variants(family: str) -> dict[str, Variant]:
             for part in parts:
                 if len(part) > 1:
                     found.setdefault(part, Variant.BARREL_PART)
-    return found
+    return tuple(found.items())
+
+
+def _family_variant_of(asked: str, key: str) -> Variant | None:
+    """How the learner's family-name key ``key`` is a variant of the name asked, if it is."""
+    return next((v for k, v in _family_variants(asked) if k == key), None)
 
 
 def given_variants(given: str) -> dict[str, Variant]:
     """Given-name keys to look up: as typed, then its nicknames and formal forms."""
-    key = name_key(given)
+    key = folded(given)
     found: dict[str, Variant] = {key: Variant.AS_TYPED}
     for related in sorted(related_names(given)):
         found.setdefault(related, Variant.NICKNAME)
@@ -125,16 +157,14 @@ def compare_family(
     asked: str, family: str, previous: Iterable[str] = (), family_phonetic: str = ""
 ) -> Level:
     """The family name asked for against a learner's family name and previous family names."""
-    a, b = name_key(asked), name_key(family)
+    a, b = folded(asked), folded(family)
     if a == b:
         return EXACT
-    if a in {name_key(p) for p in previous}:
+    if any(folded(p) == a for p in previous):
         return Level(0.95, "previous family name")
-    asked_variants, recorded_variants = family_variants(asked), family_variants(family)
-    if b in asked_variants:
-        return Level(0.9, asked_variants[b].value)
-    if a in recorded_variants:
-        return Level(0.9, recorded_variants[a].value)
+    variant = _family_variant_of(asked, b) or _family_variant_of(family, a)
+    if variant is not None:
+        return Level(0.9, variant.value)
     if _near(a, b):
         return Level(0.8, "near spelling")
     if phonetic_key(asked) == (family_phonetic or phonetic_key(family)):
@@ -146,12 +176,12 @@ def compare_given(
     asked: str, given: str, preferred: str = "", middle: str = "", given_phonetic: str = ""
 ) -> Level:
     """The given name asked for against a learner's given, preferred and middle names."""
-    a, b = name_key(asked), name_key(given)
+    a, b = folded(asked), folded(given)
     if a == b:
         return EXACT
-    if preferred and a == name_key(preferred):
+    if preferred and a == folded(preferred):
         return Level(0.9, "preferred given name")
-    if middle and a in name_parts(middle):
+    if middle and a in _parts(middle):
         return Level(0.85, "middle name used as given name")
     if are_related(asked, given) or (preferred and are_related(asked, preferred)):
         return Level(0.85, "nickname or formal name")
@@ -164,8 +194,8 @@ def compare_given(
 
 def compare_swapped_names(asked_given: str, asked_family: str, given: str, family: str) -> bool:
     """True when the given and family names were typed the wrong way round."""
-    a_g, a_f = name_key(asked_given), name_key(asked_family)
-    return a_g != a_f and (a_g, a_f) == (name_key(family), name_key(given))
+    a_g, a_f = folded(asked_given), folded(asked_family)
+    return a_g != a_f and (a_g, a_f) == (folded(family), folded(given))
 
 
 def compare_dob(asked: date, dob: date) -> Level:

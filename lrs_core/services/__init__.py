@@ -3,12 +3,13 @@ actor's role, runs in one transaction, writes the audit record and returns plain
 
 from __future__ import annotations
 
-from lrs_core.config import Settings
+from lrs_core.config import Settings, data_dir
 from lrs_core.db.database import Database
 from lrs_core.db.types import utcnow
 from lrs_core.services.audit import AuditService, Clock
 from lrs_core.services.learners import LearnerService
 from lrs_core.services.operators import OperatorService
+from lrs_core.services.plr import PlrService
 
 
 class Services:
@@ -21,3 +22,4 @@ class Services:
         self.audit = AuditService(db, clock)
         self.operators = OperatorService(db, settings.accounts, self.audit, clock)
         self.learners = LearnerService(db, self.audit, clock, settings.search)
+        self.plr = PlrService(db, self.audit, clock, reports_dir=data_dir() / "reports")

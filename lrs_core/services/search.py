@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from lrs_core.config import SearchSettings
 from lrs_core.db.models import Learner, LearnerPreviousValue
 from lrs_core.domain import matching as m
 from lrs_core.domain.kinds import LearnerStatus
-from lrs_core.domain.names import name_key, validate_email, validate_name
+from lrs_core.domain.names import validate_email, validate_name
 from lrs_core.domain.nicknames import related_names
 from lrs_core.domain.values import (
     UNKNOWN_POSTCODE,
@@ -48,6 +48,7 @@ from lrs_core.errors import InvalidFields, ValidationError
 
 MAX_RESULTS = 10  # §4.2.1: at most 10 learners; more is "too many" (§4.2.2.2)
 BLOCK_LIMIT = 300  # rows one block may bring back: a safety net for very common values
+NEAREST = BLOCK_LIMIT // 2  # by name whatever the birthday: this many either side of it
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,66 @@ _COLUMNS = (
 )
 
 
+def _in(name: str) -> BindParameter[Any]:
+    return bindparam(name, expanding=True)
+
+
+def _ids() -> Select[Any]:
+    """Learner ids, at most BLOCK_LIMIT of them."""
+    return select(Learner.id).limit(BLOCK_LIMIT)
+
+
+def _with_previous(kind: str) -> Select[Any]:
+    return (
+        _ids()
+        .join(LearnerPreviousValue, LearnerPreviousValue.learner_id == Learner.id)
+        .where(LearnerPreviousValue.kind == kind)
+    )
+
+
+# The blocks' statements, built once (building SQL costs more than running these lookups);
+# each is one index range scan (indexes in lrs_core.db.models.Learner).
+_EXACT = _ids().where(
+    Learner.family_key == bindparam("family"), Learner.date_of_birth == bindparam("dob")
+)
+_FAMILY_DOB = _ids().where(
+    Learner.family_key.in_(_in("families")), Learner.date_of_birth.in_(_in("dobs"))
+)
+_GIVEN_DOB = _ids().where(
+    Learner.given_key.in_(_in("givens")), Learner.date_of_birth.in_(_in("dobs"))
+)
+_PHONETIC_DOB = _ids().where(
+    Learner.family_phonetic.in_(_in("phonetics")), Learner.date_of_birth.in_(_in("dobs"))
+)
+_POSTCODE = _ids().where(Learner.postcode == bindparam("postcode"))
+_DOB_POSTCODE = _ids().where(
+    Learner.date_of_birth.in_(_in("dobs")), Learner.postcode == bindparam("postcode")
+)
+_FAMILY_POSTCODE = _ids().where(
+    Learner.postcode == bindparam("postcode"), Learner.family_key.in_(_in("families"))
+)
+_PREVIOUS_POSTCODE = _with_previous("postcode").where(
+    LearnerPreviousValue.value_key == bindparam("postcode")
+)
+_DOB_PREVIOUS_POSTCODE = _PREVIOUS_POSTCODE.where(Learner.date_of_birth.in_(_in("dobs")))
+_PREVIOUS_FAMILY_DOB = _with_previous("family_name").where(
+    LearnerPreviousValue.value_key.in_(_in("families")), Learner.date_of_birth.in_(_in("dobs"))
+)
+_NAMES = _ids().where(Learner.family_key.in_(_in("families")), Learner.given_key.in_(_in("givens")))
+_NAMES_FROM_DOB = (
+    _NAMES.where(Learner.date_of_birth >= bindparam("dob"))
+    .order_by(Learner.date_of_birth, Learner.id)
+    .limit(NEAREST)
+)
+_NAMES_BEFORE_DOB = (
+    _NAMES.where(Learner.date_of_birth < bindparam("dob"))
+    .order_by(Learner.date_of_birth.desc(), Learner.id)
+    .limit(NEAREST)
+)
+_UPN = _ids().where(Learner.upn == bindparam("upn"))
+_UCI = _ids().where(Learner.uci == bindparam("uci"))
+
+
 class DemographicSearch:
     def __init__(self, settings: SearchSettings, frequencies: Frequencies | None = None) -> None:
         self.settings = settings
@@ -289,16 +350,14 @@ class DemographicSearch:
 
     def run(self, session: Session, c: Criteria) -> SearchResult:
         weights = self._weights(session, c)
-        dob = c.date_of_birth
         # 1. Exactly as typed.
         found: dict[int, set[str]] = {}
         self._block(
             session,
             found,
             "family name and date of birth as typed",
-            select(Learner.id).where(
-                Learner.family_key == name_key(c.family_name), Learner.date_of_birth == dob
-            ),
+            _EXACT,
+            {"family": m.folded(c.family_name), "dob": c.date_of_birth},
         )
         scored = self._score(session, c, weights, found)
         if any(s.score >= self.settings.exact_first_score for s in scored):
@@ -311,12 +370,19 @@ class DemographicSearch:
 
     @staticmethod
     def _block(
-        session: Session, found: dict[int, set[str]], label: str, query: Select[Any]
+        session: Session,
+        found: dict[int, set[str]],
+        label: str,
+        query: Select[Any],
+        params: dict[str, Any],
     ) -> None:
-        for learner_id in session.execute(query.limit(BLOCK_LIMIT)).scalars():
+        for learner_id in session.execute(query, params).scalars():
             found.setdefault(learner_id, set()).add(label)
 
     def _widened_blocks(self, session: Session, c: Criteria, found: dict[int, set[str]]) -> None:
+        """Every pair of the four key fields (family name, given name, date of birth,
+        postcode) has a block, each with its variants, so that a learner is found whenever
+        any two of them were typed right: one or two mistakes never hide a learner."""
         dobs = list(m.dob_variants(c.date_of_birth))
         families = dict(m.family_variants(c.family_name))
         if c.previous_family_name:
@@ -328,80 +394,62 @@ class DemographicSearch:
             *((part, m.Variant.MIDDLE_AS_GIVEN) for part in c.middle_names.split()),
         ):
             if name:
-                givens.setdefault(name_key(name), variant)
+                givens.setdefault(m.folded(name), variant)
                 for key in related_names(name):
                     givens.setdefault(key, m.Variant.NICKNAME)
         # Swapped: the given name typed as family and the family name as given.
-        families.setdefault(name_key(c.given_name), m.Variant.SWAPPED)
-        givens.setdefault(name_key(c.family_name), m.Variant.SWAPPED)
+        families.setdefault(m.folded(c.given_name), m.Variant.SWAPPED)
+        givens.setdefault(m.folded(c.family_name), m.Variant.SWAPPED)
         family_keys, given_keys = list(families), list(givens)
         phonetics = sorted({m.phonetic_key(k) for k in family_keys} - {""})
+        generic = c.postcode == UNKNOWN_POSTCODE  # held by too many to look up on its own
+        names = {"families": family_keys, "givens": given_keys}
 
-        def block(label: str, query: Select[Any]) -> None:
-            self._block(session, found, label, query)
+        def block(label: str, query: Select[Any], **params: Any) -> None:
+            self._block(session, found, label, query, params)
 
-        block(
-            "family name and date of birth, with variants",
-            select(Learner.id).where(
-                Learner.family_key.in_(family_keys), Learner.date_of_birth.in_(dobs)
-            ),
-        )
-        block(
-            "given name and date of birth",
-            select(Learner.id).where(
-                Learner.given_key.in_(given_keys), Learner.date_of_birth.in_(dobs)
-            ),
-        )
-        block(
-            "date of birth and postcode",
-            select(Learner.id).where(
-                Learner.date_of_birth.in_(dobs), Learner.postcode == c.postcode
-            ),
-        )
-        block(
-            "date of birth and previous postcode",
-            select(Learner.id)
-            .join(LearnerPreviousValue, LearnerPreviousValue.learner_id == Learner.id)
-            .where(
-                LearnerPreviousValue.kind == "postcode",
-                LearnerPreviousValue.value_key == c.postcode,
-                Learner.date_of_birth.in_(dobs),
-            ),
-        )
+        block("family name and date of birth, with variants", _FAMILY_DOB, **names, dobs=dobs)
+        block("given name and date of birth", _GIVEN_DOB, givens=given_keys, dobs=dobs)
+        block("date of birth and postcode", _DOB_POSTCODE, dobs=dobs, postcode=c.postcode)
+        if generic:
+            block("family name and postcode", _FAMILY_POSTCODE, **names, postcode=c.postcode)
+            block(
+                "date of birth and previous postcode",
+                _DOB_PREVIOUS_POSTCODE,
+                dobs=dobs,
+                postcode=c.postcode,
+            )
+        else:  # a real postcode: everyone there, which covers family or given name with it
+            block("postcode, any date of birth", _POSTCODE, postcode=c.postcode)
+            block("previous postcode", _PREVIOUS_POSTCODE, postcode=c.postcode)
         if phonetics:
             block(
                 "family name sounds alike, and date of birth",
-                select(Learner.id).where(
-                    Learner.family_phonetic.in_(phonetics), Learner.date_of_birth.in_(dobs)
-                ),
+                _PHONETIC_DOB,
+                phonetics=phonetics,
+                dobs=dobs,
             )
-        block(
-            "family and given name, any date of birth",
-            select(Learner.id).where(
-                Learner.family_key.in_(family_keys), Learner.given_key.in_(given_keys)
-            ),
-        )
+        # Family and given name whatever the date of birth: the nearest birthdays first.
+        label = "family and given name, any date of birth"
+        block(label, _NAMES_FROM_DOB, **names, dob=c.date_of_birth)
+        block(label, _NAMES_BEFORE_DOB, **names, dob=c.date_of_birth)
         block(
             "previous family name and date of birth",
-            select(Learner.id)
-            .join(LearnerPreviousValue, LearnerPreviousValue.learner_id == Learner.id)
-            .where(
-                LearnerPreviousValue.kind == "family_name",
-                LearnerPreviousValue.value_key.in_(family_keys),
-                Learner.date_of_birth.in_(dobs),
-            ),
+            _PREVIOUS_FAMILY_DOB,
+            families=family_keys,
+            dobs=dobs,
         )
         if c.upn:
-            block("UPN", select(Learner.id).where(Learner.upn == c.upn))
+            block("UPN", _UPN, upn=c.upn)
         if c.uci:
-            block("UCI", select(Learner.id).where(Learner.uci == c.uci))
+            block("UCI", _UCI, uci=c.uci)
 
     # -- scoring -----------------------------------------------------------------------------
 
     def _weights(self, session: Session, c: Criteria) -> dict[str, float]:
         population = self.frequencies.population(session)
-        family = self.frequencies.family(session, name_key(c.family_name))
-        given = self.frequencies.given(session, name_key(c.given_name))
+        family = self.frequencies.family(session, m.folded(c.family_name))
+        given = self.frequencies.given(session, m.folded(c.given_name))
         weights = {
             "family name": 4.0 * m.rarity(family, population),
             "given name": 3.0 * m.rarity(given, population),
@@ -443,11 +491,11 @@ class DemographicSearch:
         previous = _previous_values(session, ids)
         by_id = {r.id: r for r in (*rows, *master_rows)}
         best: dict[int, Candidate] = {}
+        total = sum(w for k, w in weights.items() if not k.startswith("_"))
         for row in rows:
             if row.status == LearnerStatus.RETIRED:
                 continue
             fields = _compare(c, row, previous.get(row.id, {}))
-            total = sum(w for k, w in weights.items() if not k.startswith("_"))
             score = sum(weights[f.field] * f.level for f in fields) / total
             exact = all(f.level >= 1.0 for f in fields if f.field in _MANDATORY_FIELDS)
             exact = exact and not any(f.level == 0 for f in fields)
@@ -566,11 +614,11 @@ def _compare(c: Criteria, r: Any, previous: dict[str, list[str]]) -> list[FieldM
         family = given = m.Level(0.9, m.Variant.SWAPPED.value)
     if given.value < 0.85:
         for part in c.middle_names.split():
-            if name_key(part) == name_key(r.given_name):
+            if m.folded(part) == m.folded(r.given_name):
                 given = m.Level(0.85, m.Variant.MIDDLE_AS_GIVEN.value)
-        if c.preferred_given_name and name_key(c.preferred_given_name) in {
-            name_key(r.given_name),
-            name_key(r.preferred_given_name or ""),
+        if c.preferred_given_name and m.folded(c.preferred_given_name) in {
+            m.folded(r.given_name),
+            m.folded(r.preferred_given_name or ""),
         }:
             given = m.Level(0.85, m.Variant.PREFERRED.value)
     fields = [
@@ -608,9 +656,9 @@ def _optional_name(asked: str, values: Sequence[str | None]) -> m.Level:
     present = [v for v in values if v]
     if not present:
         return m.NOT_RECORDED
-    key = name_key(asked)
-    if any(name_key(v) == key for v in present):
+    key = m.folded(asked)
+    if any(m.folded(v) == key for v in present):
         return m.EXACT
-    if any(key in m.name_parts(v) or name_key(v) in m.name_parts(asked) for v in present):
+    if any(key in m.name_parts(v) or m.folded(v) in m.name_parts(asked) for v in present):
         return m.Level(0.8, "partly")
     return m.DIFFERENT

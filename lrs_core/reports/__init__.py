@@ -1,0 +1,1 @@
+"""Documents LRS Desk produces: the PLR report (PDF)."""

@@ -1,0 +1,220 @@
+"""The Personal Learning Record. DOMAIN.md "Personal Learning Record" (§5: the eight fields,
+sorting across all pages, events under a data challenge, §5.4 report in date order; Appendix E
+privacy: ability to share 0, sensitive events; the desk's looks audited)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from factories import learner
+from pypdf import PdfReader
+
+from lrs_core.actor import Actor
+from lrs_core.db.models import DataChallenge, DataChallengeEvent, LearningEvent
+from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, LearnerStatus
+from lrs_core.domain.plr import PlrView, filter_events, sort_events
+from lrs_core.errors import NotFound, ValidationError
+from lrs_core.reports.plr_pdf import ReportFileError
+from lrs_core.services import Services
+from lrs_core.services.plr import ReasonRequired
+
+SIAN = "9276308686"  # shared, four events, one sensitive
+LINKED = "1174112637"  # merged into SIAN
+NOT_SHARED = "1000000043"  # has not seen the Privacy Notice
+EMPTY = "8414908070"  # no events
+REASON = "Caller from Northgate College asking why a GCSE is missing"
+
+
+def event(learner_id: int, subject: str, source: str = "AO", **extra: object) -> LearningEvent:
+    fields: dict[str, object] = {
+        "learner_id": learner_id,
+        "subject": subject,
+        "source": source,
+        "date_loaded": date(2024, 9, 1),
+    }
+    return LearningEvent(**(fields | extra))
+
+
+@pytest.fixture
+def plrs(services: Services) -> dict[str, list[int]]:
+    ids: dict[str, list[int]] = {}
+    with services.db.transaction() as session:
+        sian = learner(SIAN, "Siân", "Ó Súilleabháin", date_of_birth=date(2006, 4, 2))
+        shy = learner(NOT_SHARED, "Łukasz", "Zoë-Nowak", ability_to_share=0)
+        empty = learner(EMPTY, "Eóin", "Doyle")
+        session.add_all([sian, shy, empty])
+        session.flush()
+        session.add(learner(LINKED, "Sian", "O Suilleabhain", status=LearnerStatus.LINKED,
+                            master_learner_id=sian.id))  # fmt: skip
+        events = [
+            event(sian.id, "Mathematics", "NPD", level="Level 2", grade="7",
+                  award_date=date(2022, 8, 25), qualification_type="GCSE"),
+            event(sian.id, "Cymraeg Iaith Gyntaf", "NPD", level="Level 2", grade="A*",
+                  award_date=date(2021, 8, 20)),
+            event(sian.id, "Health and Social Care", "ILR", level="Level 3",
+                  participation_start_date=date(2022, 9, 5), credits=60),
+            event(sian.id, "Substance misuse awareness", "AO", level="Entry",
+                  award_date=date(2023, 3, 1), sensitive=True),
+        ]  # fmt: skip
+        session.add_all(events)
+        session.add(event(shy.id, "English Language", "NPD", award_date=date(2020, 8, 20)))
+        session.flush()
+        challenge = DataChallenge(
+            reference=f"DC-{SIAN}-0001", learner_id=sian.id, kind=ChallengeKind.EVENT,
+            category="information wrong", status=ChallengeStatus.OPEN, raiser_name="R. Patel",
+            raiser_email="r.patel@example.org", raised_at=datetime(2026, 11, 1, tzinfo=UTC),
+        )  # fmt: skip
+        session.add(challenge)
+        session.flush()
+        session.add(DataChallengeEvent(challenge_id=challenge.id, event_id=events[0].id))
+        ids["sian"] = [e.id for e in events]
+    return ids
+
+
+@pytest.mark.usefixtures("plrs")
+def test_the_organisation_view_hides_sensitive_events(services: Services, agent: Actor) -> None:
+    plr = services.plr.open(agent, SIAN, PlrView.ORGANISATION)
+    assert [e.subject for e in plr.events] == [
+        "Cymraeg Iaith Gyntaf", "Mathematics", "Health and Social Care",
+    ]  # fmt: skip
+    assert plr.hidden == 1 and "sensitive" in plr.explanation
+    entry = services.audit.entries(limit=1)[0]
+    assert (entry.action, entry.detail["view"], entry.detail["events_shown"]) == (
+        "view-plr",
+        "org",
+        3,
+    )
+
+
+@pytest.mark.usefixtures("plrs")
+def test_the_organisation_view_shows_nothing_without_the_privacy_notice(
+    services: Services, agent: Actor
+) -> None:
+    plr = services.plr.open(agent, NOT_SHARED, PlrView.ORGANISATION)
+    assert plr.events == () and plr.hidden == 1
+    assert "Privacy Notice" in plr.empty_message
+
+
+@pytest.mark.usefixtures("plrs")
+@pytest.mark.parametrize("uln", [SIAN, NOT_SHARED])
+def test_the_desk_needs_a_reason_for_a_restricted_record_and_audits_it(
+    services: Services, agent: Actor, uln: str
+) -> None:
+    before = services.audit.count()
+    with pytest.raises(ReasonRequired) as caught:
+        services.plr.open(agent, uln, PlrView.DESK)
+    assert caught.value.restrictions
+    with pytest.raises(ValidationError, match="Reason"):
+        services.plr.open(agent, uln, PlrView.DESK, reason="because")
+    assert services.audit.count() == before  # nothing was seen
+    plr = services.plr.open(agent, uln, PlrView.DESK, reason=REASON)
+    assert plr.hidden == 0 and len(plr.events) >= 1
+    entry = services.audit.entries(limit=1)[0]
+    assert (entry.detail["view"], entry.detail["reason"]) == ("desk", REASON)
+
+
+@pytest.mark.usefixtures("plrs")
+def test_a_learner_flagged_sensitive_is_restricted(services: Services, agent: Actor) -> None:
+    from sqlalchemy import update
+
+    from lrs_core.db.models import Learner
+
+    with services.db.transaction() as session:
+        session.execute(update(Learner).where(Learner.uln == EMPTY).values(sensitive=True))
+    with pytest.raises(ReasonRequired, match="flagged sensitive"):
+        services.plr.open(agent, EMPTY)
+
+
+@pytest.mark.usefixtures("plrs")
+def test_events_under_a_data_challenge_are_marked(services: Services, agent: Actor) -> None:
+    plr = services.plr.open(agent, SIAN, PlrView.ORGANISATION)
+    marked = {e.subject: e.challenge for e in plr.events}
+    assert marked["Mathematics"] is not None
+    assert (marked["Mathematics"].reference, marked["Mathematics"].status) == (
+        f"DC-{SIAN}-0001", "open",
+    )  # fmt: skip
+    assert marked["Health and Social Care"] is None
+
+
+@pytest.mark.usefixtures("plrs")
+def test_a_linked_uln_opens_its_masters_plr_and_says_so(services: Services, agent: Actor) -> None:
+    plr = services.plr.open(agent, LINKED, PlrView.ORGANISATION)
+    assert plr.uln == SIAN and plr.asked_for == LINKED
+    assert plr.notice == f"ULN {LINKED} was merged into {SIAN}: showing the master's PLR."
+
+
+@pytest.mark.usefixtures("plrs")
+def test_no_events_and_unknown_or_bad_ulns_are_plain(services: Services, agent: Actor) -> None:
+    assert services.plr.open(agent, EMPTY).empty_message == (
+        "This learner has no learning events on their PLR yet."
+    )
+    with pytest.raises(NotFound):
+        services.plr.open(agent, "1000000051")
+    with pytest.raises(ValidationError, match="check digit"):
+        services.plr.open(agent, "1000000044")
+
+
+@pytest.mark.usefixtures("plrs")
+def test_every_column_sorts_both_ways_with_blanks_last(services: Services, agent: Actor) -> None:
+    events = services.plr.open(agent, SIAN, reason=REASON).events
+    by_level = [e.level for e in sort_events(events, "level")]
+    assert by_level == ["Entry", "Level 2", "Level 2", "Level 3"]
+    awarded = [e.award_date for e in sort_events(events, "award_date", descending=True)]
+    assert awarded == [date(2023, 3, 1), date(2022, 8, 25), date(2021, 8, 20), None]
+    credits = [e.credits for e in sort_events(events, "credits")]
+    assert credits == [60, None, None, None]
+    assert [e.subject for e in filter_events(events, source="NPD", text="maths")] == []
+    assert [e.subject for e in filter_events(events, text="cymraeg")] == ["Cymraeg Iaith Gyntaf"]
+    assert [e.subject for e in filter_events(events, level="Level 3")] == ["Health and Social Care"]
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+@pytest.mark.usefixtures("plrs")
+def test_the_report_holds_exactly_the_ticked_events_in_date_order(
+    services: Services, agent: Actor, plrs: dict[str, list[int]], tmp_path: Path
+) -> None:
+    maths, welsh, care, sensitive = plrs["sian"]
+    out = tmp_path / "plr.pdf"
+    result = services.plr.report(agent, SIAN, out=out, exclude=[sensitive], reason=REASON)
+    assert (result.path, result.events) == (out, 3)
+    text = pdf_text(out)
+    order = [text.index(s) for s in ("Cymraeg Iaith Gyntaf", "Mathematics", "Health and Social")]
+    assert order == sorted(order)
+    assert "Substance misuse" not in text
+    assert "Siân Ó Súilleabháin" in text and "02/04/2006" in text and SIAN in text
+    assert "OFFICIAL" in text and "Produced by kim.lee" in text
+    entry = services.audit.entries(limit=1)[0]
+    assert (entry.action, entry.detail["events"]) == ("plr-report", [welsh, maths, care])
+
+
+@pytest.mark.usefixtures("plrs")
+def test_the_report_never_overwrites_and_needs_an_event(
+    services: Services, agent: Actor, plrs: dict[str, list[int]], tmp_path: Path
+) -> None:
+    out = tmp_path / "taken.pdf"
+    out.write_bytes(b"someone else's file")
+    with pytest.raises(ReportFileError, match="already exists"):
+        services.plr.report(agent, SIAN, out=out, reason=REASON)
+    assert out.read_bytes() == b"someone else's file"
+    with pytest.raises(ValidationError, match="tick at least one event"):
+        services.plr.report(agent, SIAN, out=tmp_path / "n.pdf", exclude=plrs["sian"],
+                            reason=REASON)  # fmt: skip
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("a file where a folder should be")
+    with pytest.raises(ReportFileError, match="cannot write"):
+        services.plr.report(agent, NOT_SHARED, out=not_a_folder / "x.pdf", reason=REASON)
+    assert list(tmp_path.glob("*.pdf")) == [out]
+
+
+@pytest.mark.usefixtures("plrs")
+def test_the_report_renders_names_beyond_latin_1(
+    services: Services, agent: Actor, tmp_path: Path
+) -> None:
+    out = tmp_path / "lukasz.pdf"
+    services.plr.report(agent, NOT_SHARED, out=out, reason=REASON)
+    assert "Łukasz Zoë-Nowak" in pdf_text(out)
