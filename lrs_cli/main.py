@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +23,7 @@ from lrs_core.actor import Actor
 from lrs_core.config import Settings, load_settings
 from lrs_core.db.database import Database, SchemaState, redact
 from lrs_core.domain.learner_fields import FIELDS
+from lrs_core.domain.plr import PlrView
 from lrs_core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -33,6 +35,7 @@ from lrs_core.errors import (
 from lrs_core.permissions import OperatorRole
 from lrs_core.services import Services
 from lrs_core.services.learners import LearnerRecord
+from lrs_core.services.plr import ReasonRequired
 from lrs_core.services.search import Candidate, DemographicQuery
 
 EXIT_ERROR = 2
@@ -231,6 +234,37 @@ def cmd_learner_show(ctx: Context, args: argparse.Namespace) -> int:
         print(json.dumps(dataclasses.asdict(record), default=str, ensure_ascii=False))
     else:
         print_learner(record)
+    return 0
+
+
+def cmd_plr_show(ctx: Context, args: argparse.Namespace) -> int:
+    services = ctx.services()
+    actor = signed_in(ctx, services, args.operator)
+    plr = services.plr.open(actor, args.uln, PlrView(args.view), reason=args.reason)
+    if args.json:
+        print(json.dumps(dataclasses.asdict(plr), default=str, ensure_ascii=False))
+        return 0
+    if plr.notice:
+        print(plr.notice)
+    print(f"{plr.view.label}: ULN {plr.uln}, {plr.given_name} {plr.family_name}")
+    print(plr.empty_message or plr.explanation)
+    for e in plr.events:
+        mark = f"  [challenge {e.challenge.reference}: {e.challenge.status}]" if e.challenge else ""
+        dates = " ".join(
+            f"{d:%d/%m/%Y}" if d else "-" for d in (e.start_date, e.end_date, e.award_date)
+        )
+        level, grade = e.level or "-", e.grade or "-"
+        print(f"{e.id:>8}  {e.source:<3}  {level:<6} {grade:<5} {dates}  {e.subject}{mark}")
+    return 0
+
+
+def cmd_plr_report(ctx: Context, args: argparse.Namespace) -> int:
+    services = ctx.services()
+    actor = signed_in(ctx, services, args.operator)
+    result = services.plr.report(
+        actor, args.uln, out=args.out, exclude=args.exclude or (), reason=args.reason
+    )
+    print(f"wrote {result.path} ({result.events} event{'s' if result.events != 1 else ''})")
     return 0
 
 
@@ -477,6 +511,31 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--json", action="store_true", help="machine-readable output")
 
+    plr = commands.add_parser("plr", help="Personal Learning Records (as a named operator)")
+    plr_actions = plr.add_subparsers(dest="plr_command", metavar="ACTION", required=True)
+    plr_show = add(plr_actions, "show", cmd_plr_show, "a learner's PLR events")
+    plr_show.add_argument(
+        "--view",
+        choices=[v.value for v in PlrView],
+        default=PlrView.DESK.value,
+        help="org: what an organisation sees; desk (default): everything",
+    )
+    plr_report = add(plr_actions, "report", cmd_plr_report, "write the PLR report (PDF)")
+    plr_report.add_argument(
+        "--out", type=Path, help="the PDF to write (never overwritten); default under the data dir"
+    )
+    plr_report.add_argument(
+        "--exclude", type=int, nargs="+", metavar="EVENT_ID", help="events to leave out"
+    )
+    for sub in (plr_show, plr_report):
+        sub.add_argument("uln")
+        sub.add_argument(
+            "--reason", help="why you need a restricted record (audited with the look)"
+        )
+        sub.add_argument("--operator", required=True, help="act as this operator")
+        if sub is plr_show:
+            sub.add_argument("--json", action="store_true", help="machine-readable output")
+
     config = commands.add_parser("config", help="configuration").add_subparsers(
         dest="config_command", metavar="ACTION", required=True
     )
@@ -497,6 +556,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_tui()
             return 0
         return int(args.handler(Context(), args))
+    except ReasonRequired as exc:
+        print(f"lrs-desk: error: {exc} Give it with --reason.", file=sys.stderr)
+        return EXIT_ERROR
     except LrsError as exc:
         print(f"lrs-desk: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -79,11 +79,14 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("end_date", "End Date"),
     ("award_date", "Award Date"),
 )
-_LEVEL_ORDER = {"entry": 0, **{f"level{n}": n for n in range(1, 9)}}
 
 
 def _level_rank(level: str | None) -> int:
-    return _LEVEL_ORDER.get(name_key(level or ""), 99)
+    """Entry, then 1 to 8, whether written "3" or "Level 3"; anything else after."""
+    key = name_key(level or "").removeprefix("level")
+    if key == "entry":
+        return 0
+    return int(key) if key.isdigit() else 99
 
 
 def _sort_key(column: str) -> Callable[[PlrEvent], Any]:
