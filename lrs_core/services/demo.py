@@ -30,7 +30,7 @@ The data is made to exercise the hard cases of DOMAIN.md (User Guide §4.2, Appe
   second seed never collides with the first); UPNs with valid check letters for
   learners registered by a school; verification type 999 (Other) with an accepted
   description; some learners who have not seen the Privacy Notice (ability to share 0).
-* **PLR events** (0-6 per learner, about 2.5): NPD (GCSE / A level, award date only),
+* **PLR events** (0-6 per learner, about 2.5; one learner in 1,000 has 150-400): NPD (GCSE / A level, award date only),
   ILR (start date, end date often missing, grade often blank, sometimes no dates at all)
   and AO (always an award date), levels Entry to 8 or blank, grades A*-U, 9-1,
   Pass/Merit/Distinction or blank, and some sensitive qualifications.
@@ -610,6 +610,8 @@ _DAYS_14Y = 5114
 _DAYS_16Y = 5844
 
 # Events per learner, 0 to 6 (mean about 2.6), as a 100-slot lookup table.
+# One learner in this many has a few hundred events (a PLR that needs paging and sorting).
+HEAVY_PLR_EVERY = 1000
 _EVENT_COUNTS = tuple(
     n for n, weight in enumerate((14, 17, 20, 19, 14, 9, 7)) for _ in range(weight)
 )
@@ -1158,8 +1160,8 @@ class _LearnerGenerator:
         welsh: bool,
         events: list[Row],
     ) -> None:
-        """0-6 learning events from NPD, ILR and AO, each only when the learner's age and
-        the date allow it."""
+        """0-6 learning events (a few hundred for one learner in 1,000) from NPD, ILR and AO,
+        each only when the learner's age and the date allow it."""
         r = self.rng.random
         today_ord = self.today_ord
         day_text, day0 = self.day_text, self.day0
@@ -1171,7 +1173,10 @@ class _LearnerGenerator:
         ilr_lo = max(dob + _DAYS_16Y, _ORD_ILR_START)
         ao_lo = max(dob + _DAYS_14Y, _ORD_2009)
         language = "Welsh" if welsh and r() < 0.3 else "English"
-        for _ in range(_EVENT_COUNTS[int(r() * 100)]):
+        count = _EVENT_COUNTS[int(r() * 100)]
+        if owner % HEAVY_PLR_EVERY == HEAVY_PLR_EVERY // 2:
+            count = 150 + (owner * 7919) % 250  # a long ILR and AO history: a few hundred
+        for _ in range(count):
             x = r()
             source = _NPD if x < 0.45 and npd_ok else _ILR if x < 0.8 else _AO
             if source == _ILR and ilr_lo >= today_ord:
