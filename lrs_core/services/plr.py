@@ -12,8 +12,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from lrs_core.actor import Actor
@@ -171,9 +172,10 @@ def _read(session: Session, uln: str, view: PlrView) -> Plr:
         assert master is not None
         notice = f"ULN {uln} was merged into {master.uln}: showing the master's PLR."
         learner = master
+    # Plain rows, not ORM objects: a PLR may hold thousands of events.
     rows = session.execute(
-        select(LearningEvent).where(LearningEvent.learner_id == learner.id)
-    ).scalars()
+        select(*LearningEvent.__table__.columns).where(LearningEvent.learner_id == learner.id)
+    ).all()
     marks: dict[int, ChallengeMark] = {}
     for event_id, reference, status in session.execute(
         select(DataChallengeEvent.event_id, DataChallenge.reference, DataChallenge.status)
@@ -202,7 +204,7 @@ def _read(session: Session, uln: str, view: PlrView) -> Plr:
     )
 
 
-def _event(row: LearningEvent, challenge: ChallengeMark | None) -> PlrEvent:
+def _event(row: Row[Any], challenge: ChallengeMark | None) -> PlrEvent:
     return PlrEvent(
         id=row.id,
         subject=row.subject,

@@ -4,73 +4,27 @@ privacy: ability to share 0, sensitive events; the desk's looks audited)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
-from factories import learner
+from factories import EMPTY, LINKED, NOT_SHARED, SIAN, plr_learners
 from pypdf import PdfReader
 
 from lrs_core.actor import Actor
-from lrs_core.db.models import DataChallenge, DataChallengeEvent, LearningEvent
-from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, LearnerStatus
 from lrs_core.domain.plr import PlrView, filter_events, sort_events
 from lrs_core.errors import NotFound, ValidationError
 from lrs_core.reports.plr_pdf import ReportFileError
 from lrs_core.services import Services
 from lrs_core.services.plr import ReasonRequired
 
-SIAN = "9276308686"  # shared, four events, one sensitive
-LINKED = "1174112637"  # merged into SIAN
-NOT_SHARED = "1000000043"  # has not seen the Privacy Notice
-EMPTY = "8414908070"  # no events
 REASON = "Caller from Northgate College asking why a GCSE is missing"
-
-
-def event(learner_id: int, subject: str, source: str = "AO", **extra: object) -> LearningEvent:
-    fields: dict[str, object] = {
-        "learner_id": learner_id,
-        "subject": subject,
-        "source": source,
-        "date_loaded": date(2024, 9, 1),
-    }
-    return LearningEvent(**(fields | extra))
 
 
 @pytest.fixture
 def plrs(services: Services) -> dict[str, list[int]]:
-    ids: dict[str, list[int]] = {}
     with services.db.transaction() as session:
-        sian = learner(SIAN, "Siân", "Ó Súilleabháin", date_of_birth=date(2006, 4, 2))
-        shy = learner(NOT_SHARED, "Łukasz", "Zoë-Nowak", ability_to_share=0)
-        empty = learner(EMPTY, "Eóin", "Doyle")
-        session.add_all([sian, shy, empty])
-        session.flush()
-        session.add(learner(LINKED, "Sian", "O Suilleabhain", status=LearnerStatus.LINKED,
-                            master_learner_id=sian.id))  # fmt: skip
-        events = [
-            event(sian.id, "Mathematics", "NPD", level="Level 2", grade="7",
-                  award_date=date(2022, 8, 25), qualification_type="GCSE"),
-            event(sian.id, "Cymraeg Iaith Gyntaf", "NPD", level="Level 2", grade="A*",
-                  award_date=date(2021, 8, 20)),
-            event(sian.id, "Health and Social Care", "ILR", level="Level 3",
-                  participation_start_date=date(2022, 9, 5), credits=60),
-            event(sian.id, "Substance misuse awareness", "AO", level="Entry",
-                  award_date=date(2023, 3, 1), sensitive=True),
-        ]  # fmt: skip
-        session.add_all(events)
-        session.add(event(shy.id, "English Language", "NPD", award_date=date(2020, 8, 20)))
-        session.flush()
-        challenge = DataChallenge(
-            reference=f"DC-{SIAN}-0001", learner_id=sian.id, kind=ChallengeKind.EVENT,
-            category="information wrong", status=ChallengeStatus.OPEN, raiser_name="R. Patel",
-            raiser_email="r.patel@example.org", raised_at=datetime(2026, 11, 1, tzinfo=UTC),
-        )  # fmt: skip
-        session.add(challenge)
-        session.flush()
-        session.add(DataChallengeEvent(challenge_id=challenge.id, event_id=events[0].id))
-        ids["sian"] = [e.id for e in events]
-    return ids
+        return plr_learners(session)
 
 
 @pytest.mark.usefixtures("plrs")
