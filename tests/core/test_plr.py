@@ -4,7 +4,7 @@ privacy: ability to share 0, sensitive events; the desk's looks audited)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -172,3 +172,32 @@ def test_the_report_renders_names_beyond_latin_1(
     out = tmp_path / "lukasz.pdf"
     services.plr.report(agent, NOT_SHARED, out=out, reason=REASON)
     assert "Łukasz Zoë-Nowak" in pdf_text(out)
+
+
+def test_every_page_of_a_long_report_carries_the_marking_and_the_header(
+    services: Services, agent: Actor, tmp_path: Path
+) -> None:
+    from factories import learner
+
+    from lrs_core.db.models import LearningEvent
+
+    with services.db.transaction() as session:
+        person = learner("1174112637", "Zoë", "Łukasiewicz")
+        session.add(person)
+        session.flush()
+        session.add_all(
+            LearningEvent(learner_id=person.id, subject=f"Unit {n:03d}", source="ILR",
+                          participation_start_date=date(2015, 1, 1) + timedelta(days=n),
+                          date_loaded=date(2024, 1, 1))
+            for n in range(120)
+        )  # fmt: skip
+    out = tmp_path / "long.pdf"
+    services.plr.report(agent, "1174112637", out=out)
+    pages = [page.extract_text() for page in PdfReader(out).pages]
+    assert len(pages) >= 3
+    for number, text in enumerate(pages, 1):
+        assert text.count("OFFICIAL") == 2  # top and bottom
+        assert "ULN 1174112637" in text and "Zoë Łukasiewicz" in text
+        assert f"Page {number}/{len(pages)}" in text
+    units = [line for text in pages for line in text.splitlines() if line.startswith("Unit ")]
+    assert [u.split()[1] for u in units] == [f"{n:03d}" for n in range(120)]
