@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -675,7 +676,9 @@ def print_report(report: dict[str, Any]) -> None:
         f"bench search: {report['learners']:,} learners (seed {report['seed']}) in"
         f" {report['database']}\n"
         f"{report['queries']:,} queries ({report['warmup']} untimed warm-up first) as"
-        f" {report['actor']}; {report['database_note']}\n\n"
+        f" {report['actor']}; {report['database_note']}\n"
+        f"load average {report['load_average'][0]} before, {report['load_average'][1]} after"
+        f" ({report['cpus']} CPUs): other work on the machine slows every query\n\n"
     )
     lat = report["latency_ms"]
     rec = report["recall"]
@@ -805,6 +808,38 @@ def prepare_database(db: Database, learners: int, seed: int, fresh: bool) -> tup
     return True, summary.seconds
 
 
+def settle(db: Database) -> bool:
+    """PostgreSQL: VACUUM (ANALYZE) the learner tables when they have never been vacuumed,
+    as autovacuum soon would after a bulk load. Until then no index-only scan is possible
+    (no visibility map), which a long-running register never sees. Returns whether it did."""
+    from sqlalchemy import text
+
+    if db.is_sqlite:
+        return False
+    tables = ("learner", "learner_previous_value")
+    with db.engine.connect() as connection:
+        never = connection.execute(
+            text(
+                "SELECT coalesce(bool_or(greatest(last_vacuum, last_autovacuum) IS NULL), true)"
+                " FROM pg_stat_user_tables WHERE relname IN ('learner', 'learner_previous_value')"
+            )
+        ).scalar()
+    if not never:
+        return False
+    print("vacuuming the learner tables (as autovacuum would) ...", file=sys.stderr)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"VACUUM (ANALYZE) {', '.join(tables)}"))
+    return True
+
+
+def _load() -> float:
+    """The 1-minute load average (other work on the machine slows every query)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return -1.0
+
+
 def _operator(db: Database) -> Actor:
     """The demo agent (the least-privileged role that may search), else the system."""
     from sqlalchemy import select
@@ -836,6 +871,7 @@ def cmd_bench_search(ctx: Context, args: argparse.Namespace) -> int:
             )
     try:
         seeded, seed_seconds = prepare_database(db, args.learners, args.seed, args.fresh)
+        vacuumed = settle(db)
         total, _ = _seeded(db)
         rng = random.Random(args.seed)
         queries = build_queries(db, args.queries + args.warmup, rng)
@@ -843,7 +879,9 @@ def cmd_bench_search(ctx: Context, args: argparse.Namespace) -> int:
         queries = queries[args.queries :] + queries[: args.queries]
         actor = _operator(db)
         services = Services(db, ctx.settings)
+        load_before = _load()
         outcomes = run_queries(services, actor, queries, args.warmup)
+        load_after = _load()
     finally:
         db.dispose()
     report: dict[str, Any] = {
@@ -855,7 +893,11 @@ def cmd_bench_search(ctx: Context, args: argparse.Namespace) -> int:
         "seed_seconds": round(seed_seconds, 1),
         "database_note": (
             f"seeded now in {seed_seconds:.0f} s" if seeded else "reused the seeded database"
-        ),
+        )
+        + ("; vacuumed" if vacuumed else ""),
+        "vacuumed": vacuumed,
+        "cpus": os.cpu_count(),
+        "load_average": [load_before, load_after],
         "queries": len(outcomes),
         "warmup": args.warmup,
         "actor": actor.username,

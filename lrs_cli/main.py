@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from lrs_cli.bench import add_bench_commands
 from lrs_core import secrets
 from lrs_core.actor import Actor
 from lrs_core.config import Settings, load_settings
@@ -544,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="secrets_command", metavar="ACTION", required=True
     )
     add(secret, "status", cmd_secrets_status, "say which secrets are set, and where")
+    add_bench_commands(commands, add)
     return parser
 
 

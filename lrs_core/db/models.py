@@ -129,7 +129,8 @@ class Learner(Base):
         Index("ix_learner_given_key_dob", "given_key", "date_of_birth"),
         Index("ix_learner_family_phonetic_dob", "family_phonetic", "date_of_birth"),
         Index("ix_learner_family_key_given_key_dob", "family_key", "given_key", "date_of_birth"),
-        Index("ix_learner_postcode_family_key", "postcode", "family_key"),
+        Index("ix_learner_postcode_family_key_dob", "postcode", "family_key", "date_of_birth"),
+        Index("ix_learner_postcode_given_key_dob", "postcode", "given_key", "date_of_birth"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -150,7 +150,14 @@ NOT_RECORDED = Level(0.5, "not recorded on the learner")
 
 
 def _near(a: str, b: str) -> bool:
-    return bool(a and b) and jellyfish.jaro_winkler_similarity(a, b) >= NEAR_NAME
+    """Close in spelling: Jaro-Winkler from NEAR_NAME, or (names of 4 letters or more) one
+    letter added, dropped, changed or two swapped - Cerr ~ Carr, which neither Jaro-Winkler
+    nor Metaphone (S R ~ K R) calls alike."""
+    if not (a and b):
+        return False
+    if jellyfish.jaro_winkler_similarity(a, b) >= NEAR_NAME:
+        return True
+    return min(len(a), len(b)) >= 4 and jellyfish.damerau_levenshtein_distance(a, b) <= 1
 
 
 def compare_family(
@@ -208,11 +215,13 @@ def compare_dob(asked: date, dob: date) -> Level:
     if asked.year == dob.year and date(asked.year, 1, 1) in (asked, dob):
         return Level(0.6, Variant.DOB_JAN_FIRST.value)
     same_day = (asked.month, asked.day) == (dob.month, dob.day)
-    a, b = asked.isoformat(), dob.isoformat()
-    if (same_day and abs(asked.year - dob.year) == 1) or sum(
-        x != y for x, y in zip(a, b, strict=True)
-    ) == 1:
+    if same_day and abs(asked.year - dob.year) == 1:
         return Level(0.5, "one digit different")
+    # One digit different means one of year, month and day different (checked first: cheap).
+    if (asked.year != dob.year) + (asked.month != dob.month) + (asked.day != dob.day) == 1:
+        a, b = asked.isoformat(), dob.isoformat()
+        if sum(x != y for x, y in zip(a, b, strict=True)) == 1:
+            return Level(0.5, "one digit different")
     return DIFFERENT
 
 

@@ -30,10 +30,11 @@ The data is made to exercise the hard cases of DOMAIN.md (User Guide §4.2, Appe
   second seed never collides with the first); UPNs with valid check letters for
   learners registered by a school; verification type 999 (Other) with an accepted
   description; some learners who have not seen the Privacy Notice (ability to share 0).
-* **PLR events** (0-6 per learner, about 2.5; one learner in 1,000 has 150-400): NPD (GCSE / A level, award date only),
-  ILR (start date, end date often missing, grade often blank, sometimes no dates at all)
-  and AO (always an award date), levels Entry to 8 or blank, grades A*-U, 9-1,
-  Pass/Merit/Distinction or blank, and some sensitive qualifications.
+* **PLR events** (0-6 per learner, about 2.5; one learner in 1,000 has 150-400):
+  NPD (GCSE / A level, award date only), ILR (start date, end date often missing, grade
+  often blank, sometimes no dates at all) and AO (always an award date), levels Entry to 8
+  or blank, grades A*-U, 9-1, Pass/Merit/Distinction or blank, and some sensitive
+  qualifications.
 * **Portal users** in every role and status, including an organisation whose only super
   user is suspended, one whose only super user is on long-term leave, and one whose only
   super user has left (deleted) - the "lost your only super user" cases (§3.6).

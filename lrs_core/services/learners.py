@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from lrs_core.actor import Actor
 from lrs_core.config import SearchSettings
@@ -375,10 +375,9 @@ def _by_uln(session: Session, uln: str) -> Learner | None:
 
 
 def _record(session: Session, learner: Learner) -> LearnerRecord:
-    linked = aliased(Learner)
     linked_ulns = tuple(
         session.execute(
-            select(linked.uln).where(linked.master_learner_id == learner.id).order_by(linked.uln)
+            select(Learner.uln).where(Learner.master_learner_id == learner.id).order_by(Learner.uln)
         ).scalars()
     )
     master_uln = (

@@ -3,15 +3,21 @@
 The search works as the NHS demographics search does: it looks exactly first (family name
 and date of birth as typed) and widens to the Appendix B variants only when that finds
 nobody good, so a plain lookup never shows strangers. Widening looks a learner up through
-several blocks, each an index lookup that does not depend on one field being right:
+several blocks, each an index lookup, one for every pair of the four key fields (family
+name, given name, date of birth, postcode), so that any two typed right find the learner
+whatever the other two (one or two mistakes never hide a learner):
 
-* family name (and its variants) with date of birth (and its variants);
+* family name (and its variants: Mc/Mac, prefix, double-barrelled parts, swapped) with date
+  of birth (and its variants: day and month swapped, the 1st, 1 January);
 * given name (and its nicknames) with date of birth;
 * date of birth with postcode, current or previous: this finds "Czaja" typed as "Chiah",
   which share no spelling or phonetic key;
+* everyone at the postcode, or at its previous postcode (family or given name with
+  postcode); at the default postcode ZZ99 9ZZ, which thousands share, family name and given
+  name with it instead, the nearest birthdays first;
 * phonetic family name with date of birth;
-* family name with given name, whatever the date of birth;
-* previous family name with date of birth; UPN; UCI.
+* family name with given name, whatever the date of birth, the nearest birthdays first;
+* UPN; UCI.
 
 Every candidate is then scored field by field (:mod:`lrs_core.domain.matching`): each field's
 level (1 exact ... 0 different) is weighted, names by their rarity in the register, and the
@@ -24,9 +30,24 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, select
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from lrs_core.config import SearchSettings
@@ -49,6 +70,7 @@ from lrs_core.errors import InvalidFields, ValidationError
 MAX_RESULTS = 10  # §4.2.1: at most 10 learners; more is "too many" (§4.2.2.2)
 BLOCK_LIMIT = 300  # rows one block may bring back: a safety net for very common values
 NEAREST = BLOCK_LIMIT // 2  # by name whatever the birthday: this many either side of it
+MAX_SCORED = 250  # hits beyond this: leave out those only a full (truncated) block found
 
 
 @dataclass(frozen=True)
@@ -242,8 +264,12 @@ class Frequencies:
         return value
 
     def population(self, session: Session) -> int:
+        """The highest learner id: learners are never deleted (a merge links, a retirement
+        keeps the row), so it is the count, read from the end of the primary key instead of
+        counting a million rows whenever the cache runs out."""
         return self._cached(
-            ("*", ""), lambda: session.execute(select(func.count()).select_from(Learner)).scalar()
+            ("*", ""),
+            lambda: session.execute(select(func.coalesce(func.max(Learner.id), 0))).scalar(),
         )
 
     def family(self, session: Session, key: str) -> int:
@@ -318,29 +344,63 @@ _POSTCODE = _ids().where(Learner.postcode == bindparam("postcode"))
 _DOB_POSTCODE = _ids().where(
     Learner.date_of_birth.in_(_in("dobs")), Learner.postcode == bindparam("postcode")
 )
-_FAMILY_POSTCODE = _ids().where(
-    Learner.postcode == bindparam("postcode"), Learner.family_key.in_(_in("families"))
-)
 _PREVIOUS_POSTCODE = _with_previous("postcode").where(
     LearnerPreviousValue.value_key == bindparam("postcode")
 )
 _DOB_PREVIOUS_POSTCODE = _PREVIOUS_POSTCODE.where(Learner.date_of_birth.in_(_in("dobs")))
-_PREVIOUS_FAMILY_DOB = _with_previous("family_name").where(
-    LearnerPreviousValue.value_key.in_(_in("families")), Learner.date_of_birth.in_(_in("dobs"))
+
+
+def _nearest_birthdays(query: Select[Any], limit: int) -> tuple[Select[Any], Select[Any]]:
+    """``query`` as two: the ``limit`` learners born on or after the date ``dob``, and the
+    ``limit`` born before it, nearest first (a range scan each, on an index that ends with
+    the date of birth)."""
+    dob = Learner.date_of_birth
+    return (
+        query.where(dob >= bindparam("dob")).order_by(dob, Learner.id).limit(limit),
+        query.where(dob < bindparam("dob")).order_by(dob.desc(), Learner.id).limit(limit),
+    )
+
+
+_FAMILY_KEYS, _GIVEN_KEYS = (
+    Learner.family_key.in_(_in("families")),
+    Learner.given_key.in_(_in("givens")),
 )
-_NAMES = _ids().where(Learner.family_key.in_(_in("families")), Learner.given_key.in_(_in("givens")))
-_NAMES_FROM_DOB = (
-    _NAMES.where(Learner.date_of_birth >= bindparam("dob"))
-    .order_by(Learner.date_of_birth, Learner.id)
-    .limit(NEAREST)
-)
-_NAMES_BEFORE_DOB = (
-    _NAMES.where(Learner.date_of_birth < bindparam("dob"))
-    .order_by(Learner.date_of_birth.desc(), Learner.id)
-    .limit(NEAREST)
-)
+_NAMES_NEAREST = _nearest_birthdays(_ids().where(_FAMILY_KEYS, _GIVEN_KEYS), NEAREST)
+# At the default postcode (thousands of learners) by one name: fewer, as a last resort.
+_AT_POSTCODE = Learner.postcode == bindparam("postcode")
+_FAMILY_POSTCODE = _nearest_birthdays(_ids().where(_AT_POSTCODE, _FAMILY_KEYS), NEAREST // 6)
+_GIVEN_POSTCODE = _nearest_birthdays(_ids().where(_AT_POSTCODE, _GIVEN_KEYS), NEAREST // 6)
+_ORDERED = {*_NAMES_NEAREST, *_FAMILY_POSTCODE, *_GIVEN_POSTCODE}  # nearest birthdays first
 _UPN = _ids().where(Learner.upn == bindparam("upn"))
 _UCI = _ids().where(Learner.uci == bindparam("uci"))
+
+
+def _crowd(hits: Sequence[Any], statements: Sequence[Select[Any]]) -> list[Any]:
+    """The (block, learner id) hits without the learners that only a full block found: an
+    unordered block that brought back BLOCK_LIMIT found an arbitrary few hundred of a crowd
+    (a busy birthday, a common name), which would swamp what the other blocks found. (The
+    nearest-birthday blocks are ordered: what they bring back is the nearest, kept.)"""
+    counts = [0] * len(statements)
+    for index, _ in hits:
+        counts[index] += 1
+    full = [
+        count >= BLOCK_LIMIT and statement not in _ORDERED
+        for count, statement in zip(counts, statements, strict=True)
+    ]
+    elsewhere = {learner_id for index, learner_id in hits if not full[index]}
+    return [hit for hit in hits if not full[hit[0]] or hit[1] in elsewhere]
+
+
+@lru_cache(maxsize=64)
+def _union(statements: tuple[Select[Any], ...]) -> CompoundSelect[Any]:
+    """The blocks as one UNION ALL of (block number, learner id), each block keeping its
+    own order and limit. Few combinations of blocks occur, so each is built once."""
+    return union_all(
+        *(
+            select(literal(n).label("block"), statement.subquery().c.id)
+            for n, statement in enumerate(statements)
+        )
+    )
 
 
 class DemographicSearch:
@@ -376,14 +436,15 @@ class DemographicSearch:
         query: Select[Any],
         params: dict[str, Any],
     ) -> None:
-        for learner_id in session.execute(query, params).scalars():
+        # Core, not ORM, execution: these are plain ids, and the ORM's layer costs more than
+        # the index lookup itself.
+        for learner_id in session.connection().execute(query, params).scalars():
             found.setdefault(learner_id, set()).add(label)
 
     def _widened_blocks(self, session: Session, c: Criteria, found: dict[int, set[str]]) -> None:
         """Every pair of the four key fields (family name, given name, date of birth,
         postcode) has a block, each with its variants, so that a learner is found whenever
         any two of them were typed right: one or two mistakes never hide a learner."""
-        dobs = list(m.dob_variants(c.date_of_birth))
         families = dict(m.family_variants(c.family_name))
         if c.previous_family_name:
             for key in m.family_variants(c.previous_family_name):
@@ -400,49 +461,44 @@ class DemographicSearch:
         # Swapped: the given name typed as family and the family name as given.
         families.setdefault(m.folded(c.given_name), m.Variant.SWAPPED)
         givens.setdefault(m.folded(c.family_name), m.Variant.SWAPPED)
-        family_keys, given_keys = list(families), list(givens)
-        phonetics = sorted({m.phonetic_key(k) for k in family_keys} - {""})
-        generic = c.postcode == UNKNOWN_POSTCODE  # held by too many to look up on its own
-        names = {"families": family_keys, "givens": given_keys}
-
-        def block(label: str, query: Select[Any], **params: Any) -> None:
-            self._block(session, found, label, query, params)
-
-        block("family name and date of birth, with variants", _FAMILY_DOB, **names, dobs=dobs)
-        block("given name and date of birth", _GIVEN_DOB, givens=given_keys, dobs=dobs)
-        block("date of birth and postcode", _DOB_POSTCODE, dobs=dobs, postcode=c.postcode)
-        if generic:
-            block("family name and postcode", _FAMILY_POSTCODE, **names, postcode=c.postcode)
-            block(
-                "date of birth and previous postcode",
-                _DOB_PREVIOUS_POSTCODE,
-                dobs=dobs,
-                postcode=c.postcode,
-            )
+        # Every block's statement uses these parameters by name.
+        params = {
+            "families": list(families),
+            "givens": list(givens),
+            "dobs": list(m.dob_variants(c.date_of_birth)),
+            "dob": c.date_of_birth,
+            "postcode": c.postcode,
+            "phonetics": sorted({m.phonetic_key(k) for k in families} - {""}),
+            "upn": c.upn,
+            "uci": c.uci,
+        }
+        blocks = [
+            ("family name and date of birth, with variants", _FAMILY_DOB),
+            ("given name and date of birth", _GIVEN_DOB),
+            ("date of birth and postcode", _DOB_POSTCODE),
+        ]
+        if c.postcode == UNKNOWN_POSTCODE:  # thousands have it: with a name, nearest first
+            blocks += [("family name and postcode", q) for q in _FAMILY_POSTCODE]
+            blocks += [("given name and postcode", q) for q in _GIVEN_POSTCODE]
+            blocks.append(("date of birth and previous postcode", _DOB_PREVIOUS_POSTCODE))
         else:  # a real postcode: everyone there, which covers family or given name with it
-            block("postcode, any date of birth", _POSTCODE, postcode=c.postcode)
-            block("previous postcode", _PREVIOUS_POSTCODE, postcode=c.postcode)
-        if phonetics:
-            block(
-                "family name sounds alike, and date of birth",
-                _PHONETIC_DOB,
-                phonetics=phonetics,
-                dobs=dobs,
-            )
+            blocks.append(("postcode, any date of birth", _POSTCODE))
+            blocks.append(("previous postcode", _PREVIOUS_POSTCODE))
+        if params["phonetics"]:
+            blocks.append(("family name sounds alike, and date of birth", _PHONETIC_DOB))
         # Family and given name whatever the date of birth: the nearest birthdays first.
-        label = "family and given name, any date of birth"
-        block(label, _NAMES_FROM_DOB, **names, dob=c.date_of_birth)
-        block(label, _NAMES_BEFORE_DOB, **names, dob=c.date_of_birth)
-        block(
-            "previous family name and date of birth",
-            _PREVIOUS_FAMILY_DOB,
-            families=family_keys,
-            dobs=dobs,
-        )
+        blocks += [("family and given name, any date of birth", q) for q in _NAMES_NEAREST]
         if c.upn:
-            block("UPN", _UPN, upn=c.upn)
+            blocks.append(("UPN", _UPN))
         if c.uci:
-            block("UCI", _UCI, uci=c.uci)
+            blocks.append(("UCI", _UCI))
+        # One statement for all of them: one round trip to the database, not a dozen.
+        union = _union(tuple(statement for _, statement in blocks))
+        hits = session.connection().execute(union, params).all()
+        if len(hits) > MAX_SCORED:  # a crowd (a common name, a busy birthday): see _crowd
+            hits = _crowd(hits, [statement for _, statement in blocks])
+        for index, learner_id in hits:
+            found.setdefault(learner_id, set()).add(blocks[index][0])
 
     # -- scoring -----------------------------------------------------------------------------
 
@@ -450,9 +506,11 @@ class DemographicSearch:
         population = self.frequencies.population(session)
         family = self.frequencies.family(session, m.folded(c.family_name))
         given = self.frequencies.given(session, m.folded(c.given_name))
+        # A name no learner has (most often a misspelling) says nothing about how rare the
+        # real one is: no learner can agree with it exactly, so it gets the plain weight.
         weights = {
-            "family name": 4.0 * m.rarity(family, population),
-            "given name": 3.0 * m.rarity(given, population),
+            "family name": 4.0 * (m.rarity(family, population) if family else 1.0),
+            "given name": 3.0 * (m.rarity(given, population) if given else 1.0),
             "date of birth": 4.0,
             "gender": 1.0,
             "postcode": 2.0,
@@ -480,23 +538,28 @@ class DemographicSearch:
     ) -> list[Candidate]:
         if not found:
             return []
-        rows = _fetch(session, found)
+        connection = session.connection()
+        rows, previous = _fetch(connection, found)
         masters_needed = {
             r.master_learner_id
             for r in rows
             if r.status == LearnerStatus.LINKED and r.master_learner_id not in found
         }
-        master_rows = _fetch(session, masters_needed) if masters_needed else []
-        ids = [r.id for r in rows]
-        previous = _previous_values(session, ids)
+        master_rows = _fetch(connection, masters_needed)[0] if masters_needed else []
         by_id = {r.id: r for r in (*rows, *master_rows)}
         best: dict[int, Candidate] = {}
         total = sum(w for k, w in weights.items() if not k.startswith("_"))
+        # Only candidates someone will look at are kept (run() and _result() ask no more).
+        kept = min(self.settings.plausible_score, self.settings.exact_first_score)
+        no_previous: dict[str, list[str]] = {}
         for row in rows:
             if row.status == LearnerStatus.RETIRED:
                 continue
-            fields = _compare(c, row, previous.get(row.id, {}))
-            score = sum(weights[f.field] * f.level for f in fields) / total
+            levels = _compare(c, row, previous.get(row.id, no_previous))
+            score = sum(weights[label] * level.value for label, level in levels) / total
+            if round(score, 3) < kept:
+                continue
+            fields = [FieldMatch(label, level.value, level.label) for label, level in levels]
             exact = all(f.level >= 1.0 for f in fields if f.field in _MANDATORY_FIELDS)
             exact = exact and not any(f.level == 0 for f in fields)
             target, via = row, None
@@ -583,23 +646,40 @@ def _narrowing_hints(c: Criteria) -> list[str]:
     return hints
 
 
-def _fetch(session: Session, ids: Iterable[int]) -> Sequence[Any]:
-    return session.execute(select(*_COLUMNS).where(Learner.id.in_(list(ids)))).all()
+def _with_previous_values(ids: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+    """The learners' columns and their previous values, one row per previous value."""
+    previous = LearnerPreviousValue
+    return (
+        select(*_COLUMNS, previous.kind.label("previous_kind"), previous.value.label("previous"))
+        .outerjoin(previous, previous.learner_id == Learner.id)
+        .where(ids)
+    )
 
 
-def _previous_values(session: Session, ids: list[int]) -> dict[int, dict[str, list[str]]]:
-    out: dict[int, dict[str, list[str]]] = {}
-    for learner_id, kind, value in session.execute(
-        select(
-            LearnerPreviousValue.learner_id, LearnerPreviousValue.kind, LearnerPreviousValue.value
-        ).where(LearnerPreviousValue.learner_id.in_(ids))
-    ):
-        out.setdefault(learner_id, {}).setdefault(kind, []).append(value)
-    return out
+# PostgreSQL takes the ids as one array (one cached plan); SQLite as a list of parameters.
+_FETCH = {
+    "postgresql": _with_previous_values(Learner.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
+    "sqlite": _with_previous_values(Learner.id.in_(_in("ids"))),
+}
 
 
-def _compare(c: Criteria, r: Any, previous: dict[str, list[str]]) -> list[FieldMatch]:
-    """Compare every field given with learner row ``r`` (a row of ``_COLUMNS``)."""
+def _fetch(
+    connection: Connection, ids: Iterable[int]
+) -> tuple[list[Any], dict[int, dict[str, list[str]]]]:
+    """Learner rows (of ``_COLUMNS``) and their previous values by kind, in one query."""
+    rows: dict[int, Any] = {}
+    previous: dict[int, dict[str, list[str]]] = {}
+    statement = _FETCH.get(connection.dialect.name, _FETCH["sqlite"])
+    for row in connection.execute(statement, {"ids": list(ids)}):
+        rows.setdefault(row.id, row)
+        if row.previous_kind is not None:
+            previous.setdefault(row.id, {}).setdefault(row.previous_kind, []).append(row.previous)
+    return list(rows.values()), previous
+
+
+def _compare(c: Criteria, r: Any, previous: dict[str, list[str]]) -> list[tuple[str, m.Level]]:
+    """Compare every field given with learner row ``r`` (a row of ``_COLUMNS``): each field's
+    label and level (FieldMatch objects are made only for the candidates kept)."""
     family = m.compare_family(
         c.family_name, r.family_name, previous.get("family_name", ()), r.family_phonetic
     )
@@ -622,33 +702,30 @@ def _compare(c: Criteria, r: Any, previous: dict[str, list[str]]) -> list[FieldM
         }:
             given = m.Level(0.85, m.Variant.PREFERRED.value)
     fields = [
-        FieldMatch("given name", given.value, given.label),
-        FieldMatch("family name", family.value, family.label),
-    ]
-    for label, level in (
+        ("given name", given),
+        ("family name", family),
         ("date of birth", m.compare_dob(c.date_of_birth, r.date_of_birth)),
-        ("gender", m.compare_gender(int(c.gender), r.gender)),
+        ("gender", m.compare_gender(c.gender, r.gender)),
         ("postcode", m.compare_postcode(c.postcode, r.postcode, previous.get("postcode", ()))),
-    ):
-        fields.append(FieldMatch(label, level.value, level.label))
+    ]
     if c.preferred_given_name:
         level = _optional_name(c.preferred_given_name, [r.preferred_given_name, r.given_name])
-        fields.append(FieldMatch("preferred given name", level.value, level.label))
+        fields.append(("preferred given name", level))
     if c.middle_names:
         level = _optional_name(c.middle_names, [r.middle_other_name])
-        fields.append(FieldMatch("middle names", level.value, level.label))
+        fields.append(("middle names", level))
     if c.previous_family_name:
         level = _optional_name(c.previous_family_name, previous.get("family_name", []))
-        fields.append(FieldMatch("previous family name", level.value, level.label))
+        fields.append(("previous family name", level))
     if c.email:
         level = m.compare_text(c.email, r.email)
-        fields.append(FieldMatch("email", level.value, level.label))
+        fields.append(("email", level))
     if c.upn:
         level = m.compare_text(c.upn, r.upn)
-        fields.append(FieldMatch("UPN", level.value, level.label))
+        fields.append(("UPN", level))
     if c.uci:
         level = m.compare_text(c.uci, r.uci)
-        fields.append(FieldMatch("UCI", level.value, level.label))
+        fields.append(("UCI", level))
     return fields
 
 
