@@ -133,11 +133,18 @@ def validate_school_at_16(s: str, field: str = "School at 16") -> str:
     return school
 
 
+# Letters that carry no combining accent to strip, so NFKD leaves them: fold them by hand,
+# so that Łukasz is found as Lukasz and Søren as Soren.
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
+)
+
+
 def name_key(s: str) -> str:
     """A matching key: case folded, accents stripped, hyphens, apostrophes and spaces removed."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", s).casefold())
     return "".join(
         c
-        for c in decomposed
+        for c in decomposed.translate(_UNDECOMPOSED)
         if not unicodedata.combining(c) and not c.isspace() and c not in "-" + _APOSTROPHES
     )

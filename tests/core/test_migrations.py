@@ -74,3 +74,31 @@ def test_match_keys_are_backfilled_for_learners_already_there(empty_database_url
     db.dispose()
     assert tuple(keys) == (phonetic_key("Stephen"), phonetic_key("Mac Donald"))
     assert previous[0] == "obriensmith"
+
+
+def test_letters_without_accents_are_refolded(empty_database_url: str) -> None:
+    """Migration 0005: keys made before ł, ø... were folded are recomputed (Łukasz ~ Lukasz)."""
+    from alembic import command
+
+    from lrs_core.db.database import alembic_config
+
+    db = Database(empty_database_url)
+    command.upgrade(alembic_config(db.url), "0004")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO learner (id, uln, given_name, family_name, postcode, date_of_birth,"
+                " gender, ability_to_share, verification_type, given_key, family_key,"
+                " given_phonetic, family_phonetic, status, created_at, created_by, row_version,"
+                " sensitive) VALUES (1, '1000000043', 'Łukasz', 'Søndergaard', 'M1 1AA',"
+                " '2005-01-02', 1, 1, 0, 'łukasz', 'søndergaard', 'KS', 'SNTRKRT', 'active',"
+                " '2025-01-01 09:00:00', 'test', 1, false)"
+            )
+        )
+    db.upgrade()
+    with db.engine.connect() as connection:
+        keys = connection.execute(
+            text("SELECT given_key, family_key, given_phonetic FROM learner")
+        ).one()
+    db.dispose()
+    assert tuple(keys) == ("lukasz", "sondergaard", phonetic_key("Lukasz"))

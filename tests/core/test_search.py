@@ -374,4 +374,12 @@ def test_nicknames_come_from_the_package_and_the_uk_supplement() -> None:
     assert are_related("Alfie", "Alfred")  # UK supplement
     assert are_related("Bill", "William")  # the nicknames package
     assert are_related("Sasha", "Alexander")
+    assert are_related("Gosia", "Małgorzata")  # ł folds to l, as callers type it
     assert not are_related("Chloe", "Joseph")
+
+
+def test_letters_without_accents_fold_too() -> None:
+    from lrs_core.domain.names import name_key
+
+    assert name_key("Łukasz") == name_key("Lukasz") == "lukasz"
+    assert name_key("Søren Ærø") == "sorenaero"
