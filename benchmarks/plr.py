@@ -82,7 +82,7 @@ async def screen_timings(services: Services, actor: Actor, runs: int) -> None:
     from lrs_tui.screens.plr import PlrScreen
     from lrs_tui.widgets.row_table import RowTable
 
-    opened, sorted_ = [], []
+    opened, sorted_, moved = [], [], []
     for _ in range(runs):
         app = LrsDeskApp(services)
         async with app.run_test(size=(100, 30)) as pilot:
@@ -97,8 +97,13 @@ async def screen_timings(services: Services, actor: Actor, runs: int) -> None:
             await pilot.press("s")
             await pilot.pause()
             sorted_.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            await pilot.press("pagedown")
+            await pilot.pause()
+            moved.append((time.perf_counter() - t) * 1000)
     report("screen: push to a full table", opened)
     report("screen: one sort key press to redrawn table", sorted_)
+    report("screen: page down (any key press, for scale)", moved)
 
 
 def main() -> None:
