@@ -13,7 +13,7 @@ import dataclasses
 import sys
 from collections.abc import Callable, Iterable
 from time import monotonic
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from textual import events, on
@@ -31,6 +31,9 @@ from lrs_tui.screens.home import HomeScreen
 from lrs_tui.screens.lock import LockScreen
 from lrs_tui.screens.sign_in import SignInScreen
 
+if TYPE_CHECKING:  # imported lazily at run time: keeps the first paint quick
+    from lrs_tui.screens.find_learner import FindLearnerScreen
+
 # ansi-* use the terminal's own 16 colours, so they read well over SSH and in any scheme.
 THEMES = ("ansi-dark", "ansi-light", "textual-dark", "textual-light")
 SIGNED_OUT = "You are signed out."
@@ -43,7 +46,7 @@ class LrsDeskApp(App[None]):
     DEFAULT_MODE: ClassVar[str] = "desk"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+f", "find_learner", "Find learner", id="app.find_learner"),
+        Binding("ctrl+f", "find_learner", "Find", id="app.find_learner"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock", priority=True),
         Binding("ctrl+o", "sign_out", "Sign out", id="app.sign_out", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -213,6 +216,8 @@ class LrsDeskApp(App[None]):
         if action == "sign_out":
             return self.signed_in is not None
         if action == "find_learner":
+            if self._find_screen() is self.screen:
+                return False  # already there: keep the footer short at 80 columns
             return self._desk_open and not self.locked
         if action == "command_palette":
             return not self.locked  # the palette must not reach past the lock
@@ -234,13 +239,40 @@ class LrsDeskApp(App[None]):
                 self.services.operators.sign_out(actor, "quit LRS Desk")
         await super().action_quit()
 
+    def _find_screen(self) -> FindLearnerScreen | None:
+        from lrs_tui.screens.find_learner import FindLearnerScreen
+
+        found = [s for s in self.screen_stack if isinstance(s, FindLearnerScreen)]
+        return found[-1] if found else None
+
     def action_find_learner(self) -> None:
         if self.signed_in is None or not self._desk_open or self.locked:
             return
         from lrs_tui.screens.find_learner import FindLearnerScreen
 
-        if not isinstance(self.screen, FindLearnerScreen):
+        existing = self._find_screen()
+        if existing is None:
             self.push_screen(FindLearnerScreen(self.services.learners, self.signed_in.actor))
+            return
+        # Back to the search the operator already has (profiles and forms above it close).
+        while self.screen is not existing:
+            self.pop_screen()
+
+    def open_plr(self, uln: str | None = None) -> None:
+        """The PLR of ``uln``, or ask for a ULN first (the palette's "Open a PLR by ULN")."""
+        if self.signed_in is None or not self._desk_open or self.locked:
+            return
+        from lrs_tui.screens.plr import PlrScreen
+        from lrs_tui.screens.plr_dialogs import OpenPlrScreen
+
+        if uln is None:
+            self.push_screen(OpenPlrScreen(), callback=self._plr_uln_chosen)
+            return
+        self.push_screen(PlrScreen(self.services.plr, self.signed_in.actor, uln))
+
+    def _plr_uln_chosen(self, uln: str | None) -> None:
+        if uln:
+            self.open_plr(uln)
 
     def action_change_password(self) -> None:
         if self.signed_in is None or not self._desk_open or self.locked:
@@ -256,10 +288,19 @@ class LrsDeskApp(App[None]):
         if self.signed_in is not None and not self.locked:
             if self._desk_open:
                 yield SystemCommand(
-                    "Find a learner by ULN",
-                    "ULN, given name and family name must all match",
+                    "Find a learner",
+                    "By ULN and names, or by personal details",
                     self.action_find_learner,
                 )
+                yield SystemCommand(
+                    "Open a PLR by ULN",
+                    "A learner's Personal Learning Record, as the desk or an organisation sees it",
+                    self.open_plr,
+                )
+                # The screen's own actions (register, edit, copy ULN...).
+                screen_commands = getattr(screen, "palette_commands", None)
+                if callable(screen_commands):
+                    yield from screen_commands()
             if self._desk_open and not isinstance(screen, ChangePasswordScreen):
                 yield SystemCommand(
                     "Change my password",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lrs_core.errors import LrsError
@@ -60,3 +60,14 @@ def error_text(error: BaseException | None) -> str:
         return sentence(str(error))
     name = type(error).__name__ if error is not None else "unknown error"
     return f"Something went wrong ({name}). Try again; if it happens again, tell an LRS Desk admin."
+
+
+def uk_day(value: date) -> str:
+    """``14 Mar 2008``: a date of birth as the desk reads it back to a caller."""
+    return f"{value.day} {value:%b %Y}"
+
+
+def percent(score: float) -> str:
+    """A match score (0..1) as a whole percentage; ``99%`` is never rounded up to ``100%``."""
+    whole = int(score * 100 + 1e-9)
+    return f"{whole}%"

@@ -1,146 +1,321 @@
-"""Find a learner by ULN, given name and family name (User Guide §4.2.3)."""
+"""Find a learner: by ULN (§4.2.3) on the left, by personal details (§4.2.1) on the right,
+as the portal lays them out; the learners found below, ranked, each with why it matched.
+
+Enter on a learner opens the profile; ctrl+r registers a new learner with the personal
+details typed here. At 80 columns the optional search fields sit behind ctrl+t.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import ClassVar
 
-from textual import on, work
-from textual.app import ComposeResult
+from textual import events, on, work
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
-from lrs_core.domain.values import Gender
-from lrs_core.errors import ValidationError
+from lrs_core.domain.values import UNKNOWN_POSTCODE, Gender
+from lrs_core.errors import InvalidFields, ValidationError
+from lrs_core.permissions import Permission
 from lrs_core.services.learners import FindResult, LearnerRecord, LearnerService
-from lrs_tui.formatting import error_text, uk_datetime
+from lrs_core.services.search import DemographicQuery, SearchResult
+from lrs_tui.formatting import error_text
+from lrs_tui.widgets.candidate_table import CandidateTable, ResultRow
+from lrs_tui.widgets.fields import FieldInput, FieldSelect
 from lrs_tui.widgets.message_line import MessageLine
 
 WORKER_GROUP = "find-learner"
-FIELD_INPUTS = {"ULN": "#uln", "Given name": "#given", "Family name": "#family"}
 
 
-def learner_rows(learner: LearnerRecord) -> list[tuple[str, str]]:
-    """The details a desk operator reads back to a caller, in the order they ask."""
-    names = " ".join(n for n in (learner.given_name, learner.middle_other_name) if n)
-    address = ", ".join(
-        part
-        for part in (
-            learner.address_line1,
-            learner.address_line2,
-            learner.address_town,
-            learner.address_county_or_city,
-        )
-        if part
-    )
-    rows = [
-        ("ULN", learner.uln),
-        ("Name", f"{names} {learner.family_name}"),
-        ("Preferred name", learner.preferred_given_name or ""),
-        ("Previous family name", learner.previous_family_name or ""),
-        ("Date of birth", f"{learner.date_of_birth.day} {learner.date_of_birth:%b %Y}"),
-        ("Gender", Gender(learner.gender).label),
-        ("Postcode", learner.postcode),
-        ("Address", address),
-        ("Email", learner.email or ""),
-        ("Linked ULNs", ", ".join(learner.linked_ulns)),
-        ("Created", f"{uk_datetime(learner.created_at)} by {learner.created_by}"),
-    ]
-    if learner.amended_at:
-        rows.append(("Last amended", f"{uk_datetime(learner.amended_at)} by {learner.amended_by}"))
-    return [(key, value) for key, value in rows if value]
+@dataclass(frozen=True)
+class DetailField:
+    name: str  # the DemographicQuery field
+    label: str  # the core's label for it (errors name fields by label)
+    input_id: str
+    register_as: str  # the learner column it prefills when registering
+
+
+ULN_FIELDS = {"ULN": "#uln", "Given name": "#uln-given", "Family name": "#uln-family"}
+MANDATORY = (
+    DetailField("given_name", "Given name", "given", "given_name"),
+    DetailField("family_name", "Family name", "family", "family_name"),
+    DetailField("date_of_birth", "Date of birth", "dob", "date_of_birth"),
+    DetailField("gender", "Gender", "gender", "gender"),
+    DetailField("postcode", "Postcode", "postcode", "postcode"),
+)
+OPTIONAL = (
+    DetailField(
+        "preferred_given_name", "Preferred given name", "preferred", "preferred_given_name"
+    ),
+    DetailField("middle_names", "Middle names", "middle", "middle_other_name"),
+    DetailField("previous_family_name", "Previous family name", "previous", "previous_family_name"),
+    DetailField("email", "Email", "email", "email"),
+    DetailField("upn", "UPN", "upn", "upn"),
+    DetailField("uci", "UCI", "uci", "uci"),
+)
+DETAILS = MANDATORY + OPTIONAL
+PLACEHOLDERS = {"dob": "YYYY-MM-DD", "postcode": f"{UNKNOWN_POSTCODE} if unknown"}
+# Enter in these moves on to the next field; in any other details field it searches.
+NEXT_ON_ENTER = {
+    "uln": "#uln-given",
+    "uln-given": "#uln-family",
+    "given": "#family",
+    "family": "#dob",
+}
 
 
 class FindLearnerScreen(Screen[None]):
     CSS_PATH = "find_learner.tcss"
     AUTO_FOCUS = "#uln"
+    # Below 110 columns the optional fields hide behind ctrl+t (80x24 has no room for them).
+    # (Textual types this as an instance variable, hence no ClassVar.)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="find-learner.back"),
+        Binding("ctrl+r", "register", "Register", id="find-learner.register"),
+        Binding("ctrl+t", "more_fields", "More", id="find-learner.more-fields"),
     ]
 
     def __init__(self, learners: LearnerService, actor: Actor) -> None:
         super().__init__()
         self._learners = learners
         self._actor = actor
+        self._form = "uln"  # which form the running (or last) search came from
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical(id="form"):
-            with Horizontal(id="fields"):
-                with Vertical(classes="field"):
+        with Horizontal(id="forms"):
+            with Vertical(id="by-uln") as by_uln:
+                by_uln.border_title = "By ULN"
+                with Grid(classes="fields"):
                     yield Label("ULN")
-                    yield Input(placeholder="10 digits", max_length=10, id="uln")
-                with Vertical(classes="field"):
-                    yield Label("Given name")
-                    yield Input(id="given")
-                with Vertical(classes="field"):
-                    yield Label("Family name")
-                    yield Input(id="family")
-                yield Button("Find", id="find", variant="primary")
-            yield MessageLine(id="message")
-        with VerticalScroll(id="result"):
-            yield Static("", id="outcome", markup=False)
-            yield Grid(id="details")
+                    yield FieldInput(id="uln", placeholder="10 digits")
+                    yield Label("Given")
+                    yield FieldInput(id="uln-given")
+                    yield Label("Family")
+                    yield FieldInput(id="uln-family")
+                with Horizontal(classes="buttons"):
+                    yield Button("Find", id="find", compact=True, variant="primary")
+            with Vertical(id="by-details") as by_details:
+                by_details.border_title = "By personal details"
+                with Horizontal(id="columns"):
+                    with Grid(id="mandatory", classes="fields"):
+                        for field in MANDATORY:
+                            yield Label(f"{field.label} *")
+                            if field.name == "gender":
+                                yield FieldSelect(Gender, id=field.input_id)
+                            else:
+                                placeholder = PLACEHOLDERS.get(field.input_id, "")
+                                yield FieldInput(id=field.input_id, placeholder=placeholder)
+                    with Grid(id="optional", classes="fields"):
+                        for field in OPTIONAL:
+                            yield Label(field.label)
+                            yield FieldInput(id=field.input_id)
+                with Horizontal(classes="buttons"):
+                    yield Button("Search", id="search", compact=True, variant="primary")
+                    yield Button("More fields", id="more", compact=True)
+                    yield Label("* mandatory", id="mandatory-note")
+        yield MessageLine(id="message")
+        with Vertical(id="found"):
+            yield CandidateTable(id="results")
+            yield Static("", id="reasons", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Find a learner by ULN"
+        self.sub_title = "Find a learner"
+        self.query_one("#results").display = False
 
-    @on(Input.Submitted, "#uln")
-    def _to_given(self) -> None:
-        self.query_one("#given", Input).focus()
+    def on_resize(self, _event: events.Resize) -> None:
+        self.refresh_bindings()  # "More fields" only applies to a narrow terminal
 
-    @on(Input.Submitted, "#given")
-    def _to_family(self) -> None:
-        self.query_one("#family", Input).focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "more_fields":
+            return self.has_class("-narrow")
+        if action == "register":
+            return self._actor.may(Permission.REGISTER_LEARNER)
+        return True
 
-    @on(Input.Submitted, "#family")
-    @on(Button.Pressed, "#find")
-    def _find(self) -> None:
-        button = self.query_one("#find", Button)
-        if button.disabled:
-            return
-        button.disabled = True
-        self.query_one(MessageLine).show_busy("Searching…")
-        self._search(
-            self.query_one("#uln", Input).value,
-            self.query_one("#given", Input).value,
-            self.query_one("#family", Input).value,
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """This screen's actions, for the app's command palette."""
+        yield SystemCommand(
+            "Find by ULN", "ULN, given name and family name", lambda: self._focus("#uln")
         )
+        yield SystemCommand(
+            "Find by personal details",
+            "Given and family name, date of birth, gender, postcode",
+            lambda: self._focus("#given"),
+        )
+        if self.check_action("more_fields", ()):
+            yield SystemCommand(
+                "Show or hide more search fields",
+                "Preferred given name, middle names, previous family name, email, UPN, UCI",
+                self.action_more_fields,
+            )
+        if self.check_action("register", ()):
+            yield SystemCommand(
+                "Register a learner",
+                "A new ULN, starting from the personal details typed here",
+                self.action_register,
+            )
+
+    def _focus(self, selector: str) -> None:
+        self.query_one(selector).focus()
+
+    # -- moving through the forms -------------------------------------------------------
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        input_id = event.input.id or ""
+        if input_id in NEXT_ON_ENTER:
+            self.query_one(NEXT_ON_ENTER[input_id]).focus()
+        elif input_id == "uln-family":
+            self._find_by_uln()
+        else:
+            self._find_by_details()
+
+    @on(Button.Pressed, "#more")
+    def action_more_fields(self) -> None:
+        self._show_more(not self.has_class("-more"))
+        if self.has_class("-more"):
+            self.query_one("#preferred").focus()
+
+    def _show_more(self, show: bool) -> None:
+        self.set_class(show, "-more")
+        self.query_one("#more", Button).label = "Fewer fields" if show else "More fields"
+
+    # -- searching ------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#find")
+    def _find_by_uln(self) -> None:
+        uln, given, family = (
+            self.query_one(selector, Input).value for selector in ULN_FIELDS.values()
+        )
+        self._start("uln", "Finding…")
+        self._search_by_uln(uln, given, family)
+
+    @on(Button.Pressed, "#search")
+    def _find_by_details(self) -> None:
+        self._start("details", "Searching…")
+        self._search_by_details(DemographicQuery(**self._details()))
+
+    def _details(self) -> dict[str, str]:
+        """What the details form holds, by DemographicQuery field."""
+        return {field.name: self._text(field.input_id) for field in DETAILS}
+
+    def _text(self, input_id: str) -> str:
+        widget = self.query_one(f"#{input_id}")
+        if isinstance(widget, FieldSelect):
+            return widget.text
+        assert isinstance(widget, Input)
+        return widget.value
+
+    def _start(self, form: str, busy: str) -> None:
+        self._form = form
+        for button in self.query(".buttons Button"):
+            button.disabled = True
+        for widget in self.query(".-invalid"):
+            widget.remove_class("-invalid")
+        self.query_one(MessageLine).show_busy(busy)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
-    def _search(self, uln: str, given: str, family: str) -> FindResult:
+    def _search_by_uln(self, uln: str, given: str, family: str) -> FindResult:
         return self._learners.find_by_uln(self._actor, uln, given, family)
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
+    def _search_by_details(self, query: DemographicQuery) -> SearchResult:
+        return self._learners.find_by_details(self._actor, query)
+
     @on(Worker.StateChanged)
-    async def _searched(self, event: Worker.StateChanged) -> None:
+    def _searched(self, event: Worker.StateChanged) -> None:
         if event.worker.group != WORKER_GROUP or not event.worker.is_finished:
             return
-        self.query_one("#find", Button).disabled = False
+        for button in self.query(".buttons Button"):
+            button.disabled = False
+        if event.state is WorkerState.SUCCESS:
+            result = event.worker.result
+            if isinstance(result, FindResult):
+                self._show_found(result)
+            elif isinstance(result, SearchResult):
+                self._show_search(result)
+        elif event.state is WorkerState.ERROR:
+            self._show_error(event.worker.error)
+
+    def _show_found(self, result: FindResult) -> None:
+        rows = [ResultRow.from_learner(result.learner, result.message)] if result.learner else []
+        self._show_rows(f"{result.outcome} {result.outcome.meaning}: {result.message}", rows)
+
+    def _show_search(self, result: SearchResult) -> None:
+        rows = [ResultRow.from_candidate(c) for c in result.candidates]
+        self._show_rows(f"{result.outcome} {result.outcome.meaning}: {result.message}", rows)
+
+    def _show_rows(self, outcome: str, rows: list[ResultRow]) -> None:
+        self.query_one(MessageLine).show_notice(outcome)
+        table = self.query_one(CandidateTable)
+        table.show(rows)
+        table.display = bool(rows)
+        self._show_reasons(table.highlighted)
+        if rows:
+            table.focus()
+
+    def _show_error(self, error: BaseException | None) -> None:
+        self._show_rows("", [])
         line = self.query_one(MessageLine)
-        details = self.query_one("#details", Grid)
-        await details.remove_children()
-        outcome = self.query_one("#outcome", Static)
-        outcome.update("")
-        if event.state is not WorkerState.SUCCESS:
-            error = event.worker.error
-            if isinstance(error, ValidationError):
-                line.show_error(f"{error.field}: {error.message}.")
-                self.query_one(FIELD_INPUTS.get(error.field, "#uln"), Input).focus()
-            else:
-                line.show_error(error_text(error))
+        if not isinstance(error, ValidationError):
+            line.show_error(error_text(error))
             return
-        result = event.worker.result
-        assert isinstance(result, FindResult)
-        line.show_notice(f"{result.outcome} {result.outcome.meaning}: {result.message}")
-        if result.learner is not None:
-            outcome.update(f"{result.learner.given_name} {result.learner.family_name}")
-            await details.mount_all(
-                widget
-                for key, value in learner_rows(result.learner)
-                for widget in (Label(key, classes="key"), Label(value, markup=False))
-            )
+        errors = error.errors if isinstance(error, InvalidFields) else [error]
+        line.show_error("\n".join(f"{e.field}: {e.message}." for e in errors))
+        targets = (
+            ULN_FIELDS
+            if self._form == "uln"
+            else {field.label: f"#{field.input_id}" for field in DETAILS}
+        )
+        widgets = [self.query_one(targets[e.field]) for e in errors if e.field in targets]
+        for widget in widgets:
+            widget.add_class("-invalid")
+        if widgets:
+            if widgets[0].id in {f.input_id for f in OPTIONAL} and self.has_class("-narrow"):
+                self._show_more(True)  # an optional field is at fault: show it
+            widgets[0].focus()
+
+    # -- results ----------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#results")
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_reasons(self.query_one(CandidateTable).highlighted)
+
+    def _show_reasons(self, row: ResultRow | None) -> None:
+        reasons = self.query_one("#reasons", Static)
+        reasons.update(f"{row.uln}: " + "; ".join(row.reasons) if row else "")
+        reasons.display = row is not None
+
+    @on(DataTable.RowSelected, "#results")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.open_profile(event.row_key.value)
+
+    def open_profile(self, uln: str) -> None:
+        from lrs_tui.screens.learner_profile import LearnerProfileScreen
+
+        self.app.push_screen(LearnerProfileScreen(self._learners, self._actor, uln))
+
+    # -- registering --------------------------------------------------------------------------
+
+    def action_register(self) -> None:
+        from lrs_tui.screens.learner_form import LearnerFormScreen
+
+        prefill = {field.register_as: self._text(field.input_id) for field in DETAILS}
+        screen = LearnerFormScreen.register(self._learners, self._actor, prefill)
+        self.app.push_screen(screen, callback=self._registered)
+
+    def _registered(self, learner: LearnerRecord | None) -> None:
+        if learner is not None:
+            self.open_profile(learner.uln)

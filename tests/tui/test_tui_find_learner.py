@@ -8,12 +8,15 @@ import pytest
 from factories import learner
 from textual.pilot import Pilot
 from textual.widgets import Input
-from tui_drive import DeskOperator, Keys
+from tui_drive import DeskOperator, Keys, texts
 
 from lrs_core.services import Services
 from lrs_tui.app import LrsDeskApp
 from lrs_tui.screens.find_learner import FindLearnerScreen
 from lrs_tui.screens.home import HomeScreen
+from lrs_tui.screens.learner_profile import LearnerProfileScreen
+from lrs_tui.screens.plr import PlrScreen
+from lrs_tui.widgets.candidate_table import CandidateTable
 from lrs_tui.widgets.message_line import MessageLine
 
 ULN = "9276308686"
@@ -55,13 +58,19 @@ async def test_find_by_uln_shows_the_learner(
         await Keys.reach_home(pilot, desk_operator)
         await find(pilot, ULN, "sian", "obrien jones")
         assert isinstance(app.screen, FindLearnerScreen)
-        shown = "\n".join(str(label.content) for label in app.screen.query("#details Label"))
-        assert "Siân Ffion O'Brien-Jones" in shown and "14 Mar 2008" in shown
         assert app.screen.query_one(MessageLine).text.startswith("WSRC0004")
-        await pilot.press("escape")
+        table = app.screen.query_one(CandidateTable)
+        row = [cell.plain for cell in table.get_row_at(0)]
+        assert row[:4] == [ULN, "Siân O'Brien-Jones", "14 Mar 2008", "CF10 1AA"]
+        await pilot.press("enter")  # the results have the focus: open the profile
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, LearnerProfileScreen)
+        shown = "\n".join(texts(app, "#fields Label"))
+        assert "Siân" in shown and "Ffion" in shown and "O'Brien-Jones" in shown
+        await pilot.press("escape", "escape")
         await Keys.settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-    assert services.audit.entries(limit=1)[0].action == "find-by-uln"
+    assert [e.action for e in services.audit.entries(limit=2)] == ["view-learner", "find-by-uln"]
 
 
 async def test_a_bad_check_digit_names_the_field(
@@ -74,7 +83,7 @@ async def test_a_bad_check_digit_names_the_field(
         line = app.screen.query_one(MessageLine)
         assert line.text.startswith("ULN: check digit is wrong")
         assert app.screen.query_one("#uln", Input).has_focus
-        assert not app.screen.query("#details Label")
+        assert not app.screen.query_one(CandidateTable).display
 
 
 async def test_no_match_shows_nothing_of_anyone(
@@ -86,7 +95,29 @@ async def test_no_match_shows_nothing_of_anyone(
         await Keys.reach_home(pilot, desk_operator)
         await find(pilot, ULN, "Sean", "O'Brien-Jones")
         assert app.screen.query_one(MessageLine).text.startswith("WSRC0001")
-        assert not app.screen.query("#details Label")
+        assert not app.screen.query_one(CandidateTable).display
+        assert app.screen.query_one(CandidateTable).row_count == 0
+
+
+async def test_ctrl_f_from_a_profile_returns_to_the_search(
+    services: Services, desk_operator: DeskOperator
+) -> None:
+    add_learner(services)
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        await find(pilot, ULN, "Siân", "O'Brien-Jones")
+        search = app.screen
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, LearnerProfileScreen)
+        await pilot.press("p")  # the profile leads to the learner's PLR
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, PlrScreen)
+        await pilot.press("ctrl+f")
+        await Keys.settle(pilot)
+        assert app.screen is search  # the same search, its results still there
+        assert app.screen.query_one(CandidateTable).row_count == 1
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from lrs_core.errors import AuthenticationFailed
-from lrs_tui.formatting import days_until, duration, error_text, sentence, uk_date, uk_datetime
+from lrs_tui.formatting import (
+    days_until,
+    duration,
+    error_text,
+    percent,
+    sentence,
+    uk_date,
+    uk_datetime,
+    uk_day,
+)
 
 
 def test_times_are_shown_in_uk_local_time_day_first() -> None:
@@ -38,3 +47,8 @@ def test_core_messages_become_sentences() -> None:
         "Enter your username and password."
     )
     assert error_text(KeyError("secret detail")).startswith("Something went wrong (KeyError)")
+
+
+def test_dates_of_birth_and_scores() -> None:
+    assert uk_day(date(2008, 3, 4)) == "4 Mar 2008"
+    assert [percent(s) for s in (1.0, 0.999, 0.72, 0.0)] == ["100%", "99%", "72%", "0%"]

@@ -4,9 +4,13 @@ person would type, waiting for the workers they start (never sleeping)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
+from factories import learner
+from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from lrs_core.actor import Actor
 from lrs_core.services import Services
@@ -74,3 +78,71 @@ class Keys:
         """Snapshots must not catch a cursor mid-blink."""
         for widget in pilot.app.screen.query(Input):
             widget.cursor_blink = False
+
+    @classmethod
+    async def fill(cls, pilot: Pilot[None], selector: str, text: str) -> None:
+        """Move to a field (as Tab or a click would), empty it and type ``text``."""
+        pilot.app.screen.query_one(selector).focus()
+        await pilot.pause()
+        await pilot.press("end", "ctrl+u")
+        await cls.type(pilot, text)
+
+    @classmethod
+    async def choose(cls, pilot: Pilot[None], selector: str, code: str) -> None:
+        """Pick a code from a Select: open it, type "(code)" to jump there, Enter."""
+        pilot.app.screen.query_one(selector).focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await cls.type(pilot, f"({code})")
+        await pilot.press("enter")
+        await pilot.pause()
+
+
+def texts(app: App[Any], selector: str) -> list[str]:
+    """What the Labels and Statics matching ``selector`` on the current screen say."""
+    return [str(w.content) for w in app.screen.query(selector).results(Static)]
+
+
+# -- learners ---------------------------------------------------------------------------------
+
+AMELIA = "9276308686"
+AVA = "1174112637"  # Amelia's twin: same date of birth, gender and postcode
+
+
+def add_twins(services: Services) -> None:
+    with services.db.transaction() as session:
+        session.add(
+            learner(
+                AMELIA,
+                "Amelia",
+                "Clarke",
+                address_line1="4 Mill Lane",
+                address_town="York",
+                postcode="YO1 7HH",
+                created_at=datetime(2024, 9, 2, 9, 30, tzinfo=UTC),
+            )
+        )
+        session.add(learner(AVA, "Ava", "Clarke", postcode="YO1 7HH"))
+
+
+async def search_details(
+    pilot: Pilot[None],
+    given: str,
+    family: str,
+    dob: str,
+    gender: str,
+    postcode: str,
+) -> None:
+    """ctrl+f, then the personal-details form: Enter moves on, Enter in postcode searches."""
+    await pilot.press("ctrl+f")
+    await Keys.settle(pilot)
+    await Keys.fill(pilot, "#given", given)
+    await pilot.press("enter")
+    await Keys.type(pilot, family)
+    await pilot.press("enter")
+    await Keys.type(pilot, dob)
+    if gender:
+        await Keys.choose(pilot, "#gender", gender)
+    await Keys.fill(pilot, "#postcode", postcode)
+    await pilot.press("enter")
+    await Keys.settle(pilot)

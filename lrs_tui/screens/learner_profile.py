@@ -1,0 +1,204 @@
+"""A learner's profile: every field, when it was created and last amended and by whom, linked
+ULNs or the master ULN (§4.2.3), the change history from the audit trail, and what the
+operator's role may do with the learner. Opening it is an audited look."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Static
+from textual.worker import Worker, WorkerState
+
+from lrs_core.actor import Actor
+from lrs_core.domain.learner_fields import FIELDS
+from lrs_core.domain.values import AbilityToShare, Gender, VerificationType
+from lrs_core.services.learners import LearnerProfile, LearnerRecord, LearnerService
+from lrs_tui.formatting import error_text, uk_datetime, uk_day
+from lrs_tui.widgets.learner_fields import field_text
+from lrs_tui.widgets.message_line import MessageLine
+
+WORKER_GROUP = "learner-profile"
+# As LearnerService.profile names them in `actions`.
+EDIT_ACTION = "Edit details"
+PLR_ACTION = "View PLR"
+CODE_LABELS = {
+    "gender": lambda code: Gender(code).label,
+    "ability_to_share": lambda code: AbilityToShare(code).label,
+    "verification_type": lambda code: VerificationType(code).label,
+}
+
+
+def record_rows(record: LearnerRecord) -> list[tuple[str, str]]:
+    """(label, text): who the learner is and the record's life first, then every field."""
+    amended = (
+        f"{uk_datetime(record.amended_at)} by {record.amended_by or 'unknown'}"
+        if record.amended_at
+        else "never"
+    )
+    rows = [
+        ("ULN", record.uln),
+        ("Status", str(record.status)),
+        ("Created", f"{uk_datetime(record.created_at)} by {record.created_by}"),
+        ("Last amended", amended),
+    ]
+    if record.master_uln:
+        rows.append(("Master ULN", f"{record.master_uln} (this ULN was merged into it)"))
+    rows.append(("Linked ULNs", ", ".join(record.linked_ulns) or "none"))
+    for spec in FIELDS:
+        value = getattr(record, spec.name)
+        if spec.name == "date_of_birth":
+            text = uk_day(value)
+        elif spec.name in CODE_LABELS and value is not None:
+            text = f"{CODE_LABELS[spec.name](value)} ({value})"
+        else:
+            text = field_text(value)
+        rows.append((spec.label, text or "—"))
+    return rows
+
+
+class LearnerProfileScreen(Screen[None]):
+    CSS_PATH = "learner_profile.tcss"
+    AUTO_FOCUS = "#body"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back", id="learner-profile.back"),
+        Binding("e", "edit", "Edit", id="learner-profile.edit"),
+        Binding("p", "plr", "PLR", id="learner-profile.plr"),
+        Binding("c", "copy_uln", "Copy ULN", id="learner-profile.copy-uln", show=False),
+        Binding("r", "reload", "Reload", id="learner-profile.reload", show=False),
+    ]
+
+    def __init__(self, learners: LearnerService, actor: Actor, uln: str) -> None:
+        super().__init__()
+        self._learners = learners
+        self._actor = actor
+        self.uln = uln
+        self.profile: LearnerProfile | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="body"):
+            yield Static("", id="title", markup=False)
+            yield MessageLine(id="message")
+            yield Grid(id="fields")
+            yield Static("History: changes, and who looked", classes="heading")
+            yield Grid(id="history")
+            yield Static("What you can do", classes="heading")
+            yield Static("", id="actions", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Learner {self.uln}"
+        self.action_reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit":
+            # The core says what this operator may do with this learner.
+            return self.profile is not None and EDIT_ACTION in self.profile.actions
+        if action == "plr":
+            return self.profile is not None and PLR_ACTION in self.profile.actions
+        if action == "copy_uln":
+            return self.profile is not None
+        return True
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        if self.check_action("edit", ()):
+            yield SystemCommand(
+                "Edit this learner", "Change the learner's details", self.action_edit
+            )
+        if self.check_action("plr", ()):
+            yield SystemCommand(
+                "View this learner's PLR", "The Personal Learning Record", self.action_plr
+            )
+        if self.check_action("copy_uln", ()):
+            yield SystemCommand(
+                "Copy the ULN", f"Copy {self.uln} to the clipboard", self.action_copy_uln
+            )
+        yield SystemCommand("Reload this learner", "Read the learner again", self.action_reload)
+
+    # -- loading --------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.query_one(MessageLine).show_busy("Loading…")
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
+    def _load(self) -> LearnerProfile:
+        return self._learners.profile(self._actor, self.uln)
+
+    @on(Worker.StateChanged)
+    async def _loaded(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != WORKER_GROUP or not event.worker.is_finished:
+            return
+        line = self.query_one(MessageLine)
+        if event.state is not WorkerState.SUCCESS:
+            line.show_error(error_text(event.worker.error))
+            return
+        profile = event.worker.result
+        assert isinstance(profile, LearnerProfile)
+        line.clear()
+        await self.show(profile)
+
+    async def show(self, profile: LearnerProfile) -> None:
+        self.profile = profile
+        record = profile.record
+        self.query_one("#title", Static).update(
+            f"{record.given_name} {record.family_name} · ULN {record.uln}"
+        )
+        fields = self.query_one("#fields", Grid)
+        await fields.remove_children()
+        await fields.mount_all(
+            widget
+            for key, value in record_rows(record)
+            for widget in (Label(key, classes="key"), Label(value, markup=False))
+        )
+        history = self.query_one("#history", Grid)
+        await history.remove_children()
+        await history.mount_all(
+            Label(text, markup=False, classes=f"history-{column}")
+            for entry in profile.history
+            for column, text in (
+                ("when", uk_datetime(entry.occurred_at)),
+                ("who", entry.actor),
+                (
+                    "what",
+                    f"{entry.action} ({entry.outcome})"
+                    + (f": {entry.summary}" if entry.summary else ""),
+                ),
+            )
+        )
+        self.query_one("#actions", Static).update(
+            "\n".join(f"• {action}" for action in profile.actions)
+        )
+        self.refresh_bindings()
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_edit(self) -> None:
+        if self.profile is None:
+            return
+        from lrs_tui.screens.learner_form import LearnerFormScreen
+
+        screen = LearnerFormScreen.edit(self._learners, self._actor, self.profile.record)
+        self.app.push_screen(screen, callback=self._edited)
+
+    def _edited(self, learner: LearnerRecord | None) -> None:
+        if learner is not None:
+            self.notify(f"Learner {learner.uln} saved.", title="Saved")
+            self.action_reload()
+
+    def action_plr(self) -> None:
+        from lrs_tui.app import LrsDeskApp
+
+        if isinstance(self.app, LrsDeskApp):
+            self.app.open_plr(self.uln)
+
+    def action_copy_uln(self) -> None:
+        self.app.copy_to_clipboard(self.uln)
+        self.notify(f"ULN {self.uln} copied (if your terminal allows copying).", title="Copy ULN")

@@ -1,0 +1,270 @@
+"""The Personal Learning Record (User Guide §5): the eight portal columns, sortable over every
+event, filtered by source, level and text; event details; the organisation / desk view toggle;
+the restricted-record reason prompt; the PLR report.
+
+The table is a RowTable (lrs_tui.widgets.row_table), which renders only the rows on screen,
+so a PLR of thousands of events opens, sorts and scrolls without a stall. Sorting and
+filtering run on the core's pure functions over all events, never just the visible page.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Select, Static
+from textual.worker import Worker, WorkerState
+
+from lrs_core.actor import Actor
+from lrs_core.domain.plr import COLUMNS, PlrEvent, PlrView, filter_events, levels_of, sort_events
+from lrs_core.services.plr import Plr, PlrService, ReasonRequired
+from lrs_tui.formatting import error_text
+from lrs_tui.screens.plr_dialogs import EventDetailsScreen, ReasonScreen, ReportScreen
+from lrs_tui.widgets.message_line import MessageLine
+from lrs_tui.widgets.row_table import RowTable
+
+WORKER_GROUP = "plr"
+_SOURCES = (("All sources", ""), ("NPD", "NPD"), ("ILR", "ILR"), ("AO", "AO"))
+_FIXED = {"level": 5, "grade": 6, "credits": 6, "source": 6}  # the subject takes the rest
+_NARROW_HEADINGS = {"start_date": "Start", "end_date": "End", "award_date": "Award"}
+_WIDE = 110  # from this width dates show the century
+
+
+def _level(level: str | None) -> str:
+    """ "Level 3" and "3" both as L3; Entry as it is."""
+    text = (level or "").strip()
+    digits = text.removeprefix("Level").strip()
+    return f"L{digits}" if digits.isdigit() else text
+
+
+def _cell(event: PlrEvent, key: str, wide: bool) -> str:
+    value = getattr(event, key)
+    if value is None:
+        return ""
+    if key.endswith("_date"):
+        return f"{value:%d/%m/%Y}" if wide else f"{value:%d/%m/%y}"
+    if key == "level":
+        return _level(value)
+    if key == "subject" and event.challenge:
+        return f"⚑ {value}"  # under a data challenge (details show its reference and status)
+    return str(value)
+
+
+def column_widths(screen_width: int) -> dict[str, int]:
+    """Fixed columns, dates by the width available, and the subject gets what is left."""
+    date_width = 10 if screen_width >= _WIDE else 8
+    widths = {key: _FIXED.get(key, date_width) for key, _ in COLUMNS if key != "subject"}
+    # Two cells of padding per column, a border each side, a one-cell scrollbar.
+    spare = screen_width - 2 * len(COLUMNS) - 3 - sum(widths.values())
+    return {"subject": max(12, spare)} | widths
+
+
+class PlrScreen(Screen[None]):
+    CSS_PATH = "plr.tcss"
+    AUTO_FOCUS = "#events"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back", id="plr.back"),
+        Binding("v", "toggle_view", "Org/desk view", id="plr.toggle_view"),
+        Binding("s", "next_sort", "Sort", id="plr.sort"),
+        Binding("slash", "focus_filter", "Filter", id="plr.filter"),
+        Binding("r", "report", "Report", id="plr.report"),
+    ]
+
+    def __init__(
+        self, plr: PlrService, actor: Actor, uln: str, view: PlrView = PlrView.DESK
+    ) -> None:
+        super().__init__()
+        self._service = plr
+        self._actor = actor
+        self._uln = uln
+        self._view = view
+        self._reason: str | None = None  # given once per screen for a restricted record
+        self._plr: Plr | None = None
+        self._sort: tuple[str, bool] | None = None  # (column, descending)
+        self._shown: list[PlrEvent] = []
+        self._cells: dict[tuple[int, bool], list[str]] = {}  # formatted once per event
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="top"):
+            yield Static("", id="learner", markup=False)
+            yield Static("", id="explanation", markup=False)
+            with Horizontal(id="filters"):
+                yield Select(_SOURCES, value="", allow_blank=False, id="source", compact=True)
+                yield Select(
+                    [("All levels", "")], value="", allow_blank=False, id="level", compact=True
+                )
+                yield Input(
+                    placeholder="/ filter subjects, grades, providers…", id="text", compact=True
+                )
+            yield MessageLine(id="message")
+        yield RowTable(id="events")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load()
+
+    def on_resize(self) -> None:
+        self._refresh_table()
+
+    # -- loading ------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        self.query_one(MessageLine).show_busy("Opening the PLR…")
+        self._open(self._view, self._reason)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
+    def _open(self, view: PlrView, reason: str | None) -> Plr:
+        return self._service.open(self._actor, self._uln, view, reason=reason)
+
+    @on(Worker.StateChanged)
+    def _opened(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != WORKER_GROUP or not event.worker.is_finished:
+            return
+        line = self.query_one(MessageLine)
+        if event.state is not WorkerState.SUCCESS:
+            error = event.worker.error
+            if isinstance(error, ReasonRequired):
+                line.show_busy("Waiting for your reason…")
+                self.app.push_screen(ReasonScreen(str(error)), callback=self._reason_given)
+            else:
+                line.show_error(error_text(error))
+            return
+        plr = event.worker.result
+        assert isinstance(plr, Plr)
+        self._plr = plr
+        self._cells.clear()
+        line.clear()
+        self.sub_title = f"PLR · {plr.view.label}"
+        self.query_one("#learner", Static).update(
+            f"ULN {plr.uln}  {plr.given_name} {plr.family_name}  born {plr.date_of_birth:%d/%m/%Y}"
+            f"  ·  {plr.view.label}"
+        )
+        notes = [n for n in (plr.notice, plr.empty_message or plr.explanation) if n]
+        self.query_one("#explanation", Static).update("  ".join(notes))
+        levels = [("All levels", "")] + [(level, level) for level in levels_of(plr.events)]
+        level_select = self.query_one("#level", Select)
+        level_select.set_options(levels)
+        self._refresh_table()
+
+    def _reason_given(self, reason: str | None) -> None:
+        if reason:
+            self._reason = reason
+            self._load()
+        else:
+            # No reason: show what an organisation would see instead, which needs none.
+            self._view = PlrView.ORGANISATION
+            self._load()
+
+    # -- table --------------------------------------------------------------------------
+
+    def _refresh_table(self) -> None:
+        if self._plr is None:
+            return
+        source = self.query_one("#source", Select).value
+        level = self.query_one("#level", Select).value
+        events = filter_events(
+            self._plr.events,
+            source=source if isinstance(source, str) and source else None,
+            level=level if isinstance(level, str) and level else None,
+            text=self.query_one("#text", Input).value,
+        )
+        if self._sort:
+            events = sort_events(events, self._sort[0], descending=self._sort[1])
+        self._shown = events
+        widths = column_widths(self.size.width)
+        wide = self.size.width >= _WIDE
+        headers = []
+        for key, heading in COLUMNS:
+            arrow = ""
+            if self._sort and self._sort[0] == key:
+                arrow = "▼" if self._sort[1] else "▲"
+            headers.append((heading if wide else _NARROW_HEADINGS.get(key, heading)) + arrow)
+        keys = [key for key, _ in COLUMNS]
+        cells = self._cells
+        for e in events:
+            if (e.id, wide) not in cells:
+                cells[e.id, wide] = [_cell(e, k, wide) for k in keys]
+        table = self.query_one("#events", RowTable)
+        table.set_rows(headers, [widths[k] for k in keys], [cells[e.id, wide] for e in events])
+        total = len(self._plr.events)
+        count = f"{len(events)} of {total} events" if len(events) != total else f"{total} events"
+        table.border_title = count
+
+    def sort_by(self, column: str) -> None:
+        """Ascending first, then descending, then ascending again (§5.2)."""
+        descending = bool(self._sort and self._sort[0] == column and not self._sort[1])
+        self._sort = (column, descending)
+        self._refresh_table()
+
+    @on(RowTable.HeaderChosen)
+    def _header_clicked(self, event: RowTable.HeaderChosen) -> None:
+        self.sort_by(COLUMNS[event.column][0])
+
+    @on(Select.Changed)
+    @on(Input.Changed, "#text")
+    def _filters_changed(self) -> None:
+        self._refresh_table()
+
+    @on(Input.Submitted, "#text")
+    def _filter_done(self) -> None:
+        self.query_one("#events", RowTable).focus()
+
+    @on(RowTable.RowChosen)
+    def _row_chosen(self, event: RowTable.RowChosen) -> None:
+        if 0 <= event.index < len(self._shown):
+            self.app.push_screen(EventDetailsScreen(self._shown[event.index]))
+
+    # -- actions ------------------------------------------------------------------------
+
+    def action_next_sort(self) -> None:
+        """Keyboard sorting: each press moves the sort to the next column, both directions."""
+        keys = [key for key, _ in COLUMNS]
+        if self._sort is None:
+            self.sort_by(keys[0])
+        elif not self._sort[1]:
+            self.sort_by(self._sort[0])
+        else:
+            self.sort_by(keys[(keys.index(self._sort[0]) + 1) % len(keys)])
+
+    def action_toggle_view(self) -> None:
+        self._view = PlrView.DESK if self._view is PlrView.ORGANISATION else PlrView.ORGANISATION
+        self._load()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#text", Input).focus()
+
+    def action_report(self) -> None:
+        if self._plr is None or self._plr.view is not PlrView.DESK:
+            self.query_one(MessageLine).show_error(
+                "The report is made from the desk view: press v to switch to it first."
+            )
+            return
+        self.app.push_screen(
+            ReportScreen(self._service, self._actor, self._plr, self._reason),
+            callback=self._reported,
+        )
+
+    def _reported(self, message: str | None) -> None:
+        if message:
+            self.query_one(MessageLine).show_notice(message)
+
+    def palette_commands(self) -> list[SystemCommand]:
+        commands = [
+            SystemCommand("PLR: organisation / desk view", "Switch whose view of the PLR you see",
+                          self.action_toggle_view),
+            SystemCommand("PLR: report (PDF)", "Choose events and write the PLR report",
+                          self.action_report),
+        ]  # fmt: skip
+        commands += [
+            SystemCommand(
+                f"PLR: sort by {heading}", "Again to reverse", lambda k=key: self.sort_by(k)
+            )
+            for key, heading in COLUMNS
+        ]
+        return commands
