@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lrs_core.domain.learner_fields import Change
 
 
 class LrsError(Exception):
@@ -35,7 +38,7 @@ class StaleLearner(LrsError):
     """An update was made from a copy of the learner that another operator has since changed.
     ``changes`` lists what changed meanwhile (label, before, after)."""
 
-    def __init__(self, message: str, changes: Sequence[Any]) -> None:
+    def __init__(self, message: str, changes: Sequence[Change]) -> None:
         super().__init__(message)
         self.changes = changes
 

@@ -149,6 +149,26 @@ FIELDS: tuple[LearnerField, ...] = (
     LearnerField("mis_identifier", "MIS identifier", _text("MIS identifier", 50)),
 )
 BY_NAME: dict[str, LearnerField] = {f.name: f for f in FIELDS}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field changed: its label and its value as text before and after."""
+
+    field: str
+    before: str
+    after: str
+
+
+def field_text(value: object) -> str:
+    """A stored value as the text its field holds (dates as YYYY-MM-DD, None as "")."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 KEY_FIELDS = tuple(f.name for f in FIELDS if f.key)
 
 

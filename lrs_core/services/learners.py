@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +23,13 @@ from lrs_core.config import SearchSettings
 from lrs_core.db.database import Database
 from lrs_core.db.models import Learner, LearnerPreviousValue, UlnAllocation
 from lrs_core.domain.kinds import AuditOutcome, LearnerStatus
-from lrs_core.domain.learner_fields import BY_NAME, KEY_FIELDS, validate_learner_fields
+from lrs_core.domain.learner_fields import (
+    BY_NAME,
+    KEY_FIELDS,
+    Change,
+    field_text,
+    validate_learner_fields,
+)
 from lrs_core.domain.names import name_key
 from lrs_core.domain.values import OutcomeCode, parse_gender, permuted_uln, validate_uln
 from lrs_core.errors import IdenticalLearner, NotFound, StaleLearner, ValidationError
@@ -158,12 +165,13 @@ class LearnerService:
             append(session, actor, "view-learner", "learner", uln, now=self.clock())
             return _record(session, learner)
 
-    def _today(self) -> date:
+    def today(self) -> date:
+        """Today by the service's clock: the date inline validation checks against."""
         return self.clock().date()
 
     def find_by_details(self, actor: Actor, query: DemographicQuery) -> SearchResult:
         """Up to 10 ranked candidates with scores and reasons (§4.2.1, Appendix B)."""
-        criteria = validate_query(query, self._today())
+        criteria = validate_query(query, self.today())
         self.audit.require(actor, Permission.FIND_LEARNER, "find-by-details", "learner", "")
         with self.db.transaction() as session:
             result = self.search.run(session, criteria)
@@ -195,7 +203,7 @@ class LearnerService:
         call again with ``confirmed_ulns`` holding the ULNs the operator was shown; if the
         search now finds anyone else, the operator is asked again. Key data identical to an
         existing learner's (linked ones too) is refused outright (WSRC0021)."""
-        values = validate_learner_fields(raw, self._today(), complete=True)
+        values = validate_learner_fields(raw, self.today(), complete=True)
         self.audit.require(actor, Permission.REGISTER_LEARNER, "register-learner", "learner", "")
         criteria = Criteria(
             given_name=values["given_name"],
@@ -290,7 +298,7 @@ class LearnerService:
             raw.setdefault(
                 "other_verification_description", original.other_verification_description or ""
             )
-        values = validate_learner_fields(raw, self._today(), complete=False)
+        values = validate_learner_fields(raw, self.today(), complete=False)
         uln = original.uln
         self.audit.require(actor, Permission.EDIT_LEARNER, "update-learner", "learner", uln)
         now = self.clock()
@@ -362,11 +370,11 @@ class LearnerService:
             HistoryEntry(e.occurred_at, e.actor, e.action, e.outcome, _summary(e.detail))
             for e in self.audit.entries(subject_type="learner", subject_id=uln, limit=history_limit)
         )
-        actions = ["Find", "View PLR"]
-        if actor.may(Permission.EDIT_LEARNER):
-            actions.append("Edit details")
+        actions = [ProfileAction.VIEW_PLR]
+        if actor.may(Permission.EDIT_LEARNER) and record.status is LearnerStatus.ACTIVE:
+            actions.append(ProfileAction.EDIT)  # a merged or retired ULN is not edited
         if actor.may(Permission.RESOLVE_CHALLENGE):
-            actions.append("Resolve data challenges")
+            actions.append(ProfileAction.RESOLVE_CHALLENGES)
         return LearnerProfile(record, history, tuple(actions))
 
 
@@ -424,11 +432,15 @@ class RegisterResult:
     identical_uln: str | None = None
 
 
-@dataclass(frozen=True)
-class Change:
-    field: str  # the label
-    before: str
-    after: str
+class ProfileAction(StrEnum):
+    """What an operator may do from a learner's profile (the value is what they read)."""
+
+    VIEW_PLR = "View PLR"
+    EDIT = "Edit details"
+    RESOLVE_CHALLENGES = "Resolve data challenges"
+
+
+CHANGE_ACTIONS = frozenset({"register-learner", "update-learner"})
 
 
 @dataclass(frozen=True)
@@ -439,27 +451,24 @@ class HistoryEntry:
     outcome: str
     summary: str
 
+    @property
+    def is_change(self) -> bool:
+        """A registration or update that went through (the rest are looks and refusals)."""
+        return self.action in CHANGE_ACTIONS and self.outcome == "ok"
+
 
 @dataclass(frozen=True)
 class LearnerProfile:
     record: LearnerRecord
     history: tuple[HistoryEntry, ...]
-    actions: tuple[str, ...]  # what this operator's role may do with the learner
-
-
-def _text_of(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    actions: tuple[ProfileAction, ...]  # what this operator may do with this learner now
 
 
 def _changes(before: Mapping[str, object], after: Mapping[str, object]) -> list[Change]:
     return [
-        Change(BY_NAME[name].label, _text_of(before.get(name)), _text_of(after.get(name)))
+        Change(BY_NAME[name].label, field_text(before.get(name)), field_text(after.get(name)))
         for name in BY_NAME
-        if name in after and _text_of(before.get(name)) != _text_of(after.get(name))
+        if name in after and field_text(before.get(name)) != field_text(after.get(name))
     ]
 
 

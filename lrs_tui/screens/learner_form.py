@@ -81,7 +81,7 @@ class LearnerFormScreen(Screen[LearnerRecord | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(self._intro(), id="intro", markup=False)
-        yield LearnerFields(lambda: self._learners.clock().date(), self._values, id="fields")
+        yield LearnerFields(self._learners.today, self._values, id="fields")
         yield MessageLine(id="message")
         with Vertical(id="conflict") as conflict:
             conflict.border_title = "Changed since you opened it"

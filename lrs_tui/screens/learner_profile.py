@@ -16,17 +16,18 @@ from textual.widgets import Footer, Header, Label, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
-from lrs_core.domain.learner_fields import FIELDS
+from lrs_core.domain.learner_fields import FIELDS, field_text
 from lrs_core.domain.values import AbilityToShare, Gender, VerificationType
-from lrs_core.services.learners import LearnerProfile, LearnerRecord, LearnerService
+from lrs_core.services.learners import (
+    LearnerProfile,
+    LearnerRecord,
+    LearnerService,
+    ProfileAction,
+)
 from lrs_tui.formatting import error_text, uk_datetime, uk_day
-from lrs_tui.widgets.learner_fields import field_text
 from lrs_tui.widgets.message_line import MessageLine
 
 WORKER_GROUP = "learner-profile"
-# As LearnerService.profile names them in `actions`.
-EDIT_ACTION = "Edit details"
-PLR_ACTION = "View PLR"
 CODE_LABELS = {
     "gender": lambda code: Gender(code).label,
     "ability_to_share": lambda code: AbilityToShare(code).label,
@@ -100,9 +101,9 @@ class LearnerProfileScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "edit":
             # The core says what this operator may do with this learner.
-            return self.profile is not None and EDIT_ACTION in self.profile.actions
+            return self.profile is not None and ProfileAction.EDIT in self.profile.actions
         if action == "plr":
-            return self.profile is not None and PLR_ACTION in self.profile.actions
+            return self.profile is not None and ProfileAction.VIEW_PLR in self.profile.actions
         if action == "copy_uln":
             return self.profile is not None
         return True

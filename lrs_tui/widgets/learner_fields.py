@@ -16,7 +16,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
-from lrs_core.domain.learner_fields import BY_NAME, FIELDS, validate_field, validate_learner_fields
+from lrs_core.domain.learner_fields import (
+    BY_NAME,
+    FIELDS,
+    field_text,
+    validate_field,
+    validate_learner_fields,
+)
 from lrs_core.domain.values import UNKNOWN_POSTCODE, AbilityToShare, Gender, VerificationType
 from lrs_core.errors import InvalidFields, ValidationError
 from lrs_core.services.learners import LearnerRecord
@@ -71,15 +77,6 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # Checked together by the core: the description depends on the type.
 VERIFICATION = ("verification_type", "other_verification_description")
 BY_LABEL = {spec.label: spec.name for spec in FIELDS}
-
-
-def field_text(value: object) -> str:
-    """A stored value as the text its field holds."""
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
 
 
 def record_texts(record: LearnerRecord) -> dict[str, str]:

@@ -261,3 +261,16 @@ def test_the_profile_shows_the_change_history_and_the_roles_actions(
     assert "register-learner" in actions
     assert profile.history[1].summary == "changed Middle names"
     assert "Edit details" in profile.actions
+
+
+@pytest.mark.usefixtures("amara")
+def test_a_merged_uln_offers_no_edit_and_looks_are_not_changes(
+    services: Services, agent: Actor
+) -> None:
+    from lrs_core.services.learners import ProfileAction
+
+    linked = services.learners.profile(agent, AMARA_LINKED)
+    assert ProfileAction.EDIT not in linked.actions
+    assert ProfileAction.VIEW_PLR in linked.actions
+    assert not any(entry.is_change for entry in linked.history)
+    assert ProfileAction.EDIT in services.learners.profile(agent, AMARA).actions
