@@ -147,7 +147,6 @@ class LearnerProfileScreen(Screen[None]):
         await self.show(profile)
 
     async def show(self, profile: LearnerProfile) -> None:
-        self.profile = profile
         record = profile.record
         self.query_one("#title", Static).update(
             f"{record.given_name} {record.family_name} · ULN {record.uln}"
@@ -177,6 +176,8 @@ class LearnerProfileScreen(Screen[None]):
         self.query_one("#actions", Static).update(
             "\n".join(f"• {action}" for action in profile.actions)
         )
+        # Set last: a loaded profile means every part of the page is on screen.
+        self.profile = profile
         self.refresh_bindings()
 
     # -- actions --------------------------------------------------------------------------

@@ -86,6 +86,13 @@ def test_learner_profile(
     async def then(pilot: Pilot[None]) -> None:
         await search_near_misses(pilot)
         await pilot.press("enter")
+        await Keys.settle(pilot)
+        # The page fills in after its worker ends: wait until the whole profile is shown.
+        for _ in range(100):
+            if getattr(pilot.app.screen, "profile", None) is not None:
+                break
+            await pilot.pause(0.05)
+        await Keys.settle(pilot)
 
     assert check(snap_compare, sqlite_services, snapshot_operator, size, then)
 
