@@ -11,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -154,6 +155,14 @@ class Verification:
 Clock = Callable[[], datetime]
 
 
+class _AccountRefused(AuthenticationFailed):
+    """The operator's account is no longer active."""
+
+
+class _PasswordFirst(PermissionDenied):
+    """The operator still holds a one-time password."""
+
+
 class AuditService:
     def __init__(self, db: Database, clock: Clock = utcnow) -> None:
         self.db = db
@@ -197,42 +206,79 @@ class AuditService:
         a locked account) applies to a session already open, and a one-time password must
         be changed before anything else is done.
         """
-        if actor.operator_id is not None:
-            actor = self._current(actor)
-        if actor.may(permission):
-            return
-        self.record(
-            actor,
-            action,
-            subject_type,
-            subject_id,
-            outcome=AuditOutcome.DENIED,
-            detail={"permission": str(permission)},
-        )
-        raise PermissionDenied(
-            f"the {actor.role} role may not do this: {PERMISSION_LABELS[permission].lower()}"
-        )
-
-    def _current(self, actor: Actor) -> Actor:
         with self.db.transaction(read_only=True) as session:
+            refusal = self._refusal(session, actor, permission)
+        if refusal is not None:
+            self._refuse(actor, refusal, permission, action, subject_type, subject_id)
+
+    @contextmanager
+    def guarded(
+        self,
+        actor: Actor,
+        permission: Permission,
+        action: str,
+        subject_type: str = "",
+        subject_id: str | int = "",
+    ) -> Iterator[Session]:
+        """One user action's transaction, opened as :meth:`require` would allow it.
+
+        The operator is checked inside the action's own transaction, saving the round
+        trips of a transaction of its own on every look at a learner. A refusal is
+        audited in a transaction of its own, once the action's has ended.
+        """
+        with self.db.transaction() as session:
+            refusal = self._refusal(session, actor, permission)
+            if refusal is None:
+                yield session
+                return
+        self._refuse(actor, refusal, permission, action, subject_type, subject_id)
+
+    def _refusal(self, session: Session, actor: Actor, permission: Permission) -> LrsError | None:
+        """Why this operator, as they are now, may not do this; None when they may."""
+        if actor.operator_id is not None:
             operator = session.get(Operator, actor.operator_id)
             if operator is None or operator.status is not AccountStatus.ACTIVE:
                 status = "gone" if operator is None else str(operator.status)
-                refusal: LrsError = AuthenticationFailed(
+                return _AccountRefused(
                     f"your account is {status}: sign in again or ask an LRS Desk admin"
                 )
-            elif operator.must_change_password:
-                refusal = PermissionDenied("choose your own password before anything else")
-            else:
-                return dataclasses.replace(actor, role=operator.role)
-        self.record(
-            actor,
-            "use-session",
-            "operator",
-            actor.operator_id or "",
-            outcome=AuditOutcome.DENIED,
-            detail={"reason": str(refusal)},
+            if operator.must_change_password:
+                return _PasswordFirst("choose your own password before anything else")
+            actor = dataclasses.replace(actor, role=operator.role)
+        if actor.may(permission):
+            return None
+        return PermissionDenied(
+            f"the {actor.role} role may not do this: {PERMISSION_LABELS[permission].lower()}"
         )
+
+    def _refuse(
+        self,
+        actor: Actor,
+        refusal: LrsError,
+        permission: Permission,
+        action: str,
+        subject_type: str,
+        subject_id: str | int,
+    ) -> NoReturn:
+        if isinstance(refusal, _AccountRefused | _PasswordFirst):
+            # The account, not this action, is refused: the session's use is audited.
+            self.record(
+                actor,
+                "use-session",
+                "operator",
+                actor.operator_id or "",
+                outcome=AuditOutcome.DENIED,
+                detail={"reason": str(refusal)},
+            )
+        else:
+            self.record(
+                actor,
+                action,
+                subject_type,
+                subject_id,
+                outcome=AuditOutcome.DENIED,
+                detail={"permission": str(permission)},
+            )
         raise refusal
 
     def verify(self, batch: int = 5000) -> Verification:
@@ -287,10 +333,13 @@ class AuditService:
         *,
         subject_type: str | None = None,
         subject_id: str | int | None = None,
+        actions: Collection[str] | None = None,
         limit: int = 100,
     ) -> list[AuditEntry]:
-        """The newest events first, optionally about one subject."""
+        """The newest events first, optionally about one subject, or of some actions only."""
         query = select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(limit)
+        if actions is not None:
+            query = query.where(AuditEvent.action.in_(actions))
         if subject_type is not None:
             query = query.where(AuditEvent.subject_type == subject_type)
         if subject_id is not None:

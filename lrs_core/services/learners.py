@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ from lrs_core.domain.names import name_key
 from lrs_core.domain.values import OutcomeCode, parse_gender, permuted_uln, validate_uln
 from lrs_core.errors import IdenticalLearner, NotFound, StaleLearner, ValidationError
 from lrs_core.permissions import Permission
-from lrs_core.services.audit import AuditService, Clock, append
+from lrs_core.services.audit import AuditEntry, AuditService, Clock, append
 from lrs_core.services.search import (
     MANDATORY,
     Candidate,
@@ -123,8 +124,9 @@ class LearnerService:
             raise ValidationError("Given name", "is required to find a learner by ULN")
         if not family:
             raise ValidationError("Family name", "is required to find a learner by ULN")
-        self.audit.require(actor, Permission.FIND_LEARNER, "find-by-uln", "learner", uln)
-        with self.db.transaction() as session:
+        with self.audit.guarded(
+            actor, Permission.FIND_LEARNER, "find-by-uln", "learner", uln
+        ) as session:
             learner = _by_uln(session, uln)
             result = FindResult(OutcomeCode.NO_MATCH, "No learner matches that ULN and name.")
             if learner is not None and (learner.given_key, learner.family_key) == (given, family):
@@ -157,8 +159,9 @@ class LearnerService:
     def show(self, actor: Actor, uln: str) -> LearnerRecord:
         """Every field of one learner's record; the look is audited."""
         uln = validate_uln(uln)
-        self.audit.require(actor, Permission.FIND_LEARNER, "view-learner", "learner", uln)
-        with self.db.transaction() as session:
+        with self.audit.guarded(
+            actor, Permission.FIND_LEARNER, "view-learner", "learner", uln
+        ) as session:
             learner = _by_uln(session, uln)
             if learner is None:
                 raise NotFound(f"no learner has ULN {uln}")
@@ -172,8 +175,9 @@ class LearnerService:
     def find_by_details(self, actor: Actor, query: DemographicQuery) -> SearchResult:
         """Up to 10 ranked candidates with scores and reasons (§4.2.1, Appendix B)."""
         criteria = validate_query(query, self.today())
-        self.audit.require(actor, Permission.FIND_LEARNER, "find-by-details", "learner", "")
-        with self.db.transaction() as session:
+        with self.audit.guarded(
+            actor, Permission.FIND_LEARNER, "find-by-details", "learner", ""
+        ) as session:
             result = self.search.run(session, criteria)
             append(
                 session,
@@ -362,20 +366,28 @@ class LearnerService:
         )
         raise IdenticalLearner(UPDATE_NOT_ALLOWED, same.uln)
 
-    def profile(self, actor: Actor, uln: str, history_limit: int = 50) -> LearnerProfile:
-        """Every field, linked ULNs, the change history from the audit trail, and what this
-        operator may do with the learner. The look is audited."""
+    def profile(
+        self, actor: Actor, uln: str, *, change_limit: int = 100, look_limit: int = 20
+    ) -> LearnerProfile:
+        """Every field, linked ULNs, the change history from the audit trail (apart from the
+        latest looks and refusals, so a much-viewed learner's changes are never crowded
+        out), and what this operator may do with the learner. The look is audited."""
         record = self.show(actor, uln)
-        history = tuple(
-            HistoryEntry(e.occurred_at, e.actor, e.action, e.outcome, _summary(e.detail))
-            for e in self.audit.entries(subject_type="learner", subject_id=uln, limit=history_limit)
+        audited = partial(self.audit.entries, subject_type="learner", subject_id=uln)
+        changes = tuple(
+            entry
+            for entry in map(_history_entry, audited(actions=CHANGE_ACTIONS, limit=change_limit))
+            if entry.is_change
         )
+        # Changes are listed whole above; of the rest, the latest few (refused changes too).
+        rest = audited(limit=look_limit + len(changes))
+        looks = tuple(e for e in map(_history_entry, rest) if not e.is_change)[:look_limit]
         actions = [ProfileAction.VIEW_PLR]
         if actor.may(Permission.EDIT_LEARNER) and record.status is LearnerStatus.ACTIVE:
             actions.append(ProfileAction.EDIT)  # a merged or retired ULN is not edited
         if actor.may(Permission.RESOLVE_CHALLENGE):
             actions.append(ProfileAction.RESOLVE_CHALLENGES)
-        return LearnerProfile(record, history, tuple(actions))
+        return LearnerProfile(record, changes, looks, tuple(actions))
 
 
 def _by_uln(session: Session, uln: str) -> Learner | None:
@@ -460,8 +472,19 @@ class HistoryEntry:
 @dataclass(frozen=True)
 class LearnerProfile:
     record: LearnerRecord
-    history: tuple[HistoryEntry, ...]
+    changes: tuple[HistoryEntry, ...]  # registration and updates that went through, newest first
+    looks: tuple[HistoryEntry, ...]  # the latest looks, refusals and failed changes
     actions: tuple[ProfileAction, ...]  # what this operator may do with this learner now
+
+
+def _history_entry(entry: AuditEntry) -> HistoryEntry:
+    return HistoryEntry(
+        entry.occurred_at,
+        entry.actor,
+        entry.action,
+        entry.outcome,
+        _summary(entry.action, entry.outcome, entry.detail),
+    )
 
 
 def _changes(before: Mapping[str, object], after: Mapping[str, object]) -> list[Change]:
@@ -508,7 +531,15 @@ def _sanitised_detail(raw: Mapping[str, str]) -> dict[str, object]:
     return {"fields": sorted(raw)}
 
 
-def _summary(detail: Mapping[str, object]) -> str:
+def _summary(action: str, outcome: str, detail: Mapping[str, object]) -> str:
+    if action == "register-learner" and outcome == "ok":
+        confirmed = detail.get("confirmed_possible_matches")
+        if confirmed:
+            return "registered after the operator confirmed possible matches " + ", ".join(
+                str(uln)
+                for uln in confirmed  # type: ignore[attr-defined]
+            )
+        return "registered"
     if "changed" in detail:
         return "changed " + ", ".join(str(f) for f in detail["changed"])  # type: ignore[attr-defined]
     if "outcome" in detail:

@@ -104,8 +104,7 @@ class PlrService:
         """The PLR as ``view`` sees it. A restricted record in the desk view raises
         :class:`ReasonRequired` until a reason is given; the look is audited either way."""
         uln = validate_uln(uln)
-        self.audit.require(actor, Permission.VIEW_PLR, "view-plr", "learner", uln)
-        with self.db.transaction() as session:
+        with self.audit.guarded(actor, Permission.VIEW_PLR, "view-plr", "learner", uln) as session:
             plr = _read(session, uln, view)
             detail: dict[str, object] = {"view": str(view), "events_shown": len(plr.events)}
             if plr.asked_for != plr.uln:

@@ -4,7 +4,7 @@ operator's role may do with the learner. Opening it is an audited look."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 from textual import on, work
@@ -19,6 +19,7 @@ from lrs_core.actor import Actor
 from lrs_core.domain.learner_fields import FIELDS, field_text
 from lrs_core.domain.values import AbilityToShare, Gender, VerificationType
 from lrs_core.services.learners import (
+    HistoryEntry,
     LearnerProfile,
     LearnerRecord,
     LearnerService,
@@ -63,6 +64,16 @@ def record_rows(record: LearnerRecord) -> list[tuple[str, str]]:
     return rows
 
 
+def history_text(entry: HistoryEntry) -> str:
+    """A change says what changed; a look says what was done, and how it ended if not ok."""
+    if entry.is_change:
+        return entry.summary
+    text = entry.action.replace("-", " ")
+    if entry.outcome != "ok":
+        text += f" ({entry.outcome})"
+    return f"{text}: {entry.summary}" if entry.summary else text
+
+
 class LearnerProfileScreen(Screen[None]):
     CSS_PATH = "learner_profile.tcss"
     AUTO_FOCUS = "#body"
@@ -88,8 +99,10 @@ class LearnerProfileScreen(Screen[None]):
             yield Static("", id="title", markup=False)
             yield MessageLine(id="message")
             yield Grid(id="fields")
-            yield Static("History: changes, and who looked", classes="heading")
-            yield Grid(id="history")
+            yield Static("Changes", classes="heading")
+            yield Grid(id="changes", classes="history")
+            yield Static("Latest looks and refusals", classes="heading")
+            yield Grid(id="looks", classes="history")
             yield Static("What you can do", classes="heading")
             yield Static("", id="actions", markup=False)
         yield Footer()
@@ -158,27 +171,32 @@ class LearnerProfileScreen(Screen[None]):
             for key, value in record_rows(record)
             for widget in (Label(key, classes="key"), Label(value, markup=False))
         )
-        history = self.query_one("#history", Grid)
-        await history.remove_children()
-        await history.mount_all(
-            Label(text, markup=False, classes=f"history-{column}")
-            for entry in profile.history
-            for column, text in (
-                ("when", uk_datetime(entry.occurred_at)),
-                ("who", entry.actor),
-                (
-                    "what",
-                    f"{entry.action} ({entry.outcome})"
-                    + (f": {entry.summary}" if entry.summary else ""),
-                ),
-            )
-        )
+        await self._show_history("#changes", profile.changes, "none since it was created")
+        await self._show_history("#looks", profile.looks, "none")
         self.query_one("#actions", Static).update(
             "\n".join(f"• {action}" for action in profile.actions)
         )
         # Set last: a loaded profile means every part of the page is on screen.
         self.profile = profile
         self.refresh_bindings()
+
+    async def _show_history(
+        self, selector: str, entries: Sequence[HistoryEntry], none: str
+    ) -> None:
+        grid = self.query_one(selector, Grid)
+        await grid.remove_children()
+        if not entries:
+            await grid.mount(Label(none, classes="history-none"))
+            return
+        await grid.mount_all(
+            Label(text, markup=False, classes=f"history-{column}")
+            for entry in entries
+            for column, text in (
+                ("when", uk_datetime(entry.occurred_at)),
+                ("who", entry.actor),
+                ("what", history_text(entry)),
+            )
+        )
 
     # -- actions --------------------------------------------------------------------------
 

@@ -256,11 +256,25 @@ def test_the_profile_shows_the_change_history_and_the_roles_actions(
     services.learners.update(agent, opened, {"middle_other_name": "James"})
     profile = services.learners.profile(agent, tobias)
     assert profile.record.middle_other_name == "James"
-    actions = [h.action for h in profile.history]
-    assert actions[:3] == ["view-learner", "update-learner", "view-learner"]
-    assert "register-learner" in actions
-    assert profile.history[1].summary == "changed Middle names"
+    assert [(c.action, c.summary) for c in profile.changes] == [
+        ("update-learner", "changed Middle names"),
+        ("register-learner", "registered"),
+    ]
+    assert [look.action for look in profile.looks][:2] == ["view-learner", "view-learner"]
     assert "Edit details" in profile.actions
+
+
+def test_a_much_viewed_learners_changes_are_never_crowded_out_by_looks(
+    services: Services, agent: Actor, tobias: str
+) -> None:
+    opened = services.learners.show(agent, tobias)
+    services.learners.update(agent, opened, {"middle_other_name": "James"})
+    for _ in range(5):
+        services.learners.show(agent, tobias)
+    profile = services.learners.profile(agent, tobias, look_limit=3)
+    assert [c.action for c in profile.changes] == ["update-learner", "register-learner"]
+    assert len(profile.looks) == 3
+    assert not any(look.is_change for look in profile.looks)
 
 
 @pytest.mark.usefixtures("amara")
@@ -272,5 +286,6 @@ def test_a_merged_uln_offers_no_edit_and_looks_are_not_changes(
     linked = services.learners.profile(agent, AMARA_LINKED)
     assert ProfileAction.EDIT not in linked.actions
     assert ProfileAction.VIEW_PLR in linked.actions
-    assert not any(entry.is_change for entry in linked.history)
+    assert not linked.changes  # looks at a merged ULN are not changes to it
+    assert linked.looks
     assert ProfileAction.EDIT in services.learners.profile(agent, AMARA).actions

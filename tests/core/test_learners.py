@@ -95,3 +95,27 @@ def test_a_role_without_find_is_refused(services: Services) -> None:
     with pytest.raises(PermissionDenied):
         services.learners.find_by_uln(nobody, MASTER_ULN, "Siân", "O'Brien-Jones")
     assert services.audit.entries(limit=1)[0].outcome == "denied"
+
+
+@pytest.mark.usefixtures("register")
+def test_a_look_by_a_session_whose_account_was_locked_is_refused_and_audited(
+    services: Services, agent: Actor
+) -> None:
+    # The check runs inside the look's own transaction: the refusal is still kept.
+    from sqlalchemy import update
+
+    from lrs_core.db.models import Operator
+    from lrs_core.errors import AuthenticationFailed
+
+    services.learners.show(agent, MASTER_ULN)
+    with services.db.transaction() as session:
+        session.execute(
+            update(Operator).where(Operator.username == "kim.lee").values(status="locked")
+        )
+    before = services.audit.count()
+    with pytest.raises(AuthenticationFailed, match="locked"):
+        services.learners.find_by_uln(agent, MASTER_ULN, "Siân", "O'Brien-Jones")
+    assert services.audit.count() == before + 1
+    refusal = services.audit.entries(limit=1)[0]
+    assert (refusal.action, refusal.outcome) == ("use-session", "denied")
+    assert "locked" in refusal.detail["reason"]
