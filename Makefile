@@ -21,7 +21,7 @@ run: $(STAMP)
 ## The whole suite: SQLite always, PostgreSQL too when LRS_TEST_DATABASE_URL is set.
 test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
