@@ -51,6 +51,11 @@ class LrsDeskApp(App[None]):
         Binding("ctrl+o", "sign_out", "Sign out", id="app.sign_out", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("ctrl+c", "help_quit", show=False, system=True),
+        # Tab as a priority binding moves the focus as the key is read; as Textual's ordinary
+        # screen binding it moves only after the focused input has taken the keys queued
+        # behind it, so "Adam<Tab>Smith" arriving in one burst would all land in one field.
+        Binding("tab", "focus_next", show=False, priority=True, id="app.focus-next"),
+        Binding("shift+tab", "focus_previous", show=False, priority=True, id="app.focus-prev"),
     ]
 
     def __init__(

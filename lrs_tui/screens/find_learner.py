@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import events, on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
@@ -82,6 +83,9 @@ class FindLearnerScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="find-learner.back"),
         Binding("ctrl+r", "register", "Register", id="find-learner.register"),
         Binding("ctrl+t", "more_fields", "More", id="find-learner.more-fields"),
+        # A priority binding moves the focus as Enter is read, so what is typed straight after
+        # it (a fast typist, a burst over SSH) lands in the next field, as on the sign-in.
+        Binding("enter", "next_field", show=False, priority=True, id="find-learner.next-field"),
     ]
 
     def __init__(self, learners: LearnerService, actor: Actor) -> None:
@@ -171,12 +175,15 @@ class FindLearnerScreen(Screen[None]):
 
     # -- moving through the forms -------------------------------------------------------
 
+    def action_next_field(self) -> None:
+        focused = self.focused
+        if not isinstance(focused, Input) or focused.id not in NEXT_ON_ENTER:
+            raise SkipAction()  # Enter goes the ordinary way: a search, a button, a choice
+        self.set_focus(self.query_one(NEXT_ON_ENTER[focused.id]))
+
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
-        input_id = event.input.id or ""
-        if input_id in NEXT_ON_ENTER:
-            self.query_one(NEXT_ON_ENTER[input_id]).focus()
-        elif input_id == "uln-family":
+        if event.input.id == "uln-family":
             self._find_by_uln()
         else:
             self._find_by_details()

@@ -11,7 +11,9 @@ from datetime import date
 from typing import ClassVar
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
@@ -85,6 +87,10 @@ def record_texts(record: LearnerRecord) -> dict[str, str]:
 
 class LearnerFields(VerticalScroll):
     """A scrolling column of label, field and (when there is one) the rule it breaks."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "next_field", show=False, priority=True, id="learner-fields.next")
+    ]
 
     DEFAULT_CSS: ClassVar[str] = """
     LearnerFields {
@@ -175,10 +181,12 @@ class LearnerFields(VerticalScroll):
                 widget.value = text
             self._set_error(spec.name, None)
 
-    @on(Input.Submitted)
-    def _next(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.screen.focus_next()  # Enter moves on, as Tab does; ctrl+s submits the form
+    def action_next_field(self) -> None:
+        """Enter moves on, as Tab does; ctrl+s submits the form. A priority binding, so the
+        focus moves as the key is read and keys typed straight after land in the next field."""
+        if not isinstance(self.screen.focused, Input):
+            raise SkipAction()  # Enter on a choice opens it
+        self.screen.focus_next()
 
     # -- checks as the operator types -----------------------------------------------------
 

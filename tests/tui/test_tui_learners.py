@@ -310,3 +310,29 @@ def test_profile_rows_cover_every_field(services: Services) -> None:
     labels = [label for label, _ in record_rows(record)]
     assert [spec.label for spec in FIELDS if spec.label not in labels] == []
     assert {"Created", "Last amended", "Linked ULNs"} <= set(labels)
+
+
+async def test_keys_typed_in_one_burst_land_in_the_fields_they_were_typed_for(
+    services: Services, desk_operator: DeskOperator
+) -> None:
+    # A fast typist over SSH: Tab and Enter move on before the keys queued behind them.
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        await pilot.press("ctrl+f")
+        await Keys.settle(pilot)
+        app.screen.query_one("#given").focus()
+        await pilot.pause()
+        await Keys.burst(pilot, "Adam\tChiah\r1968-03-24")
+        typed = [app.screen.query_one(f"#{name}", Input).value for name in ("given", "family")]
+        assert typed == ["Adam", "Chiah"]
+        assert app.screen.query_one("#dob", Input).value == "1968-03-24"
+
+        await pilot.press("ctrl+r")
+        await Keys.settle(pilot)
+        assert field(app, "title").has_focus
+        await Keys.burst(pilot, "Dr\tIsla\rIz")
+        assert [field(app, name).value for name in ("title", "preferred_given_name")] == [
+            "Dr",
+            "Iz",
+        ]

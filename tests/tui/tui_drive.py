@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from factories import learner
+from textual import events
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -57,6 +58,16 @@ class Keys:
     @staticmethod
     async def type(pilot: Pilot[None], text: str) -> None:
         await pilot.press(*text)
+
+    @staticmethod
+    async def burst(pilot: Pilot[None], text: str) -> None:
+        """Keys as a fast typist, a paste or SSH delivers them: all queued before the app
+        handles the first. Tab and Enter are written \\t and \\r."""
+        names = {"\t": ("tab", "\t"), "\r": ("enter", "\r")}
+        for char in text:
+            key, character = names.get(char, (char, char))
+            pilot.app.post_message(events.Key(key, character))
+        await Keys.settle(pilot)
 
     @classmethod
     async def sign_in(cls, pilot: Pilot[None], username: str, password: str) -> None:
