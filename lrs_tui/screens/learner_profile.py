@@ -5,6 +5,7 @@ operator's role may do with the learner. Opening it is an audited look."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import ClassVar
 
 from textual import on, work
@@ -54,7 +55,7 @@ def record_rows(record: LearnerRecord) -> list[tuple[str, str]]:
     rows.append(("Linked ULNs", ", ".join(record.linked_ulns) or "none"))
     for spec in FIELDS:
         value = getattr(record, spec.name)
-        if spec.name == "date_of_birth":
+        if isinstance(value, date):
             text = uk_day(value)
         elif spec.name in CODE_LABELS and value is not None:
             text = f"{CODE_LABELS[spec.name](value)} ({value})"
