@@ -20,6 +20,7 @@ from lrs_core.services.operators import OperatorService
 from lrs_tui.formatting import error_text, sentence
 from lrs_tui.messages import SignOutRequested
 from lrs_tui.widgets.message_line import MessageLine
+from lrs_tui.widgets.ordered_input import OrderedInput
 
 WORKER_GROUP = "change-password"
 # Which input a core ValidationError's field points at.
@@ -59,11 +60,11 @@ class ChangePasswordScreen(Screen[bool]):
                 yield Static(sentence(self._reason), id="reason", markup=False)
             with Grid(id="fields"):
                 yield Label("Current password", classes="field-label")
-                yield Input(id="current", password=True, max_length=128)
+                yield OrderedInput(id="current", password=True, max_length=128)
                 yield Label("New password", classes="field-label")
-                yield Input(id="new", password=True, max_length=128)
+                yield OrderedInput(id="new", password=True, max_length=128)
                 yield Label("Confirm new", classes="field-label")
-                yield Input(id="confirm", password=True, max_length=128)
+                yield OrderedInput(id="confirm", password=True, max_length=128)
             yield Static(policy_summary(self._operators.settings.password_expiry_days), id="hint")
             with Horizontal(id="buttons"):
                 yield Button("Change password", id="change", variant="primary")

@@ -18,6 +18,7 @@ from lrs_core.services.operators import OperatorService
 from lrs_tui.formatting import error_text, sentence
 from lrs_tui.messages import SignOutRequested
 from lrs_tui.widgets.message_line import MessageLine
+from lrs_tui.widgets.ordered_input import OrderedInput
 
 WORKER_GROUP = "unlock"
 
@@ -52,7 +53,7 @@ class LockScreen(ModalScreen[None]):
                 id="who",
                 markup=False,
             )
-            yield Input(id="password", password=True, placeholder="Password", max_length=128)
+            yield OrderedInput(id="password", password=True, placeholder="Password", max_length=128)
             with Horizontal(id="buttons"):
                 yield Button("Unlock", id="unlock", variant="primary")
                 yield Button("Sign out", id="sign-out")

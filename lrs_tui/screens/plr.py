@@ -25,6 +25,7 @@ from lrs_core.services.plr import Plr, PlrService, ReasonRequired
 from lrs_tui.formatting import error_text
 from lrs_tui.screens.plr_dialogs import EventDetailsScreen, ReasonScreen, ReportScreen
 from lrs_tui.widgets.message_line import MessageLine
+from lrs_tui.widgets.ordered_input import OrderedInput
 from lrs_tui.widgets.row_table import RowTable
 
 WORKER_GROUP = "plr"
@@ -99,7 +100,7 @@ class PlrScreen(Screen[None]):
                 yield Select(
                     [("All levels", "")], value="", allow_blank=False, id="level", compact=True
                 )
-                yield Input(
+                yield OrderedInput(
                     placeholder="/ filter subjects, grades, providers…", id="text", compact=True
                 )
             yield MessageLine(id="message")

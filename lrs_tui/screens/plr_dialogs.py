@@ -22,6 +22,7 @@ from lrs_core.errors import ValidationError
 from lrs_core.services.plr import REASON_MIN, Plr, PlrService, ReportResult, check_reason
 from lrs_tui.formatting import error_text
 from lrs_tui.widgets.message_line import MessageLine
+from lrs_tui.widgets.ordered_input import OrderedInput
 
 
 class ReasonScreen(ModalScreen[str | None]):
@@ -49,7 +50,7 @@ class ReasonScreen(ModalScreen[str | None]):
             dialog.border_title = "Restricted record"
             yield Static(self._explanation, markup=False)
             yield Label(f"Reason (at least {REASON_MIN} characters)")
-            yield Input(id="reason", max_length=500)
+            yield OrderedInput(id="reason", max_length=500)
             yield MessageLine(id="message")
             with Horizontal(id="buttons"):
                 yield Button("Open the record", id="open", variant="warning")
@@ -183,7 +184,7 @@ class ReportScreen(ModalScreen[str | None]):
                 id="events",
             )
             yield Label("Save as")
-            yield Input(str(default), id="path")
+            yield OrderedInput(str(default), id="path")
             yield MessageLine(id="message")
             with Horizontal(id="buttons"):
                 yield Button("Write report", id="write", variant="primary")
@@ -256,7 +257,7 @@ class OpenPlrScreen(ModalScreen[str | None]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Open a PLR"
             yield Label("ULN (10 digits)")
-            yield Input(id="uln", max_length=10, restrict=r"[0-9 ]*")
+            yield OrderedInput(id="uln", max_length=10, restrict=r"[0-9 ]*")
             yield MessageLine(id="message")
 
     def on_mount(self) -> None:

@@ -17,6 +17,7 @@ from lrs_core.services.operators import OperatorService, SignIn
 from lrs_tui.formatting import error_text
 from lrs_tui.messages import SignedIn
 from lrs_tui.widgets.message_line import MessageLine
+from lrs_tui.widgets.ordered_input import OrderedInput
 
 WORKER_GROUP = "sign-in"
 
@@ -46,9 +47,9 @@ class SignInScreen(Screen[None]):
         with Center(id="centre"), Vertical(id="panel") as panel:
             panel.border_title = "LRS Desk — sign in"
             yield Label("Username")
-            yield Input(id="username", placeholder="e.g. sam.okafor", max_length=64)
+            yield OrderedInput(id="username", placeholder="e.g. sam.okafor", max_length=64)
             yield Label("Password", id="password-label")
-            yield Input(id="password", password=True, max_length=128)
+            yield OrderedInput(id="password", password=True, max_length=128)
             yield Button(self.SIGN_IN_LABEL, id="sign-in", variant="primary")
             yield MessageLine(id="message")
         yield Static(f"Database: {self._database_label}", id="database", markup=False)

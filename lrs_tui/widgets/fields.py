@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar, Protocol
 
-from textual.widgets import Input, Select
+from textual.widgets import Select
+
+from lrs_tui.widgets.ordered_input import OrderedInput
 
 
 class Coded(Protocol):
@@ -23,7 +25,7 @@ class Coded(Protocol):
     def label(self) -> str: ...
 
 
-class FieldInput(Input):
+class FieldInput(OrderedInput):
     DEFAULT_CSS: ClassVar[str] = """
     FieldInput, FieldInput:ansi {
         height: 1;

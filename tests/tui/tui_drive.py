@@ -62,8 +62,13 @@ class Keys:
     @staticmethod
     async def burst(pilot: Pilot[None], text: str) -> None:
         """Keys as a fast typist, a paste or SSH delivers them: all queued before the app
-        handles the first. Tab and Enter are written \\t and \\r."""
-        names = {"\t": ("tab", "\t"), "\r": ("enter", "\r")}
+        handles the first. Tab, Enter, backspace and ctrl+u are written \\t \\r \\x7f \\x15."""
+        names = {
+            "\t": ("tab", "\t"),
+            "\r": ("enter", "\r"),
+            "\x7f": ("backspace", "\x7f"),
+            "\x15": ("ctrl+u", None),
+        }
         for char in text:
             key, character = names.get(char, (char, char))
             pilot.app.post_message(events.Key(key, character))

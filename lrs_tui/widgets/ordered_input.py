@@ -1,0 +1,28 @@
+"""An Input whose editing keys keep their place among the characters typed around them.
+
+Textual's Input inserts a printed character as soon as its key arrives, but runs a bound
+key (backspace, the arrows, ctrl+u, enter...) only after the key has bubbled up to the app.
+When keys arrive together (a fast typist over SSH, a busy moment, a password manager),
+"Smtih<backspace><backspace>ith" is edited out of order (Textual issue #6605). Running the
+input's own bindings as each key is read keeps the order; what runs is what the app would
+have run, since the focused input is the first place the app looks for a binding.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Input
+
+
+class OrderedInput(Input):
+    async def _on_key(self, event: events.Key) -> None:
+        if not event.is_printable:
+            for key in event.aliases:
+                bindings = self._bindings.key_to_bindings.get(key)
+                if bindings:
+                    event.stop()
+                    event.prevent_default()
+                    self._restart_blink()
+                    await self.run_action(bindings[0].action)
+                    return
+        await super()._on_key(event)
