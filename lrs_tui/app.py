@@ -13,7 +13,7 @@ import dataclasses
 import sys
 from collections.abc import Callable, Iterable
 from time import monotonic
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 from sqlalchemy.exc import SQLAlchemyError
 from textual import events, on
@@ -39,6 +39,13 @@ THEMES = ("ansi-dark", "ansi-light", "textual-dark", "textual-light")
 SIGNED_OUT = "You are signed out."
 
 
+@runtime_checkable
+class Leavable(Protocol):
+    """A screen that may hold unsaved work: asked before the app closes it."""
+
+    def may_leave(self, key: str) -> bool: ...
+
+
 class LrsDeskApp(App[None]):
     TITLE = "LRS Desk"
     # One mode whose base screen is sign-in. (A screen from get_default_screen() would not
@@ -46,7 +53,9 @@ class LrsDeskApp(App[None]):
     DEFAULT_MODE: ClassVar[str] = "desk"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+f", "find_learner", "Find", id="app.find_learner"),
+        # A priority binding, so Find works from inside a text field too (where Textual's
+        # Input would take ctrl+f to delete a word), as the footer promises.
+        Binding("ctrl+f", "find_learner", "Find", id="app.find_learner", priority=True),
         Binding("ctrl+l", "lock", "Lock", id="app.lock", priority=True),
         Binding("ctrl+o", "sign_out", "Sign out", id="app.sign_out", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -259,7 +268,11 @@ class LrsDeskApp(App[None]):
         if existing is None:
             self.push_screen(FindLearnerScreen(self.services.learners, self.signed_in.actor))
             return
-        # Back to the search the operator already has (profiles and forms above it close).
+        # Back to the search the operator already has (profiles and forms above it close),
+        # unless a form above it holds unsaved changes: the first press only warns.
+        above = self.screen_stack[self.screen_stack.index(existing) + 1 :]
+        if not all(screen.may_leave("ctrl+f") for screen in above if isinstance(screen, Leavable)):
+            return
         while self.screen is not existing:
             self.pop_screen()
 

@@ -60,7 +60,7 @@ class LearnerFormScreen(Screen[LearnerRecord | None]):
         self.original = original  # None when registering
         self._stale = False
         self._new_learner: LearnerRecord | None = None
-        self._leaving = False
+        self._leaving = ""  # the key pressed once to leave with unsaved changes
 
     @classmethod
     def register(
@@ -297,15 +297,20 @@ class LearnerFormScreen(Screen[LearnerRecord | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        # A long form is easy to lose with one stray escape: ask for a second.
-        if self.fields.edits() and not self._leaving:
-            self._leaving = True
+        if self.may_leave("escape"):
+            self.dismiss(None)
+
+    def may_leave(self, key: str) -> bool:
+        """A long form is easy to lose with one stray key: with unsaved changes, the first
+        press of ``key`` only warns; a second one leaves without them."""
+        if self.fields.edits() and self._leaving != key:
+            self._leaving = key
             self.query_one(MessageLine).show_error(
-                "You have changes that are not saved: press escape again to leave without them."
+                f"You have changes that are not saved: press {key} again to leave without them."
             )
-            return
-        self.dismiss(None)
+            return False
+        return True
 
     def on_key(self, event: events.Key) -> None:
-        if event.key != "escape":
-            self._leaving = False  # any other key cancels the "press escape again"
+        if event.key != self._leaving:
+            self._leaving = ""  # any other key cancels the "press escape again"

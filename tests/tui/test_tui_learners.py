@@ -337,3 +337,29 @@ async def test_keys_typed_in_one_burst_land_in_the_fields_they_were_typed_for(
             "Dr",
             "Izzy",
         ]
+
+
+async def test_find_from_a_form_with_unsaved_changes_asks_before_dropping_them(
+    services: Services, desk_operator: DeskOperator
+) -> None:
+    add_twins(services)
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        await search_details(pilot, "Amelia", "Clarke", "2008-03-14", "2", "YO1 7HH")
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        await pilot.press("e")
+        await Keys.settle(pilot)
+        await Keys.fill(pilot, "#f-address_town", "Leeds")
+        await pilot.press("ctrl+f")  # from inside a field: Find, not Input's delete-word
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, LearnerFormScreen)
+        assert field(app, "address_town").value == "Leeds"
+        assert message(app) == (
+            "You have changes that are not saved: press ctrl+f again to leave without them."
+        )
+        await pilot.press("ctrl+f")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, FindLearnerScreen)
+    assert services.learners.show(Actor.system(), AMELIA).address_town == "York"
