@@ -241,10 +241,13 @@ class LrsDeskApp(App[None]):
         self.lock()
 
     def action_sign_out(self) -> None:
-        self.sign_out()
+        if not self._keeps_unsaved_work("ctrl+o"):
+            self.sign_out()
 
     async def action_quit(self) -> None:
         """Quitting while signed in is a sign-out too, and is audited as one."""
+        if self._keeps_unsaved_work("ctrl+q"):
+            return
         if self.signed_in is not None:
             actor, self.signed_in = self.signed_in.actor, None
             # On the UI thread: the app is closing, and one small write is quick. A failure
@@ -252,6 +255,12 @@ class LrsDeskApp(App[None]):
             with contextlib.suppress(LrsError, SQLAlchemyError):
                 self.services.operators.sign_out(actor, "quit LRS Desk")
         await super().action_quit()
+
+    def _keeps_unsaved_work(self, key: str, first: int = 0) -> bool:
+        """True when a form (from ``first`` up the screen stack) holds unsaved changes and
+        keeps them: the first press of ``key`` only warns, a second one leaves."""
+        forms = [s for s in self.screen_stack[first:] if isinstance(s, Leavable)]
+        return not all(form.may_leave(key) for form in forms)
 
     def _find_screen(self) -> FindLearnerScreen | None:
         from lrs_tui.screens.find_learner import FindLearnerScreen
@@ -270,8 +279,7 @@ class LrsDeskApp(App[None]):
             return
         # Back to the search the operator already has (profiles and forms above it close),
         # unless a form above it holds unsaved changes: the first press only warns.
-        above = self.screen_stack[self.screen_stack.index(existing) + 1 :]
-        if not all(screen.may_leave("ctrl+f") for screen in above if isinstance(screen, Leavable)):
+        if self._keeps_unsaved_work("ctrl+f", self.screen_stack.index(existing) + 1):
             return
         while self.screen is not existing:
             self.pop_screen()
