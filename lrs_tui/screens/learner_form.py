@@ -25,7 +25,7 @@ from lrs_core.domain.values import OutcomeCode
 from lrs_core.errors import IdenticalLearner, InvalidFields, StaleLearner, ValidationError
 from lrs_core.services.learners import LearnerRecord, LearnerService, RegisterResult
 from lrs_tui.formatting import error_text
-from lrs_tui.widgets.learner_fields import LearnerFields, record_texts
+from lrs_tui.widgets.learner_fields import LearnerFields, in_form_order, record_texts
 from lrs_tui.widgets.message_line import MessageLine
 
 WORKER_GROUP = "learner-form"
@@ -238,7 +238,8 @@ class LearnerFormScreen(Screen[LearnerRecord | None]):
     async def _show_error(self, error: BaseException | None) -> None:
         line = self.query_one(MessageLine)
         if isinstance(error, ValidationError):
-            errors = error.errors if isinstance(error, InvalidFields) else [error]
+            # Listed and focused top to bottom, as the operator reads the form.
+            errors = in_form_order(error.errors if isinstance(error, InvalidFields) else [error])
             elsewhere = self.fields.show_errors(errors)
             count = len(errors)
             summary = f"{count} field{'s' if count != 1 else ''} to correct: " + ", ".join(

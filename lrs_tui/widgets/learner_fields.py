@@ -79,6 +79,12 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # Checked together by the core: the description depends on the type.
 VERIFICATION = ("verification_type", "other_verification_description")
 BY_LABEL = {spec.label: spec.name for spec in FIELDS}
+FORM_ORDER = {name: i for i, name in enumerate(n for _, names in SECTIONS for n in names)}
+
+
+def in_form_order(errors: Iterable[ValidationError]) -> list[ValidationError]:
+    """Errors top to bottom as the form shows the fields (errors about no field last)."""
+    return sorted(errors, key=lambda e: FORM_ORDER.get(BY_LABEL.get(e.field, ""), len(FORM_ORDER)))
 
 
 def record_texts(record: LearnerRecord) -> dict[str, str]:

@@ -284,8 +284,8 @@ async def test_the_register_form_checks_each_field_as_it_is_typed(
         await pilot.press("ctrl+s")
         await Keys.settle(pilot)
         assert message(app) == (
-            "7 fields to correct: Family name, Postcode, Date of birth, Email, Gender,"
-            " Ability to share, Other verification description"
+            "7 fields to correct: Family name, Date of birth, Gender, Email, Postcode,"
+            " Other verification description, Ability to share"  # top to bottom, as shown
         )
         labels = texts(app, ".field-error.-shown")
         assert any(text.startswith("Family name: is required") for text in labels)
