@@ -232,7 +232,9 @@ class LrsDeskApp(App[None]):
         if action == "find_learner":
             if self._find_screen() is self.screen:
                 return False  # already there: keep the footer short at 80 columns
-            return self._desk_open and not self.locked
+            # Not over a dialog or the palette: a priority binding would otherwise reach
+            # past them and drop what they were asking for.
+            return self._desk_open and not self.locked and not self.screen.is_modal
         if action == "command_palette":
             return not self.locked  # the palette must not reach past the lock
         return True
@@ -256,11 +258,12 @@ class LrsDeskApp(App[None]):
                 self.services.operators.sign_out(actor, "quit LRS Desk")
         await super().action_quit()
 
-    def _keeps_unsaved_work(self, key: str, first: int = 0) -> bool:
-        """True when a form (from ``first`` up the screen stack) holds unsaved changes and
-        keeps them: the first press of ``key`` only warns, a second one leaves."""
-        forms = [s for s in self.screen_stack[first:] if isinstance(s, Leavable)]
-        return not all(form.may_leave(key) for form in forms)
+    def _keeps_unsaved_work(self, key: str) -> bool:
+        """True when the form on screen holds unsaved changes and keeps them: the first press
+        of ``key`` only warns, a second one leaves. Only a form the operator can see is
+        asked (under the lock or a dialog, its warning would be hidden)."""
+        screen = self.screen
+        return not self.locked and isinstance(screen, Leavable) and not screen.may_leave(key)
 
     def _find_screen(self) -> FindLearnerScreen | None:
         from lrs_tui.screens.find_learner import FindLearnerScreen
@@ -279,7 +282,7 @@ class LrsDeskApp(App[None]):
             return
         # Back to the search the operator already has (profiles and forms above it close),
         # unless a form above it holds unsaved changes: the first press only warns.
-        if self._keeps_unsaved_work("ctrl+f", self.screen_stack.index(existing) + 1):
+        if self._keeps_unsaved_work("ctrl+f"):
             return
         while self.screen is not existing:
             self.pop_screen()

@@ -207,7 +207,7 @@ class AuditService:
         be changed before anything else is done.
         """
         with self.db.transaction(read_only=True) as session:
-            refusal = self._refusal(session, actor, permission)
+            actor, refusal = self._refusal(session, actor, permission)
         if refusal is not None:
             self._refuse(actor, refusal, permission, action, subject_type, subject_id)
 
@@ -227,27 +227,30 @@ class AuditService:
         audited in a transaction of its own, once the action's has ended.
         """
         with self.db.transaction() as session:
-            refusal = self._refusal(session, actor, permission)
+            current, refusal = self._refusal(session, actor, permission)
             if refusal is None:
                 yield session
                 return
-        self._refuse(actor, refusal, permission, action, subject_type, subject_id)
+        self._refuse(current, refusal, permission, action, subject_type, subject_id)
 
-    def _refusal(self, session: Session, actor: Actor, permission: Permission) -> LrsError | None:
-        """Why this operator, as they are now, may not do this; None when they may."""
+    def _refusal(
+        self, session: Session, actor: Actor, permission: Permission
+    ) -> tuple[Actor, LrsError | None]:
+        """The operator as they are now (their current role), and why they may not do
+        this: None when they may."""
         if actor.operator_id is not None:
             operator = session.get(Operator, actor.operator_id)
             if operator is None or operator.status is not AccountStatus.ACTIVE:
                 status = "gone" if operator is None else str(operator.status)
-                return _AccountRefused(
+                return actor, _AccountRefused(
                     f"your account is {status}: sign in again or ask an LRS Desk admin"
                 )
             if operator.must_change_password:
-                return _PasswordFirst("choose your own password before anything else")
+                return actor, _PasswordFirst("choose your own password before anything else")
             actor = dataclasses.replace(actor, role=operator.role)
         if actor.may(permission):
-            return None
-        return PermissionDenied(
+            return actor, None
+        return actor, PermissionDenied(
             f"the {actor.role} role may not do this: {PERMISSION_LABELS[permission].lower()}"
         )
 
@@ -334,12 +337,16 @@ class AuditService:
         subject_type: str | None = None,
         subject_id: str | int | None = None,
         actions: Collection[str] | None = None,
+        outcome: AuditOutcome | None = None,
         limit: int = 100,
     ) -> list[AuditEntry]:
-        """The newest events first, optionally about one subject, or of some actions only."""
+        """The newest events first, optionally about one subject, of some actions only, or
+        with one outcome."""
         query = select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(limit)
         if actions is not None:
             query = query.where(AuditEvent.action.in_(actions))
+        if outcome is not None:
+            query = query.where(AuditEvent.outcome == outcome)
         if subject_type is not None:
             query = query.where(AuditEvent.subject_type == subject_type)
         if subject_id is not None:

@@ -374,11 +374,8 @@ class LearnerService:
         out), and what this operator may do with the learner. The look is audited."""
         record = self.show(actor, uln)
         audited = partial(self.audit.entries, subject_type="learner", subject_id=uln)
-        changes = tuple(
-            entry
-            for entry in map(_history_entry, audited(actions=CHANGE_ACTIONS, limit=change_limit))
-            if entry.is_change
-        )
+        ok_changes = audited(actions=CHANGE_ACTIONS, outcome=AuditOutcome.OK, limit=change_limit)
+        changes = tuple(map(_history_entry, ok_changes))
         # Changes are listed whole above; of the rest, the latest few (refused changes too).
         rest = audited(limit=look_limit + len(changes))
         looks = tuple(e for e in map(_history_entry, rest) if not e.is_change)[:look_limit]

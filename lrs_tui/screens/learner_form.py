@@ -17,7 +17,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Label, Static
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
@@ -304,7 +304,7 @@ class LearnerFormScreen(Screen[LearnerRecord | None]):
     def may_leave(self, key: str) -> bool:
         """A long form is easy to lose with one stray key: with unsaved changes, the first
         press of ``key`` only warns; a second one leaves without them."""
-        if self.fields.edits() and self._leaving != key:
+        if self._new_learner is None and self.fields.edits() and self._leaving != key:
             self._leaving = key
             self.query_one(MessageLine).show_error(
                 f"You have changes that are not saved: press {key} again to leave without them."
@@ -315,3 +315,8 @@ class LearnerFormScreen(Screen[LearnerRecord | None]):
     def on_key(self, event: events.Key) -> None:
         if event.key != self._leaving:
             self._leaving = ""  # any other key cancels the "press escape again"
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _edited(self) -> None:
+        self._leaving = ""  # so does an edit (an input's editing keys never reach on_key)

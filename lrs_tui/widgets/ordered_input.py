@@ -19,10 +19,11 @@ class OrderedInput(Input):
         if not event.is_printable:
             for key in event.aliases:
                 bindings = self._bindings.key_to_bindings.get(key)
-                if bindings:
+                # An action that skips (copy with nothing selected...) leaves the key to
+                # bubble on to the screen and the app, as Textual would.
+                if bindings and await self.app.run_action(bindings[0].action, self):
                     event.stop()
                     event.prevent_default()
                     self._restart_blink()
-                    await self.run_action(bindings[0].action)
                     return
-        await super()._on_key(event)
+        # Otherwise Textual goes on to Input._on_key itself (handlers run down the MRO).

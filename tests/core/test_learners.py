@@ -86,8 +86,10 @@ def test_every_look_is_audited_whatever_it_finds(services: Services, agent: Acto
     assert (view.action, view.subject_id, view.actor) == ("view-learner", MASTER_ULN, "kim.lee")
     assert miss.detail == {"outcome": "WSRC0001", "asked_for": MASTER_ULN}
     assert linked.subject_id == MASTER_ULN and linked.detail["asked_for"] == LINKED_ULN
+    before = services.audit.count()
     with pytest.raises(NotFound):
         services.learners.show(agent, "1000000043")
+    assert services.audit.count() == before  # the look rolled back with its audit event
 
 
 def test_a_role_without_find_is_refused(services: Services) -> None:

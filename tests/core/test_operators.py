@@ -244,6 +244,7 @@ def test_the_core_rereads_role_and_status_for_every_guarded_action(services: Ser
         )
     with pytest.raises(PermissionDenied, match="agent role"):
         services.operators.add(admin, "another.agent", "agent")
+    assert services.audit.entries(limit=1)[0].role == "agent"  # the refusal, as they are now
 
     with services.db.transaction() as session:
         session.execute(

@@ -5,6 +5,7 @@ and identical key data, Appendix C updating)."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from textual.command import CommandPalette
 from textual.widgets import Input, Static
 from tui_drive import AMELIA, AVA, DeskOperator, Keys, add_twins, search_details, texts
 
@@ -359,6 +360,18 @@ async def test_find_from_a_form_with_unsaved_changes_asks_before_dropping_them(
         assert message(app) == (
             "You have changes that are not saved: press ctrl+f again to leave without them."
         )
+        await pilot.press("escape")  # a different key: asked again
+        assert message(app).endswith("press escape again to leave without them.")
+        await pilot.press("s")  # an edit (Leedss) withdraws the warning: escape asks again
+        await pilot.press("escape")
+        assert isinstance(app.screen, LearnerFormScreen)
+        await pilot.press("backspace")
+        await pilot.press("ctrl+p")  # Find never reaches past a dialog or the palette
+        await pilot.press("ctrl+f")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press("escape")
+        await Keys.settle(pilot)
         await pilot.press("ctrl+o")  # signing out (or quitting) asks the same
         await Keys.settle(pilot)
         assert isinstance(app.screen, LearnerFormScreen)
