@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 from sqlalchemy.exc import SQLAlchemyError
 from textual import events, on
+from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -30,6 +31,7 @@ from lrs_tui.screens.change_password import ChangePasswordScreen
 from lrs_tui.screens.home import HomeScreen
 from lrs_tui.screens.lock import LockScreen
 from lrs_tui.screens.sign_in import SignInScreen
+from lrs_tui.widgets.ordered_input import OrderedInput
 
 if TYPE_CHECKING:  # imported lazily at run time: keeps the first paint quick
     from lrs_tui.screens.find_learner import FindLearnerScreen
@@ -65,6 +67,8 @@ class LrsDeskApp(App[None]):
         # behind it, so "Adam<Tab>Smith" arriving in one burst would all land in one field.
         Binding("tab", "focus_next", show=False, priority=True, id="app.focus-next"),
         Binding("shift+tab", "focus_previous", show=False, priority=True, id="app.focus-prev"),
+        # Enter in a field that moves on (a form's fields, username, ...) is Tab, as above.
+        Binding("enter", "enter_moves_on", show=False, priority=True, id="app.enter-moves-on"),
     ]
 
     def __init__(
@@ -238,6 +242,12 @@ class LrsDeskApp(App[None]):
         if action == "command_palette":
             return not self.locked  # the palette must not reach past the lock
         return True
+
+    def action_enter_moves_on(self) -> None:
+        focused = self.screen.focused
+        if not (isinstance(focused, OrderedInput) and focused.enter_moves_on):
+            raise SkipAction()  # Enter goes the ordinary way: submit, press, open a choice
+        self.screen.focus_next()
 
     def action_lock(self) -> None:
         self.lock()

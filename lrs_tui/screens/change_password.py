@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import on, work
-from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Grid, Horizontal, Vertical
@@ -39,8 +38,6 @@ class ChangePasswordScreen(Screen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="change-password.cancel"),
-        # Priority, as on the sign-in screen: keys typed after Enter reach the next field.
-        Binding("enter", "enter", "Next", show=False, priority=True, id="change-password.enter"),
     ]
 
     def __init__(
@@ -60,9 +57,9 @@ class ChangePasswordScreen(Screen[bool]):
                 yield Static(sentence(self._reason), id="reason", markup=False)
             with Grid(id="fields"):
                 yield Label("Current password", classes="field-label")
-                yield OrderedInput(id="current", password=True, max_length=128)
+                yield OrderedInput(id="current", password=True, max_length=128, enter_moves_on=True)
                 yield Label("New password", classes="field-label")
-                yield OrderedInput(id="new", password=True, max_length=128)
+                yield OrderedInput(id="new", password=True, max_length=128, enter_moves_on=True)
                 yield Label("Confirm new", classes="field-label")
                 yield OrderedInput(id="confirm", password=True, max_length=128)
             yield Static(policy_summary(self._operators.settings.password_expiry_days), id="hint")
@@ -82,13 +79,6 @@ class ChangePasswordScreen(Screen[bool]):
         return True
 
     # -- moving through the form -------------------------------------------------------
-
-    def action_enter(self) -> None:
-        focused = self.focused
-        following = {"current": "#new", "new": "#confirm"}
-        if not (isinstance(focused, Input) and focused.id in following):
-            raise SkipAction()  # the confirm input submits, a button presses itself
-        self.set_focus(self.query_one(following[focused.id], Input))
 
     @on(Input.Submitted, "#confirm")
     @on(Button.Pressed, "#change")

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import events, on, work
-from textual.actions import SkipAction
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
@@ -63,12 +62,7 @@ OPTIONAL = (
 DETAILS = MANDATORY + OPTIONAL
 PLACEHOLDERS = {"dob": "YYYY-MM-DD", "postcode": f"{UNKNOWN_POSTCODE} if unknown"}
 # Enter in these moves on to the next field; in any other details field it searches.
-NEXT_ON_ENTER = {
-    "uln": "#uln-given",
-    "uln-given": "#uln-family",
-    "given": "#family",
-    "family": "#dob",
-}
+MOVES_ON = {"given", "family"}  # Enter moves on from these; elsewhere it searches
 
 
 class FindLearnerScreen(Screen[None]):
@@ -83,9 +77,6 @@ class FindLearnerScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="find-learner.back"),
         Binding("ctrl+r", "register", "Register", id="find-learner.register"),
         Binding("ctrl+t", "more_fields", "More", id="find-learner.more-fields"),
-        # A priority binding moves the focus as Enter is read, so what is typed straight after
-        # it (a fast typist, a burst over SSH) lands in the next field, as on the sign-in.
-        Binding("enter", "next_field", show=False, priority=True, id="find-learner.next-field"),
     ]
 
     def __init__(self, learners: LearnerService, actor: Actor) -> None:
@@ -101,9 +92,9 @@ class FindLearnerScreen(Screen[None]):
                 by_uln.border_title = "By ULN"
                 with Grid(classes="fields"):
                     yield Label("ULN")
-                    yield FieldInput(id="uln", placeholder="10 digits")
+                    yield FieldInput(id="uln", placeholder="10 digits", enter_moves_on=True)
                     yield Label("Given")
-                    yield FieldInput(id="uln-given")
+                    yield FieldInput(id="uln-given", enter_moves_on=True)
                     yield Label("Family")
                     yield FieldInput(id="uln-family")
                 with Horizontal(classes="buttons"):
@@ -118,7 +109,11 @@ class FindLearnerScreen(Screen[None]):
                                 yield FieldSelect(Gender, id=field.input_id)
                             else:
                                 placeholder = PLACEHOLDERS.get(field.input_id, "")
-                                yield FieldInput(id=field.input_id, placeholder=placeholder)
+                                yield FieldInput(
+                                    id=field.input_id,
+                                    placeholder=placeholder,
+                                    enter_moves_on=field.input_id in MOVES_ON,
+                                )
                     with Grid(id="optional", classes="fields"):
                         for field in OPTIONAL:
                             yield Label(field.label)
@@ -174,12 +169,6 @@ class FindLearnerScreen(Screen[None]):
         self.query_one(selector).focus()
 
     # -- moving through the forms -------------------------------------------------------
-
-    def action_next_field(self) -> None:
-        focused = self.focused
-        if not isinstance(focused, Input) or focused.id not in NEXT_ON_ENTER:
-            raise SkipAction()  # Enter goes the ordinary way: a search, a button, a choice
-        self.set_focus(self.query_one(NEXT_ON_ENTER[focused.id]))
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import on, work
-from textual.actions import SkipAction
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
@@ -28,13 +26,6 @@ class SignInScreen(Screen[None]):
     CSS_PATH = "sign_in.tcss"
     AUTO_FOCUS = "#username"
 
-    # Enter in the username is a priority binding, not an Input.Submitted handler: it moves
-    # the focus as the key is read, so whatever is typed straight after it (a fast typist, a
-    # password manager, a burst over SSH) lands in the password field, not the username.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "enter", "Next / sign in", show=False, priority=True, id="sign-in.enter")
-    ]
-
     SIGN_IN_LABEL: ClassVar[str] = "Sign in"
     BUSY_LABEL: ClassVar[str] = "Signing in…"
 
@@ -47,7 +38,11 @@ class SignInScreen(Screen[None]):
         with Center(id="centre"), Vertical(id="panel") as panel:
             panel.border_title = "LRS Desk — sign in"
             yield Label("Username")
-            yield OrderedInput(id="username", placeholder="e.g. sam.okafor", max_length=64)
+            # Enter moves on to the password as the key is read, so a password typed (or pasted
+            # by a password manager) straight after it lands in the password field.
+            yield OrderedInput(
+                id="username", placeholder="e.g. sam.okafor", max_length=64, enter_moves_on=True
+            )
             yield Label("Password", id="password-label")
             yield OrderedInput(id="password", password=True, max_length=128)
             yield Button(self.SIGN_IN_LABEL, id="sign-in", variant="primary")
@@ -56,12 +51,6 @@ class SignInScreen(Screen[None]):
         yield Footer()
 
     # -- what the operator does --------------------------------------------------------
-
-    def action_enter(self) -> None:
-        if self.focused is not self.query_one("#username", Input):
-            # Submitting goes the ordinary way, after the input has taken every earlier key.
-            raise SkipAction()
-        self.set_focus(self.query_one("#password", Input))
 
     @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#sign-in")

@@ -46,9 +46,23 @@ class FieldInput(OrderedInput):
     }
     """
 
-    def __init__(self, value: str = "", *, id: str | None = None, placeholder: str = "") -> None:
+    def __init__(
+        self,
+        value: str = "",
+        *,
+        id: str | None = None,
+        placeholder: str = "",
+        enter_moves_on: bool = False,
+    ) -> None:
         # validate_on=[]: the core's rules decide what is invalid, never Textual's.
-        super().__init__(value, placeholder=placeholder, id=id, compact=True, validate_on=[])
+        super().__init__(
+            value,
+            placeholder=placeholder,
+            id=id,
+            compact=True,
+            validate_on=[],
+            enter_moves_on=enter_moves_on,
+        )
 
 
 class FieldSelect(Select[str]):

@@ -11,9 +11,7 @@ from datetime import date
 from typing import ClassVar
 
 from textual import on
-from textual.actions import SkipAction
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
@@ -94,10 +92,6 @@ def record_texts(record: LearnerRecord) -> dict[str, str]:
 class LearnerFields(VerticalScroll):
     """A scrolling column of label, field and (when there is one) the rule it breaks."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "next_field", show=False, priority=True, id="learner-fields.next")
-    ]
-
     DEFAULT_CSS: ClassVar[str] = """
     LearnerFields {
         height: 1fr;
@@ -152,7 +146,10 @@ class LearnerFields(VerticalScroll):
                     yield FieldSelect(CODE_LISTS[name], id=f"f-{name}", value=value)
                 else:
                     placeholder = PLACEHOLDERS.get(name, "")
-                    yield FieldInput(value, id=f"f-{name}", placeholder=placeholder)
+                    # Enter moves on, as Tab does; ctrl+s submits the form.
+                    yield FieldInput(
+                        value, id=f"f-{name}", placeholder=placeholder, enter_moves_on=True
+                    )
             yield Static("", classes="field-error", id=f"error-{name}", markup=False)
 
     # -- values ------------------------------------------------------------------------
@@ -186,13 +183,6 @@ class LearnerFields(VerticalScroll):
             else:
                 widget.value = text
             self._set_error(spec.name, None)
-
-    def action_next_field(self) -> None:
-        """Enter moves on, as Tab does; ctrl+s submits the form. A priority binding, so the
-        focus moves as the key is read and keys typed straight after land in the next field."""
-        if not isinstance(self.screen.focused, Input):
-            raise SkipAction()  # Enter on a choice opens it
-        self.screen.focus_next()
 
     # -- checks as the operator types -----------------------------------------------------
 

@@ -6,15 +6,24 @@ When keys arrive together (a fast typist over SSH, a busy moment, a password man
 "Smtih<backspace><backspace>ith" is edited out of order (Textual issue #6605). Running the
 input's own bindings as each key is read keeps the order; what runs is what the app would
 have run, since the focused input is the first place the app looks for a binding.
+
+An input made with ``enter_moves_on=True`` passes the focus on at Enter, as Tab does; the
+app's priority Enter binding does that as the key is read, for the same reason.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from textual import events
 from textual.widgets import Input
 
 
 class OrderedInput(Input):
+    def __init__(self, *args: Any, enter_moves_on: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.enter_moves_on = enter_moves_on
+
     async def _on_key(self, event: events.Key) -> None:
         if not event.is_printable:
             for key in event.aliases:
