@@ -11,9 +11,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backends import fail
 from sqlalchemy import create_engine, make_url, text
 
+from lrs_core import secrets
 from lrs_core.actor import Actor
 from lrs_core.config import Settings, load_settings
 from lrs_core.db.database import Database
@@ -34,6 +37,10 @@ def _isolated_environment(
         if name.startswith("LRS_") and name != "LRS_TEST_DATABASE_URL":
             monkeypatch.delenv(name)
     monkeypatch.setenv("LRS_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    # A developer's own keyring is never read or written; keys come from the environment.
+    monkeypatch.setattr(keyring, "get_keyring", fail.Keyring)
+    for name in secrets.APPLICATION_KEYS:
+        monkeypatch.setenv(secrets.env_name(name), f"test-{name}-not-a-real-secret")
     monkeypatch.setenv("LRS_CONFIG", str(Path(__file__).parent.parent / "config/lrs-desk.toml"))
 
 

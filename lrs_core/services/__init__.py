@@ -3,6 +3,9 @@ actor's role, runs in one transaction, writes the audit record and returns plain
 
 from __future__ import annotations
 
+import threading
+
+from lrs_core import secrets
 from lrs_core.config import Settings, data_dir
 from lrs_core.db.database import Database
 from lrs_core.db.types import utcnow
@@ -19,7 +22,17 @@ class Services:
         self.db = db
         self.settings = settings
         self.clock = clock
+        self._keys: dict[str, secrets.ApplicationKey] = {}
+        self._keys_lock = threading.Lock()
         self.audit = AuditService(db, clock)
         self.operators = OperatorService(db, settings.accounts, self.audit, clock)
         self.learners = LearnerService(db, self.audit, clock, settings.search)
         self.plr = PlrService(db, self.audit, clock, reports_dir=data_dir() / "reports")
+
+    def key(self, name: str) -> secrets.ApplicationKey:
+        """One of LRS Desk's own keys (``audit-key``, ``totp-key``), read once when first
+        needed; the embedded SQLite database makes a missing one, a deployment must set it."""
+        with self._keys_lock:  # two workers at once must not make two different keys
+            if name not in self._keys:
+                self._keys[name] = secrets.application_key(name, create=self.db.is_sqlite)
+            return self._keys[name]
