@@ -250,6 +250,22 @@ def test_every_appendix_b_variant_finds_the_learner_first_and_says_how(
     assert reason in " | ".join(top.reasons())
 
 
+@pytest.mark.parametrize(("stored", "typed"), [("McDonald", "MacDonald"), ("MacLeod", "McLeod")])
+def test_mc_and_mac_find_each_other_when_nothing_else_leads_there(
+    services: Services, agent: Actor, stored: str, typed: str
+) -> None:
+    # Appendix B: "with/without prefix and Mc/Mac variants", both ways (issue 14 item 3). The
+    # date of birth is a digit out and the postcode the default, so only the family-name
+    # variant lifts the learner over the line: drop either direction and this fails.
+    with services.db.transaction() as session:
+        session.add(
+            learner(CALLUM, "Callum", stored, date_of_birth=date(2004, 3, 2), postcode="G12 8QQ")
+        )
+    result = find(services, agent, "Callum", typed, "2004-03-12", "1", "ZZ99 9ZZ")
+    assert [c.uln for c in result.candidates] == [CALLUM]
+    assert "Mc/Mac" in " | ".join(result.candidates[0].reasons())
+
+
 @pytest.mark.usefixtures("people")
 def test_a_variant_scores_below_an_exact_match(services: Services, agent: Actor) -> None:
     exact = find(services, agent, *JOSEPH_AS_TYPED).candidates[0].score
@@ -363,6 +379,7 @@ def test_date_of_birth_variants(typed: date, expected: set[date]) -> None:
 
 def test_family_name_variants() -> None:
     assert set(matching.family_variants("McDonald")) == {"mcdonald", "macdonald"}
+    assert set(matching.family_variants("MacDonald")) == {"macdonald", "mcdonald"}
     assert set(matching.family_variants("De Souza")) == {"desouza", "souza"}
     assert set(matching.family_variants("Smith-Jones")) == {"smithjones", "smith", "jones"}
     assert set(matching.family_variants("St John")) >= {"stjohn", "saintjohn", "john"}
