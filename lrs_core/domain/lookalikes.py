@@ -80,9 +80,9 @@ def _representatives() -> dict[str, str]:
 def skeleton(text: str) -> str:
     """``text`` with every letter outside plain a-z read as the letter it imitates.
 
-    Plain a-z keep themselves: TR39 classes some Latin letters with letter pairs (m ~ rn,
-    d ~ cl, w ~ vv), which is right for domain names but would make Clarke and Darke the same
-    learner and hide McLean's Mc/Mac search variant. The lookalikes that make a second,
+    Plain a-z keep themselves: TR39 reads the Latin "m" as "rn", which is right for domain
+    names but would make Cam and Carn the same learner, change the key of every name with an
+    m, and hide McLean's Mc/Mac search variant ("rnclean"). The lookalikes that make a second,
     identical-looking learner are the letters of other alphabets (Cyrillic с, Greek ο) and the
     rare Latin ones (ɑ), and those are all mapped.
     """
