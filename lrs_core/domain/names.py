@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from lrs_core.domain import lookalikes
 from lrs_core.domain.values import UNKNOWN_POSTCODE
 from lrs_core.errors import ValidationError
 
@@ -48,8 +49,17 @@ def validate_text(s: str, field: str, max_len: int, required: bool = False) -> s
     return text
 
 
-def validate_name(s: str, field: str, required: bool = True, max_len: int = NAME_MAX) -> str:
-    """A name: trimmed, spaces collapsed, letters plus space, hyphen and apostrophe; max 35."""
+def validate_name(
+    s: str,
+    field: str,
+    required: bool = True,
+    max_len: int = NAME_MAX,
+    *,
+    mixed_scripts_allowed: bool = False,
+) -> str:
+    """A name: trimmed, spaces collapsed, letters plus space, hyphen and apostrophe; max 35;
+    each word in one alphabet (a search passes ``mixed_scripts_allowed``: it stores nothing,
+    and its match keys read lookalike letters as the letters they imitate)."""
     name = _collapse(unicodedata.normalize("NFC", s)).replace("\u2019", "'")
     if not name:
         if required:
@@ -65,7 +75,29 @@ def validate_name(s: str, field: str, required: bool = True, max_len: int = NAME
         )
     if not any(c.isalpha() for c in name):
         raise ValidationError(field, "must contain at least one letter")
+    if not mixed_scripts_allowed:
+        check_one_script_per_word(name, field)
     return name
+
+
+def check_one_script_per_word(name: str, field: str) -> None:
+    """Refuse a word written in two alphabets (Unicode TR39 mixed-script detection): "Adаm"
+    with a Cyrillic "а" looks like Adam and is not, so it would register a second, identical-
+    looking learner. A whole name in one script (Νίκος, Олена) is a real name, and so is one
+    whose words are in different scripts."""
+    for word in re.split(r"[ \-']+", name):
+        scripts = lookalikes.mixed_scripts(word)
+        if scripts:
+            names = [lookalikes.script_name(s) for s in scripts]
+            odd = ", ".join(
+                f'"{lookalikes.letters_in(word, s)}" is {lookalikes.script_name(s)}'
+                for s in scripts[1:]
+            )
+            raise ValidationError(
+                field,
+                f'mixes {" and ".join(names)} letters in one word ("{word}": {odd}):'
+                " retype the word in one alphabet",
+            )
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:
@@ -141,7 +173,14 @@ _UNDECOMPOSED = str.maketrans(
 
 
 def name_key(s: str) -> str:
-    """A matching key: case folded, accents stripped, hyphens, apostrophes and spaces removed."""
+    """A matching key: case folded, accents stripped, hyphens, apostrophes and spaces removed,
+    and lookalike letters of other alphabets read as the letters they imitate (the TR39
+    skeleton: "Сarys" with a Cyrillic С is "carys")."""
+    key = _fold(s)
+    return key if key.isascii() else _fold(lookalikes.skeleton(key))
+
+
+def _fold(s: str) -> str:
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", s).casefold())
     return "".join(
         c

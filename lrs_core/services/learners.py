@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from lrs_core.actor import Actor
 from lrs_core.config import SearchSettings
 from lrs_core.db.database import Database
+from lrs_core.db.locks import hold_until_commit
 from lrs_core.db.models import Learner, LearnerPreviousValue, UlnAllocation
 from lrs_core.domain.kinds import AuditOutcome, LearnerStatus
 from lrs_core.domain.learner_fields import (
@@ -499,13 +500,25 @@ def _values(learner: Learner | LearnerRecord) -> dict[str, object]:
 def _identical(
     session: Session, values: Mapping[str, object], exclude_id: int | None = None
 ) -> Learner | None:
-    """Another active or linked learner with the same key data (§4.2.4)."""
+    """Another active or linked learner with the same key data (§4.2.4).
+
+    Two operators registering the same learner at the same moment (or one updating a learner
+    into another's key data) must not both find nobody: the check first takes a lock named by
+    the key data, held until the unit of work commits, so the second waits and then sees the
+    first one's row. A lock rather than a unique index on the key: merged (linked) ULNs keep
+    the key data of their master, which an index over active and linked learners would refuse,
+    and a register that already holds such pairs could not be migrated."""
+    given, family = name_key(str(values["given_name"])), name_key(str(values["family_name"]))
+    day, gender, postcode = values["date_of_birth"], values["gender"], str(values["postcode"])
+    assert isinstance(day, date) and isinstance(gender, int)  # as validate_learner_fields gives
+    lock = ("learner key data", given, family, day.isoformat(), int(gender), postcode)
+    hold_until_commit(session, *lock)
     query = select(Learner).where(
-        Learner.given_key == name_key(str(values["given_name"])),
-        Learner.family_key == name_key(str(values["family_name"])),
-        Learner.date_of_birth == values["date_of_birth"],
-        Learner.gender == values["gender"],
-        Learner.postcode == values["postcode"],
+        Learner.given_key == given,
+        Learner.family_key == family,
+        Learner.date_of_birth == day,
+        Learner.gender == gender,
+        Learner.postcode == postcode,
         Learner.status.in_([LearnerStatus.ACTIVE, LearnerStatus.LINKED]),
     )
     if exclude_id is not None:

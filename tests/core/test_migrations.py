@@ -102,3 +102,51 @@ def test_letters_without_accents_are_refolded(empty_database_url: str) -> None:
         ).one()
     db.dispose()
     assert tuple(keys) == ("lukasz", "sondergaard", phonetic_key("Lukasz"))
+
+
+def test_lookalike_letters_are_refolded(empty_database_url: str) -> None:
+    """Migration 0006 (issue 9 item 2): keys made before lookalike letters were read as Latin
+    are recomputed, so a stored Cyrillic "Сarys Rееs" has Carys Rees's keys; plain keys stay."""
+    from alembic import command
+
+    from lrs_core.db.database import alembic_config
+
+    db = Database(empty_database_url)
+    command.upgrade(alembic_config(db.url), "0005")
+    with db.engine.begin() as connection:
+        for i, uln, given, family, given_key, family_key in (
+            (1, "1000000043", "Сarys", "Rееs", "сarys", "rееs"),
+            (2, "9276308686", "Siân", "Ó Súilleabháin", "sian", "osuilleabhain"),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO learner (id, uln, given_name, family_name, postcode,"
+                    " date_of_birth, gender, ability_to_share, verification_type, given_key,"
+                    " family_key, given_phonetic, family_phonetic, status, created_at,"
+                    " created_by, row_version, sensitive) VALUES (:i, :uln, :given, :family,"
+                    " 'CF10 3AT', '2008-09-01', 2, 1, 1, :gk, :fk, 'old', 'old', 'active',"
+                    " '2025-01-01 09:00:00', 'test', 1, false)"
+                ),
+                {"i": i, "uln": uln, "given": given, "family": family, "gk": given_key,
+                 "fk": family_key},
+            )  # fmt: skip
+        connection.execute(
+            text(
+                "INSERT INTO learner_previous_value (id, learner_id, kind, value, value_key,"
+                " recorded_at) VALUES (1, 1, 'family_name', 'Јоnеѕ', 'јоnеѕ',"
+                " '2025-01-01 09:00:00')"
+            )
+        )
+    db.upgrade()
+    with db.engine.connect() as connection:
+        keys = connection.execute(
+            text("SELECT given_key, family_key, given_phonetic, family_phonetic FROM learner"
+                 " ORDER BY id")
+        ).all()  # fmt: skip
+        previous = connection.execute(text("SELECT value_key FROM learner_previous_value")).one()
+    db.dispose()
+    assert [tuple(k) for k in keys] == [
+        ("carys", "rees", phonetic_key("Carys"), phonetic_key("Rees")),
+        ("sian", "osuilleabhain", "old", "old"),  # untouched: its keys were plain already
+    ]
+    assert previous[0] == "jones"
