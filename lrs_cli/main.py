@@ -354,7 +354,9 @@ def cmd_demo_seed(ctx: Context, args: argparse.Namespace) -> int:
     learners = args.learners if args.learners is not None else ctx.settings.demo.learners
     seed = args.seed if args.seed is not None else ctx.settings.demo.seed
     print(f"seeding {learners:,} synthetic learners into {ctx.db.display_url} ...", file=sys.stderr)
-    summary = demo.seed_demo(ctx.db, learners=learners, seed=seed)
+    # The demo admin's published second factor is sealed under this database's totp-key.
+    totp_key = ctx.services().key("totp-key").key
+    summary = demo.seed_demo(ctx.db, learners=learners, seed=seed, totp_key=totp_key)
     print(
         f"seeded {summary.learners:,} learners ({summary.linked_learners:,} linked), "
         f"{summary.events:,} learning events, {summary.organisations:,} organisations, "

@@ -466,3 +466,15 @@ def test_one_code_signs_in_once_even_at_the_same_moment(
     with ThreadPoolExecutor(max_workers=tries) as pool:
         results = list(pool.map(attempt, range(tries)))
     assert results.count(True) == 1
+
+
+def test_the_demo_admin_has_the_published_second_factor(services: Services) -> None:
+    # Issue 9 item 8: README publishes the demo admin's TOTP secret (demo database only).
+    from lrs_core.services.demo import DEMO_ADMIN_TOTP_SECRET, seed_demo
+
+    seed_demo(services.db, learners=0, seed=1, totp_key=services.key("totp-key").key)
+    with pytest.raises(SecondFactorRequired):
+        services.operators.sign_in("demo-admin", "Admin-Demo-2026")
+    code = second_factor.code_at(DEMO_ADMIN_TOTP_SECRET, services.clock())
+    assert services.operators.sign_in("demo-admin", "Admin-Demo-2026", code).actor.role == "admin"
+    assert services.operators.sign_in("demo-agent", "Agent-Demo-2026").actor.role == "agent"
