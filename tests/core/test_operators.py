@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import FixedClock
-from factories import TOTP_SECRET, next_code
+from factories import TOTP_SECRET, MovableClock, next_code
 from sqlalchemy import select, text, update
 
 from lrs_core.actor import Actor
@@ -229,7 +228,7 @@ def test_parallel_wrong_passwords_all_count(services: Services) -> None:
 
 
 def test_the_core_rereads_role_and_status_for_every_guarded_action(
-    services: Services, clock: FixedClock
+    services: Services, clock: MovableClock
 ) -> None:
     # A session already open cannot outlive a locked account, a new role or a reset password.
     otp = make_operator(services, "ada.admin", "admin")

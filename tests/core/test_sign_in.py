@@ -8,8 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from conftest import FixedClock
-from factories import TOTP_SECRET, next_code
+from factories import TOTP_SECRET, MovableClock, next_code
 from sqlalchemy import select, text, update
 
 from lrs_core import passwords, second_factor
@@ -69,22 +68,22 @@ class CountingArgon2:
 # -- item 7: one message, the same work ---------------------------------------------------
 
 
-def _unknown(services: Services, admin: Actor, clock: FixedClock) -> tuple[str, str, str | None]:
+def _unknown(services: Services, admin: Actor, clock: MovableClock) -> tuple[str, str, str | None]:
     return "nobody.here", PASSWORD, None
 
 
-def _wrong_password(services: Services, admin: Actor, clock: FixedClock) -> tuple[str, str, None]:
+def _wrong_password(services: Services, admin: Actor, clock: MovableClock) -> tuple[str, str, None]:
     operator(services, "kim.lee")
     return "kim.lee", "Wrong-Password-1", None
 
 
-def _locked(services: Services, admin: Actor, clock: FixedClock) -> tuple[str, str, None]:
+def _locked(services: Services, admin: Actor, clock: MovableClock) -> tuple[str, str, None]:
     operator(services, "kim.lee")
     set_row(services, "kim.lee", status="locked", locked_until=clock.now + timedelta(minutes=5))
     return "kim.lee", PASSWORD, None  # the right password: still refused
 
 
-def _admin_locked(services: Services, admin: Actor, clock: FixedClock) -> tuple[str, str, None]:
+def _admin_locked(services: Services, admin: Actor, clock: MovableClock) -> tuple[str, str, None]:
     operator(services, "kim.lee")
     set_row(services, "kim.lee", status="locked", locked_until=None)  # until an admin acts
     return "kim.lee", PASSWORD, None
@@ -92,7 +91,7 @@ def _admin_locked(services: Services, admin: Actor, clock: FixedClock) -> tuple[
 
 @pytest.mark.parametrize("status", ["suspended", "disabled", "deleted"])
 def test_every_inactive_status_is_refused_alike(
-    services: Services, admin: Actor, clock: FixedClock, status: str
+    services: Services, admin: Actor, clock: MovableClock, status: str
 ) -> None:
     operator(services, "kim.lee")
     set_row(services, "kim.lee", status=status)
@@ -101,31 +100,31 @@ def test_every_inactive_status_is_refused_alike(
     assert str(refused.value) == SIGN_IN_FAILED
 
 
-def _suspended(services: Services, admin: Actor, clock: FixedClock) -> tuple[str, str, None]:
+def _suspended(services: Services, admin: Actor, clock: MovableClock) -> tuple[str, str, None]:
     operator(services, "kim.lee")
     set_row(services, "kim.lee", status="suspended")
     return "kim.lee", PASSWORD, None
 
 
-def _wrong_code(services: Services, admin: Actor, clock: FixedClock) -> tuple[str, str, str]:
+def _wrong_code(services: Services, admin: Actor, clock: MovableClock) -> tuple[str, str, str]:
     code = next_code(clock)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     return "ada.admin", PASSWORD, wrong
 
 
-def _used_code(services: Services, admin: Actor, clock: FixedClock) -> tuple[str, str, str]:
+def _used_code(services: Services, admin: Actor, clock: MovableClock) -> tuple[str, str, str]:
     code = next_code(clock)
     services.operators.sign_in("ada.admin", PASSWORD, code)
     return "ada.admin", PASSWORD, code  # the same code again, within its 30 seconds
 
 
 def _wrong_password_with_code(
-    services: Services, admin: Actor, clock: FixedClock
+    services: Services, admin: Actor, clock: MovableClock
 ) -> tuple[str, str, str]:
     return "ada.admin", "Wrong-Password-1", next_code(clock)
 
 
-FAILURES: dict[str, Callable[[Services, Actor, FixedClock], tuple[str, str, str | None]]] = {
+FAILURES: dict[str, Callable[[Services, Actor, MovableClock], tuple[str, str, str | None]]] = {
     "unknown username": _unknown,
     "wrong password": _wrong_password,
     "locked for a while": _locked,
@@ -141,7 +140,7 @@ FAILURES: dict[str, Callable[[Services, Actor, FixedClock], tuple[str, str, str 
 def test_every_failure_says_the_same_after_one_argon2_check(
     services: Services,
     admin: Actor,
-    clock: FixedClock,
+    clock: MovableClock,
     monkeypatch: pytest.MonkeyPatch,
     kind: str,
 ) -> None:
@@ -179,7 +178,7 @@ def test_expiry_is_told_only_after_the_right_password(services: Services, clock)
 
 
 def test_admins_are_locked_too_and_the_lock_lifts_by_itself(
-    services: Services, admin: Actor, clock: FixedClock
+    services: Services, admin: Actor, clock: MovableClock
 ) -> None:
     # Issue 9 item 7: a lock lifts by itself after [accounts] lockout_minutes (30).
     assert services.settings.accounts.lockout_minutes == 30
@@ -201,7 +200,7 @@ def test_admins_are_locked_too_and_the_lock_lifts_by_itself(
 
 
 def test_an_open_session_works_again_once_the_lock_is_over(
-    services: Services, admin: Actor, clock: FixedClock
+    services: Services, admin: Actor, clock: MovableClock
 ) -> None:
     set_row(services, "ada.admin", status="locked", locked_until=clock.now + timedelta(minutes=1))
     with pytest.raises(AuthenticationFailed, match="locked"):
@@ -309,7 +308,7 @@ def test_the_strength_check_copes_with_the_longest_password() -> None:
 
 
 def test_an_admin_needs_a_code_and_a_code_works_once(
-    services: Services, admin: Actor, clock: FixedClock
+    services: Services, admin: Actor, clock: MovableClock
 ) -> None:
     # Issue 9 item 8: sign-in asks an admin for the code; a code is accepted once.
     before = row(services, "ada.admin").failed_attempts
@@ -329,7 +328,7 @@ def test_an_admin_needs_a_code_and_a_code_works_once(
 
 
 def test_a_code_from_the_next_or_previous_step_is_accepted(
-    services: Services, admin: Actor, clock: FixedClock
+    services: Services, admin: Actor, clock: MovableClock
 ) -> None:
     # A phone's clock drifts: one step either side is accepted (and then used up).
     clock.now += timedelta(minutes=5)
@@ -344,7 +343,7 @@ def test_a_code_from_the_next_or_previous_step_is_accepted(
 
 
 def test_wrong_codes_count_towards_the_lockout(
-    services: Services, admin: Actor, clock: FixedClock
+    services: Services, admin: Actor, clock: MovableClock
 ) -> None:
     # Issue 9 item 8: wrong codes count like wrong passwords.
     for attempt in range(3):
@@ -358,7 +357,7 @@ def test_wrong_codes_count_towards_the_lockout(
 
 
 def test_an_admin_without_a_second_factor_must_set_one_up_first(
-    services: Services, clock: FixedClock
+    services: Services, clock: MovableClock
 ) -> None:
     # Issue 9 item 8: required for admins; the core refuses everything else until then.
     otp = services.operators.add(Actor.system(), "ada.admin", "admin").one_time_password
@@ -390,7 +389,7 @@ def test_an_admin_without_a_second_factor_must_set_one_up_first(
 
 
 def test_other_roles_need_a_code_when_configured(
-    services: Services, settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+    services: Services, settings, clock: MovableClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     # Issue 9 item 8: configurable for other roles ([accounts] second_factor_roles).
     agent = operator(services, "kim.lee")
@@ -424,7 +423,7 @@ def test_the_secret_is_sealed_at_rest(services: Services, admin: Actor) -> None:
 
 
 def test_an_admin_resets_another_operators_second_factor(
-    services: Services, admin: Actor, clock: FixedClock
+    services: Services, admin: Actor, clock: MovableClock
 ) -> None:
     # Issue 9 item 8: recovery is an admin resetting it, audited.
     agent = operator(services, "kim.lee")
@@ -451,7 +450,7 @@ def test_an_admin_resets_another_operators_second_factor(
 
 @pytest.mark.parametrize("tries", [6])
 def test_one_code_signs_in_once_even_at_the_same_moment(
-    services: Services, admin: Actor, clock: FixedClock, tries: int
+    services: Services, admin: Actor, clock: MovableClock, tries: int
 ) -> None:
     # The replay rule holds under concurrency (the operator's row is locked for the check).
     code = next_code(clock)
