@@ -30,6 +30,7 @@ from lrs_core.errors import (
     ConfigurationError,
     IdenticalLearner,
     LrsError,
+    SecondFactorRequired,
     StaleLearner,
     ValidationError,
 )
@@ -62,7 +63,8 @@ class Context:
 
 
 def signed_in(ctx: Context, services: Services, username: str) -> Actor:
-    """Sign in as a named operator: password from LRS_OPERATOR_PASSWORD, else a prompt."""
+    """Sign in as a named operator: password from LRS_OPERATOR_PASSWORD, else a prompt; the
+    authenticator code, when the core asks for one, from LRS_OPERATOR_CODE, else a prompt."""
     password = os.environ.get("LRS_OPERATOR_PASSWORD")
     if password is None:
         if not sys.stdin.isatty():
@@ -70,9 +72,23 @@ def signed_in(ctx: Context, services: Services, username: str) -> Actor:
                 "no password: set LRS_OPERATOR_PASSWORD or run from a terminal to be asked"
             )
         password = getpass.getpass(f"password for {username}: ")
-    result = services.operators.sign_in(username, password)
+    code = os.environ.get("LRS_OPERATOR_CODE")
+    try:
+        result = services.operators.sign_in(username, password, code)
+    except SecondFactorRequired:
+        if not sys.stdin.isatty():
+            raise ConfigurationError(
+                "a code is needed: set LRS_OPERATOR_CODE to the code your authenticator app "
+                "shows, or run from a terminal to be asked"
+            ) from None
+        code = getpass.getpass(f"code from your authenticator app for {username}: ")
+        result = services.operators.sign_in(username, password, code)
     if result.password_change_reason:
         raise AuthenticationFailed(f"{result.password_change_reason} (sign in to LRS Desk)")
+    if result.must_enrol_second_factor:
+        raise AuthenticationFailed(
+            "set up your second factor first: sign in to LRS Desk, which shows how"
+        )
     return result.actor
 
 
@@ -315,6 +331,14 @@ def cmd_operator_unlock(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_operator_reset_2fa(ctx: Context, args: argparse.Namespace) -> int:
+    services = ctx.services()
+    actor = signed_in(ctx, services, args.operator)
+    op = services.operators.reset_second_factor(actor, args.name)
+    print(f"second factor of {op.username} reset: they set up a new one at their next sign-in")
+    return 0
+
+
 def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
     result = ctx.services().audit.verify()
     if result.ok:
@@ -354,7 +378,9 @@ def cmd_demo_seed(ctx: Context, args: argparse.Namespace) -> int:
     learners = args.learners if args.learners is not None else ctx.settings.demo.learners
     seed = args.seed if args.seed is not None else ctx.settings.demo.seed
     print(f"seeding {learners:,} synthetic learners into {ctx.db.display_url} ...", file=sys.stderr)
-    summary = demo.seed_demo(ctx.db, learners=learners, seed=seed)
+    # The demo admin's published second factor is sealed under this database's totp-key.
+    totp_key = ctx.services().key("totp-key").key
+    summary = demo.seed_demo(ctx.db, learners=learners, seed=seed, totp_key=totp_key)
     print(
         f"seeded {summary.learners:,} learners ({summary.linked_learners:,} linked), "
         f"{summary.events:,} learning events, {summary.organisations:,} organisations, "
@@ -435,6 +461,19 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("name")
     unlock = add(operator, "unlock", cmd_operator_unlock, "unlock an operator locked by failures")
     unlock.add_argument("name")
+    reset_2fa = add(
+        operator,
+        "reset-2fa",
+        cmd_operator_reset_2fa,
+        "reset an operator's second factor (a lost phone); they set up a new one",
+    )
+    reset_2fa.add_argument("name")
+    reset_2fa.add_argument(
+        "--operator",
+        required=True,
+        help="the admin acting (password: LRS_OPERATOR_PASSWORD, code: LRS_OPERATOR_CODE, "
+        "or asked)",
+    )
 
     audit = commands.add_parser("audit", help="the audit trail").add_subparsers(
         dest="audit_command", metavar="ACTION", required=True
@@ -508,7 +547,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--operator",
             required=True,
-            help="act as this operator (password: LRS_OPERATOR_PASSWORD or asked)",
+            help="act as this operator (password: LRS_OPERATOR_PASSWORD, code if needed: "
+            "LRS_OPERATOR_CODE, or asked)",
         )
         sub.add_argument("--json", action="store_true", help="machine-readable output")
 

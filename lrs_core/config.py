@@ -20,6 +20,7 @@ from typing import Any
 import platformdirs
 
 from lrs_core.errors import ConfigurationError
+from lrs_core.permissions import OperatorRole
 
 APP_NAME = "lrs-desk"
 SHIPPED_CONFIG = Path(__file__).resolve().parent.parent / "config" / "lrs-desk.toml"
@@ -33,8 +34,11 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class AccountSettings:
     lockout_threshold: int = 3
+    lockout_minutes: float = 30.0  # a lock after repeated failures lifts by itself after this
     password_expiry_days: int = 44
     idle_lock_minutes: float = 15.0
+    # Roles that must sign in with a second factor (TOTP) as well as a password.
+    second_factor_roles: tuple[str, ...] = ("admin",)
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,12 @@ def _coerce(raw: Any, default: Any, name: str) -> Any:
             if text in {"0", "false", "no", "off"}:
                 return False
             raise ValueError(raw)
+        if isinstance(default, tuple):
+            # A TOML list, or a comma-separated environment value ("admin,analyst").
+            items = raw.split(",") if isinstance(raw, str) else raw
+            if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+                raise ValueError(raw)
+            return tuple(i.strip() for i in items if i.strip())
         if isinstance(raw, bool) or (isinstance(default, int) and isinstance(raw, float)):
             raise ValueError(raw)  # no silent true -> 1 or 3.7 -> 3
         value = type(default)(raw)
@@ -125,7 +135,9 @@ def _coerce(raw: Any, default: Any, name: str) -> Any:
             raise ValueError(raw)
         return value
     except (TypeError, ValueError, OverflowError):
-        kind = {int: "whole number", float: "number", str: "text"}.get(type(default), "value")
+        kind = {int: "whole number", float: "number", str: "text", tuple: "list of text"}.get(
+            type(default), "value"
+        )
         raise ConfigurationError(f"setting {name} must be a {kind}, not {raw!r}") from None
 
 
@@ -182,6 +194,7 @@ def _check_ranges(settings: Settings) -> None:
     accounts, integrations = settings.accounts, settings.integrations
     limits: list[tuple[str, float, float, float]] = [
         ("accounts.lockout_threshold", accounts.lockout_threshold, 1, 100),
+        ("accounts.lockout_minutes", accounts.lockout_minutes, 1, 7 * 24 * 60),
         ("accounts.password_expiry_days", accounts.password_expiry_days, 1, 3650),
         ("accounts.idle_lock_minutes", accounts.idle_lock_minutes, 0.01, 24 * 60),
         ("integrations.timeout_seconds", integrations.timeout_seconds, 0.1, 300),
@@ -195,6 +208,16 @@ def _check_ranges(settings: Settings) -> None:
             raise ConfigurationError(
                 f"setting {name} must be from {low:g} to {high:g}, not {value}"
             )
+    roles = [r.value for r in OperatorRole]
+    for role in accounts.second_factor_roles:
+        if role not in roles:
+            raise ConfigurationError(
+                f"setting accounts.second_factor_roles: {role!r} is not a role "
+                f"(roles: {', '.join(roles)})"
+            )
+    if "admin" not in accounts.second_factor_roles:
+        # Admins create super users for any organisation: a password alone is not enough.
+        raise ConfigurationError("setting accounts.second_factor_roles must include admin")
     for name in ("desk_opens", "desk_closes"):
         try:
             time.fromisoformat(getattr(settings.sla, name))

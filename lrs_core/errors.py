@@ -61,6 +61,11 @@ class AuthenticationFailed(LrsError):
     """Sign-in refused: wrong name or password, locked, suspended or expired account."""
 
 
+class SecondFactorRequired(LrsError):
+    """The password was right and the account signs in with a code too: ask for it, then
+    sign in again with the password and the code. Not a failure (nothing is counted)."""
+
+
 class NotFound(LrsError):
     """The thing asked for does not exist."""
 

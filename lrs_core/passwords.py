@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import secrets
 import string
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from zxcvbn import zxcvbn  # type: ignore[import-untyped]
 
 from lrs_core.errors import ValidationError
 
@@ -29,14 +33,28 @@ def hash_password(password: str) -> str:
     return kdf.derive_phc_encoded(password.encode("utf-8"))
 
 
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii").rstrip("=")
+
+
+# A well-formed hash with today's parameters whose password nobody knows (random salt and
+# digest, made without hashing anything, so importing this module costs nothing). Checking
+# against it costs exactly what checking a real hash costs.
+_DECOY = (
+    f"$argon2id$v=19$m={_MEMORY_KIB},t={_ITERATIONS},p=1"
+    f"${_b64(os.urandom(16))}${_b64(os.urandom(32))}"
+)
+
+
 def verify_password(password: str, phc: str | None) -> bool:
-    if not phc:
-        return False
+    """Check ``password`` against an Argon2id PHC hash. With no hash (an unknown username,
+    say) the same Argon2id work is done against a decoy and the answer is False, so a
+    refusal takes as long whatever the reason."""
     try:
-        Argon2id.verify_phc_encoded(password.encode("utf-8"), phc)
+        Argon2id.verify_phc_encoded(password.encode("utf-8"), phc or _DECOY)
     except (InvalidKey, ValueError):
         return False
-    return True
+    return bool(phc)
 
 
 def character_classes(password: str) -> int:
@@ -64,11 +82,49 @@ def check_policy(password: str, field: str = "New password") -> None:
         )
 
 
+# Words every LRS Desk password is checked against, besides the operator's own names.
+DESK_WORDS = ("lrs", "desk", "lrs desk", "lrs-desk", "lrsdesk", "learning records")
+# zxcvbn's score: 3 is "safely unguessable" (about 10^8 guesses or more).
+MIN_STRENGTH = 3
+# zxcvbn's own limit; its work grows quickly with length, and the start of a password is
+# where the guessable part (a word, a name, a year) almost always is.
+_STRENGTH_CHARS = 72
+
+
+def context_words(*texts: str) -> list[str]:
+    """The operator's names as zxcvbn should count them: whole and in parts."""
+    words: list[str] = [*DESK_WORDS]
+    for text in texts:
+        text = text.strip().lower()
+        if text:
+            words.append(text)
+            words.extend(part for part in re.split(r"[^\w]+", text) if len(part) >= 2)
+            words.append(re.sub(r"[^\w]+", "", text))  # "kim.lee" typed as "kimlee"
+    return words
+
+
+def check_strength(password: str, context: Iterable[str], field: str = "New password") -> None:
+    """Beyond §3.4: refuse a common or guessable password. zxcvbn (a maintained estimator
+    from Dropbox's design) counts dictionary words, common passwords, keyboard patterns,
+    years and dates, and the ``context`` words (the operator's name and username, "LRS",
+    "desk") as cheap guesses."""
+    result = zxcvbn(password[:_STRENGTH_CHARS], user_inputs=list(context))
+    if int(result["score"]) >= MIN_STRENGTH:
+        return
+    warning = str(result["feedback"].get("warning") or "").rstrip(".")
+    why = f" ({warning[0].lower()}{warning[1:]})" if warning else ""
+    raise ValidationError(
+        field,
+        f"is too easy to guess{why}: avoid common passwords, names, your username, "
+        "LRS or desk, and years; a few unrelated words joined by symbols work well",
+    )
+
+
 def policy_summary(expiry_days: int) -> str:
     """The rules of :func:`check_policy` in words, for forms that ask for a new password."""
     return (
         f"At least {MIN_LENGTH} characters, from three of: upper-case letters, lower-case "
-        f"letters, digits, symbols. It lasts {expiry_days} days."
+        f"letters, digits, symbols; not common or guessable. It lasts {expiry_days} days."
     )
 
 

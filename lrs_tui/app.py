@@ -1,7 +1,8 @@
 """LRS Desk's Textual application: owns the session; the screens stay thin over lrs_core.
 
 The screen stack always starts with the sign-in screen. Signing in pushes the User Agreement;
-accepting it pushes the change-password screen (when the core asks for one) and then home.
+accepting it pushes the change-password screen (when the core asks for one), then setting up
+the second factor (when the core says the operator must), and then home.
 Signing out pops everything back to sign-in and forgets the operator. The idle lock is pushed
 over whatever screen is showing, so nothing underneath is lost.
 """
@@ -23,6 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from lrs_core.errors import LrsError
+from lrs_core.permissions import Permission
 from lrs_core.services import Services
 from lrs_core.services.operators import SignIn
 from lrs_tui.formatting import duration, error_text
@@ -134,12 +136,23 @@ class LrsDeskApp(App[None]):
 
             self.sign_out(DECLINED)
             return
+        self._next_required_step()
+
+    def _next_required_step(self) -> None:
+        """What the core says must come before the desk opens: a new password, then a
+        second factor; then home."""
+        assert self.signed_in is not None
         reason = self.signed_in.password_change_reason
         if reason:
             screen = ChangePasswordScreen(
                 self.services.operators, self.signed_in.actor, reason=reason
             )
             self.push_screen(screen, callback=self._required_change_done)
+        elif self.signed_in.must_enrol_second_factor:
+            from lrs_tui.screens.second_factor import EnrolSecondFactorScreen
+
+            enrol = EnrolSecondFactorScreen(self.services.operators, self.signed_in.actor)
+            self.push_screen(enrol, callback=self._enrolled)
         else:
             self._open_desk()
 
@@ -148,7 +161,17 @@ class LrsDeskApp(App[None]):
             return
         self.signed_in = dataclasses.replace(self.signed_in, password_change_reason=None)
         self.notify("Your password has been changed.", title="Password")
-        self._open_desk()
+        self._next_required_step()
+
+    def _enrolled(self, enrolled: bool | None) -> None:
+        if not enrolled or self.signed_in is None:
+            return
+        self.signed_in = dataclasses.replace(self.signed_in, must_enrol_second_factor=False)
+        self.notify(
+            "Your second factor is set up: sign-in asks for a code from now on.",
+            title="Second factor",
+        )
+        self._next_required_step()
 
     def _open_desk(self) -> None:
         assert self.signed_in is not None
@@ -323,6 +346,36 @@ class LrsDeskApp(App[None]):
         if changed:
             self.notify("Your password has been changed.", title="Password")
 
+    def action_reset_second_factor(self) -> None:
+        """An admin resets another operator's second factor (recovery after a lost phone)."""
+        if self.signed_in is None or not self._desk_open or self.locked:
+            return
+        from lrs_tui.screens.second_factor import ResetSecondFactorScreen
+
+        self.push_screen(ResetSecondFactorScreen(), callback=self._reset_second_factor)
+
+    def _reset_second_factor(self, username: str | None) -> None:
+        if not username or self.signed_in is None:
+            return
+        actor = self.signed_in.actor
+
+        def reset() -> None:
+            try:
+                info = self.services.operators.reset_second_factor(actor, username)
+            except (LrsError, SQLAlchemyError) as exc:
+                self.call_from_thread(
+                    self.notify, error_text(exc), title="Second factor", severity="error"
+                )
+                return
+            self.call_from_thread(
+                self.notify,
+                f"{info.username}'s second factor is reset: they set up a new one at their "
+                "next sign-in.",
+                title="Second factor",
+            )
+
+        self.run_worker(reset, thread=True, group="reset-second-factor", exit_on_error=False)
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         if self.signed_in is not None and not self.locked:
             if self._desk_open:
@@ -340,6 +393,12 @@ class LrsDeskApp(App[None]):
                 screen_commands = getattr(screen, "palette_commands", None)
                 if callable(screen_commands):
                     yield from screen_commands()
+                if self.signed_in.actor.may(Permission.MANAGE_OPERATORS):
+                    yield SystemCommand(
+                        "Reset an operator's second factor",
+                        "After a lost phone: they set up a new authenticator at next sign-in",
+                        self.action_reset_second_factor,
+                    )
             if self._desk_open and not isinstance(screen, ChangePasswordScreen):
                 yield SystemCommand(
                     "Change my password",

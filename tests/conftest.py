@@ -13,6 +13,7 @@ from pathlib import Path
 
 import keyring
 import pytest
+from factories import TOTP_SECRET, next_code
 from keyring.backends import fail
 from sqlalchemy import create_engine, make_url, text
 
@@ -158,3 +159,15 @@ def agent(services: Services) -> Actor:
     actor = services.operators.sign_in("kim.lee", otp).actor
     services.operators.change_password(actor, otp, "Desk-Shift-2026")
     return actor
+
+
+@pytest.fixture
+def admin(services: Services, clock: FixedClock) -> Actor:
+    """A signed-in desk admin with their own password (ada.admin / Desk-Shift-2026) and a
+    second factor set up with TOTP_SECRET (issue 9 item 8: admins need one)."""
+    otp = services.operators.add(Actor.system(), "ada.admin", "admin").one_time_password
+    signed_in = services.operators.sign_in("ada.admin", otp)
+    assert signed_in.must_enrol_second_factor
+    services.operators.change_password(signed_in.actor, otp, "Desk-Shift-2026")
+    services.operators.confirm_enrolment(signed_in.actor, TOTP_SECRET, next_code(clock))
+    return signed_in.actor

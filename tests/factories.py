@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from lrs_core import second_factor
 from lrs_core.db.models import DataChallenge, DataChallengeEvent, Learner, LearningEvent
 from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, LearnerStatus
 from lrs_core.domain.names import name_key
@@ -81,3 +83,18 @@ def plr_learners(session: Session) -> dict[str, list[int]]:
     session.add(DataChallengeEvent(challenge_id=challenge.id, event_id=events[0].id))
     ids["sian"] = [e.id for e in events]
     return ids
+
+
+# A fixed, synthetic TOTP secret for tests and snapshots (never a real one).
+TOTP_SECRET = "SYNTHETICTESTSECRETFORLRSDESK234"
+
+
+class MovableClock(Protocol):
+    now: datetime
+
+
+def next_code(clock: MovableClock, secret: str = TOTP_SECRET) -> str:
+    """Move the clock on one TOTP step (30 s) and give the code an app would show then:
+    a code already used is never accepted again, so each sign-in needs a new step."""
+    clock.now += timedelta(seconds=30)
+    return second_factor.code_at(secret, clock.now)

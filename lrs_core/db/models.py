@@ -282,6 +282,18 @@ class Operator(Base):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
+    # When a lock after repeated failures lifts by itself; None: only an admin lifts it.
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The TOTP secret sealed with AES-GCM under the totp-key (lrs_core.second_factor).
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # no code is used twice
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    def lock_in_force(self, now: datetime) -> bool:
+        """Locked, and the lock has not yet lifted by itself (the one place this is decided)."""
+        return self.status is AccountStatus.LOCKED and (
+            self.locked_until is None or now < self.locked_until
+        )
 
 
 class DataChallenge(Base):

@@ -24,8 +24,10 @@ class Services:
         self.clock = clock
         self._keys: dict[str, secrets.ApplicationKey] = {}
         self._keys_lock = threading.Lock()
-        self.audit = AuditService(db, clock)
-        self.operators = OperatorService(db, settings.accounts, self.audit, clock)
+        self.audit = AuditService(db, clock, settings.accounts.second_factor_roles)
+        self.operators = OperatorService(
+            db, settings.accounts, self.audit, clock, totp_key=lambda: self.key("totp-key").key
+        )
         self.learners = LearnerService(db, self.audit, clock, settings.search)
         self.plr = PlrService(db, self.audit, clock, reports_dir=data_dir() / "reports")
 

@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lrs_core import second_factor
 from lrs_core.actor import Actor
 from lrs_core.db.database import Database
 from lrs_core.db.models import AuditChainHead, AuditEvent, Operator
@@ -164,9 +165,12 @@ class _PasswordFirst(PermissionDenied):
 
 
 class AuditService:
-    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, db: Database, clock: Clock = utcnow, second_factor_roles: Collection[str] = ()
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.second_factor_roles = tuple(second_factor_roles)
 
     def record(
         self,
@@ -240,13 +244,23 @@ class AuditService:
         this: None when they may."""
         if actor.operator_id is not None:
             operator = session.get(Operator, actor.operator_id)
-            if operator is None or operator.status is not AccountStatus.ACTIVE:
+            # A lock whose time is up no longer refuses (it lifts at the next sign-in).
+            lock_over = operator is not None and (
+                operator.status is AccountStatus.LOCKED and not operator.lock_in_force(self.clock())
+            )
+            if operator is None or (operator.status is not AccountStatus.ACTIVE and not lock_over):
                 status = "gone" if operator is None else str(operator.status)
                 return actor, _AccountRefused(
                     f"your account is {status}: sign in again or ask an LRS Desk admin"
                 )
             if operator.must_change_password:
                 return actor, _PasswordFirst("choose your own password before anything else")
+            if second_factor.must_enrol(
+                str(operator.role), operator.totp_secret is not None, self.second_factor_roles
+            ):
+                return actor, _PasswordFirst(
+                    "set up your second factor (an authenticator app) before anything else"
+                )
             actor = dataclasses.replace(actor, role=operator.role)
         if actor.may(permission):
             return actor, None

@@ -67,6 +67,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Index, func, insert, select, text
 
 from lrs_core import demo_data as data
+from lrs_core import second_factor
 from lrs_core.actor import Actor
 from lrs_core.db.database import Database
 from lrs_core.db.models import (
@@ -104,6 +105,10 @@ DEMO_OPERATORS: tuple[tuple[str, OperatorRole, str, str], ...] = (
     ("demo-analyst", OperatorRole.ANALYST, "Demo Analyst", "Analyst-Demo-2026"),
     ("demo-admin", OperatorRole.ADMIN, "Demo Admin", "Admin-Demo-2026"),
 )
+# The demo admin's second factor (TOTP), published in the README beside the password so
+# the demo stays a two-minute tour: add it to an authenticator app, or print today's code
+# with pyotp or oathtool. Demo database only, like the passwords.
+DEMO_ADMIN_TOTP_SECRET = "LRSDESKDEMOADMINTOTPSECRETXYZ234"
 # Every demo portal user's password (stored only as one Argon2id hash).
 DEMO_PORTAL_PASSWORD = "Portal-Demo-2026"
 # The statuses a portal account can have (locked and disabled are desk-operator states).
@@ -152,10 +157,13 @@ def seed_demo(
     seed: int,
     progress: Progress | None = None,
     today: date | None = None,
+    totp_key: bytes | None = None,
 ) -> SeedSummary:
     """Add deterministic synthetic data: ``learners`` learners from ``random.Random(seed)``,
     with organisations, portal users, PLR events and the demo operators (skipped when they
-    exist). One transaction; one audit event ("demo-seed") records the counts."""
+    exist). One transaction; one audit event ("demo-seed") records the counts. With
+    ``totp_key`` (the totp-key application key) the demo admin gets the published second
+    factor; without it they set one up at their first sign-in."""
     if learners < 0:
         raise ValueError("learners must be zero or more")
     started = time.perf_counter()
@@ -240,20 +248,25 @@ def seed_demo(
 
         now = utcnow()
         for username, role, display, _password in new_operators:
-            session.add(
-                Operator(
-                    username=username,
-                    display_name=display,
-                    role=role,
-                    status=AccountStatus.ACTIVE,
-                    password_hash=operator_hashes[username],
-                    must_change_password=False,
-                    password_changed_at=now,
-                    failed_attempts=0,
-                    created_at=now,
-                    created_by=SEED_BY,
-                )
+            created = Operator(
+                username=username,
+                display_name=display,
+                role=role,
+                status=AccountStatus.ACTIVE,
+                password_hash=operator_hashes[username],
+                must_change_password=False,
+                password_changed_at=now,
+                failed_attempts=0,
+                created_at=now,
+                created_by=SEED_BY,
             )
+            session.add(created)
+            if role is OperatorRole.ADMIN and totp_key is not None:
+                session.flush()  # the sealed secret is bound to the operator's id
+                created.totp_secret = second_factor.seal(
+                    totp_key, DEMO_ADMIN_TOTP_SECRET, created.id
+                )
+                created.totp_enrolled_at = now
         session.flush()
         if not db.is_sqlite:
             _finish_postgres(connection)

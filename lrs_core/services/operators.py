@@ -1,35 +1,47 @@
-"""Desk operators: sign-in, passwords, lockout, and operator management (admins only)."""
+"""Desk operators: sign-in, passwords, lockout, the second factor, and operator management
+(admins only).
+
+Sign-in tells a stranger nothing: every failure (unknown name, wrong password, wrong code,
+locked, suspended) gives the one message :data:`SIGN_IN_FAILED` after the same work (one
+Argon2id check, against a decoy when there is no account). Only the rightful user, after
+the right password, hears more: that a code is needed, that the password has expired."""
 
 from __future__ import annotations
 
-import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lrs_core import second_factor
 from lrs_core.actor import Actor
 from lrs_core.config import AccountSettings
 from lrs_core.db.database import Database
 from lrs_core.db.models import Operator
 from lrs_core.db.types import utcnow
 from lrs_core.domain.kinds import AccountStatus, AuditOutcome
-from lrs_core.errors import AuthenticationFailed, NotFound, ValidationError
-from lrs_core.passwords import check_policy, hash_password, one_time_password, verify_password
+from lrs_core.errors import AuthenticationFailed, NotFound, SecondFactorRequired, ValidationError
+from lrs_core.passwords import (
+    check_policy,
+    check_strength,
+    context_words,
+    hash_password,
+    one_time_password,
+    verify_password,
+)
 from lrs_core.permissions import OperatorRole, Permission
 from lrs_core.services.audit import AuditService, Clock, append
 
-
-@functools.cache
-def _timing_decoy() -> str:
-    """Checked against for unknown usernames, so they take as long to refuse as known ones."""
-    return hash_password("no operator has this password")
-
-
 USERNAME = re.compile(r"^[a-z][a-z0-9.\-]{2,63}$")
-WRONG_CREDENTIALS = "wrong username or password"
+# The one answer to every failed sign-in, whatever the reason (issue 9 item 7).
+SIGN_IN_FAILED = (
+    "sign-in refused: the username, password or code is wrong, or the account is locked "
+    "for a while; try again, or ask an LRS Desk admin"
+)
+CODE_NEEDED = "enter the six-digit code from your authenticator app"
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,8 @@ class OperatorInfo:
     must_change_password: bool
     password_expires_at: datetime
     last_sign_in_at: datetime | None
+    second_factor: bool = False  # a TOTP authenticator is set up
+    locked_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,21 @@ class SignIn:
     actor: Actor
     password_change_reason: str | None
     previous_sign_in_at: datetime | None
+    # The role signs in with a code and the operator has none yet: set it up first.
+    must_enrol_second_factor: bool = False
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A second factor being set up: shown once (QR code and secret), kept nowhere until
+    a code from it is confirmed."""
+
+    username: str
+    secret: str
+    uri: str
+
+    def __repr__(self) -> str:  # never show the secret, even in a traceback
+        return f"Enrolment(username={self.username!r})"
 
 
 @dataclass(frozen=True)
@@ -76,68 +105,134 @@ def validate_username(username: str) -> str:
 
 class OperatorService:
     def __init__(
-        self, db: Database, settings: AccountSettings, audit: AuditService, clock: Clock = utcnow
+        self,
+        db: Database,
+        settings: AccountSettings,
+        audit: AuditService,
+        clock: Clock = utcnow,
+        totp_key: Callable[[], bytes] | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.audit = audit
         self.clock = clock
+        # Read only when a second factor is used (Services.key("totp-key")).
+        self._totp_key = totp_key
+
+    @property
+    def totp_key(self) -> bytes:
+        if self._totp_key is None:
+            raise RuntimeError("OperatorService was built without the totp-key")
+        return self._totp_key()
 
     # -- sign-in -------------------------------------------------------------------------
 
-    def sign_in(self, username: str, password: str) -> SignIn:
-        """Check the password; count failures and lock the account at the threshold."""
+    def sign_in(self, username: str, password: str, code: str | None = None) -> SignIn:
+        """Check the password (and the code, for an account that has one or whose role
+        needs one). Every failure counts towards the lockout and gives :data:`SIGN_IN_FAILED`
+        after one Argon2id check, whatever the account's state. With the right password and
+        no code where one is needed, raises SecondFactorRequired (nothing is counted)."""
         name = username.strip().lower()
         if not name or not password:
             raise AuthenticationFailed("enter your username and password")
         now = self.clock()
-        failure: str | None = None
         with self.db.transaction() as session:
             operator = self._by_username(session, name)
+            # Exactly one Argon2id check, whatever follows: against a decoy for an unknown
+            # name, against the real hash for a locked or suspended account, so how long a
+            # refusal takes says nothing about the account.
+            password_ok = verify_password(password, operator.password_hash if operator else None)
             if operator is None:
-                failure = WRONG_CREDENTIALS
-                verify_password(password, _timing_decoy())  # as slow as a real check
                 # What was typed is not kept: it may be a password typed in the wrong box.
-                append(
-                    session,
-                    Actor.unknown(),
-                    "sign-in",
-                    "operator",
-                    "",
-                    outcome=AuditOutcome.FAILED,
-                    detail={"reason": "unknown username"},
-                    now=now,
-                )
-            elif operator.status is not AccountStatus.ACTIVE:
-                failure = self._inactive_message(operator)
-                append(
-                    session,
-                    _actor(operator),
-                    "sign-in",
-                    "operator",
-                    operator.id,
-                    outcome=AuditOutcome.FAILED,
-                    detail={"reason": str(operator.status)},
-                    now=now,
-                )
-            elif not verify_password(password, operator.password_hash):
-                failure = self._count_failure(session, operator, "sign-in", now)
+                self._refused(session, Actor.unknown(), "", "unknown username", now)
             else:
-                previous = operator.last_sign_in_at
-                operator.failed_attempts = 0
-                operator.last_sign_in_at = now
-                reason = self._password_change_reason(operator, now)
-                append(
-                    session,
-                    _actor(operator),
-                    "sign-in",
-                    "operator",
-                    operator.id,
-                    detail={"password_change_required": reason is not None},
-                    now=now,
-                )
-                return SignIn(_actor(operator), reason, previous)
-        raise AuthenticationFailed(failure)
+                self._lift_expired_lock(session, operator, now)
+                if operator.lock_in_force(now):
+                    self._refused(session, _actor(operator), operator.id, "locked", now)
+                elif operator.status is not AccountStatus.ACTIVE:
+                    self._refused(session, _actor(operator), operator.id, operator.status, now)
+                elif not password_ok:
+                    self._count_failure(session, operator, "sign-in", now, "wrong password")
+                else:
+                    failure = self._check_code(operator, code, now)
+                    if failure is None:
+                        return self._signed_in(session, operator, now)
+                    self._count_failure(session, operator, "sign-in", now, failure)
+        raise AuthenticationFailed(SIGN_IN_FAILED)
+
+    def _check_code(self, operator: Operator, code: str | None, now: datetime) -> str | None:
+        """None when the second factor is satisfied (or not needed); else why not. Raises
+        SecondFactorRequired when no code was given (the password was right)."""
+        enrolled = operator.totp_secret is not None
+        roles = self.settings.second_factor_roles
+        if not second_factor.code_needed(str(operator.role), enrolled, roles):
+            return None
+        if not enrolled:
+            return None  # must enrol before anything else (SignIn.must_enrol_second_factor)
+        if not code:
+            raise SecondFactorRequired(CODE_NEEDED)
+        assert operator.totp_secret is not None
+        secret = second_factor.unseal(self.totp_key, operator.totp_secret, operator.id)
+        step = second_factor.matching_step(secret, code, now, operator.totp_last_step)
+        if step is None:
+            return "wrong or used code"
+        operator.totp_last_step = step  # this code (and any earlier one) never works again
+        return None
+
+    def _signed_in(self, session: Session, operator: Operator, now: datetime) -> SignIn:
+        previous = operator.last_sign_in_at
+        operator.failed_attempts = 0
+        operator.last_sign_in_at = now
+        reason = self._password_change_reason(operator, now)
+        enrol = second_factor.must_enrol(
+            str(operator.role), operator.totp_secret is not None, self.settings.second_factor_roles
+        )
+        append(
+            session,
+            _actor(operator),
+            "sign-in",
+            "operator",
+            operator.id,
+            detail={
+                "password_change_required": reason is not None,
+                "second_factor": "to set up"
+                if enrol
+                else ("checked" if operator.totp_secret is not None else "not needed"),
+            },
+            now=now,
+        )
+        return SignIn(_actor(operator), reason, previous, enrol)
+
+    @staticmethod
+    def _refused(
+        session: Session, actor: Actor, subject: int | str, reason: str, now: datetime
+    ) -> None:
+        append(
+            session,
+            actor,
+            "sign-in",
+            "operator",
+            subject,
+            outcome=AuditOutcome.FAILED,
+            detail={"reason": str(reason)},
+            now=now,
+        )
+
+    def _lift_expired_lock(self, session: Session, operator: Operator, now: datetime) -> None:
+        """A lock set after repeated failures lifts by itself once its time is up."""
+        if operator.status is AccountStatus.LOCKED and not operator.lock_in_force(now):
+            operator.status = AccountStatus.ACTIVE
+            operator.failed_attempts = 0
+            operator.locked_until = None
+            append(
+                session,
+                _actor(operator),
+                "lock-lifted",
+                "operator",
+                operator.id,
+                detail={"status": {"before": "locked", "after": "active"}, "by": "time"},
+                now=now,
+            )
 
     def record_agreement(self, actor: Actor, accepted: bool) -> None:
         """The User Agreement is accepted (or declined) at every sign-in (DOMAIN.md)."""
@@ -162,6 +257,7 @@ class OperatorService:
         now = self.clock()
         with self.db.transaction() as session:
             operator = self._get(session, actor)
+            self._lift_expired_lock(session, operator, now)
             if operator.status is not AccountStatus.ACTIVE:
                 failure = self._inactive_message(operator)
             elif verify_password(password, operator.password_hash):
@@ -177,6 +273,7 @@ class OperatorService:
         check_policy(new)
         if new == current:
             raise ValidationError("New password", "must differ from the current password")
+        check_strength(new, context_words(actor.username, actor.display_name))
         now = self.clock()
         with self.db.transaction() as session:
             operator = self._get(session, actor)
@@ -190,6 +287,70 @@ class OperatorService:
                 append(session, actor, "change-password", "operator", operator.id, now=now)
                 return
         raise AuthenticationFailed(failure)
+
+    # -- the second factor (TOTP) ---------------------------------------------------------
+
+    def start_enrolment(self, actor: Actor) -> Enrolment:
+        """A new secret for the signed-in operator's authenticator app, to show once (QR
+        code and text). Nothing is stored until :meth:`confirm_enrolment` sees a code."""
+        secret = second_factor.new_secret()
+        uri = second_factor.provisioning_uri(secret, actor.username)
+        return Enrolment(actor.username, secret, uri)
+
+    def confirm_enrolment(self, actor: Actor, secret: str, code: str) -> None:
+        """Keep the secret (sealed under the totp-key) once a code from it is right. The
+        confirming code is used up: it cannot sign in afterwards."""
+        secret = second_factor.check_secret(secret)
+        if second_factor.normalise_code(code) is None:
+            raise ValidationError("Code", "must be the six digits your authenticator app shows")
+        now = self.clock()
+        key = self.totp_key  # before the write: the embedded database may make the key now
+        with self.db.transaction() as session:
+            operator = self._get(session, actor)
+            if operator.status is not AccountStatus.ACTIVE:
+                raise AuthenticationFailed(self._inactive_message(operator))
+            if operator.totp_secret is not None:
+                raise ValidationError(
+                    "Second factor", "is already set up: an LRS Desk admin can reset it"
+                )
+            step = second_factor.matching_step(secret, code, now, None)
+            if step is None:
+                raise ValidationError(
+                    "Code",
+                    "does not match: check that the phone's clock is right and type the code "
+                    "the app shows now",
+                )
+            operator.totp_secret = second_factor.seal(key, secret, operator.id)
+            operator.totp_last_step = step
+            operator.totp_enrolled_at = now
+            append(session, actor, "enrol-second-factor", "operator", operator.id, now=now)
+
+    def reset_second_factor(self, actor: Actor, username: str) -> OperatorInfo:
+        """Recovery (a lost phone): an admin removes another operator's second factor; they
+        set up a new one at their next sign-in. Audited."""
+        self.audit.require(
+            actor, Permission.MANAGE_OPERATORS, "reset-second-factor", "operator", username
+        )
+        with self.db.transaction() as session:
+            operator = self._require_username(session, username)
+            if actor.operator_id is not None and operator.id == actor.operator_id:
+                raise ValidationError(
+                    "Username", "you cannot reset your own second factor: ask another admin"
+                )
+            had = operator.totp_secret is not None
+            operator.totp_secret = None
+            operator.totp_last_step = None
+            operator.totp_enrolled_at = None
+            append(
+                session,
+                actor,
+                "reset-second-factor",
+                "operator",
+                operator.id,
+                detail={"username": operator.username, "was_set_up": had},
+                now=self.clock(),
+            )
+            return self._info(operator)
 
     def password_change_reason(self, actor: Actor) -> str | None:
         with self.db.transaction(read_only=True) as session:
@@ -254,6 +415,7 @@ class OperatorService:
             operator.must_change_password = True
             operator.password_changed_at = now
             operator.failed_attempts = 0
+            operator.locked_until = None
             before = str(operator.status)
             if operator.status is AccountStatus.LOCKED:
                 operator.status = AccountStatus.ACTIVE
@@ -278,6 +440,7 @@ class OperatorService:
                 raise ValidationError("Username", f"{operator.username} is not locked")
             operator.status = AccountStatus.ACTIVE
             operator.failed_attempts = 0
+            operator.locked_until = None
             append(
                 session,
                 actor,
@@ -303,13 +466,22 @@ class OperatorService:
     # -- helpers -------------------------------------------------------------------------
 
     def _count_failure(
-        self, session: Session, operator: Operator, action: str, now: datetime
+        self,
+        session: Session,
+        operator: Operator,
+        action: str,
+        now: datetime,
+        reason: str = "wrong password",
     ) -> str:
+        """Count a wrong password or code; at the threshold, lock the account for
+        ``lockout_minutes``. Returns what the signed-in operator is told (sign-in itself
+        always answers SIGN_IN_FAILED)."""
         operator.failed_attempts += 1
         threshold = self.settings.lockout_threshold
         locked = operator.failed_attempts >= threshold
         if locked:
             operator.status = AccountStatus.LOCKED
+            operator.locked_until = now + timedelta(minutes=self.settings.lockout_minutes)
         append(
             session,
             _actor(operator),
@@ -318,7 +490,7 @@ class OperatorService:
             operator.id,
             outcome=AuditOutcome.FAILED,
             detail={
-                "reason": "wrong password",
+                "reason": reason,
                 "failed_attempts": operator.failed_attempts,
                 "locked": locked,
             },
@@ -326,14 +498,18 @@ class OperatorService:
         )
         if locked:
             return (
-                f"the account is now locked after {threshold} wrong passwords: "
-                "ask an LRS Desk admin to unlock it"
+                f"the account is now locked for {self._lock_duration()} after {threshold} "
+                "wrong passwords: an LRS Desk admin can unlock it sooner"
             )
         left = threshold - operator.failed_attempts
-        wrong = {"sign-in": WRONG_CREDENTIALS, "change-password": "the current password is wrong"}
+        wrong = {"change-password": "the current password is wrong"}
         return (
             f"{wrong.get(action, 'wrong password')} ({left} {'try' if left == 1 else 'tries'} left)"
         )
+
+    def _lock_duration(self) -> str:
+        minutes = self.settings.lockout_minutes
+        return f"{minutes:g} minute{'' if minutes == 1 else 's'}"
 
     def _password_change_reason(self, operator: Operator, now: datetime) -> str | None:
         if operator.must_change_password:
@@ -346,11 +522,11 @@ class OperatorService:
     def _expires_at(self, operator: Operator) -> datetime:
         return operator.password_changed_at + timedelta(days=self.settings.password_expiry_days)
 
-    @staticmethod
-    def _inactive_message(operator: Operator) -> str:
+    def _inactive_message(self, operator: Operator) -> str:
         if operator.status is AccountStatus.LOCKED:
             return (
-                "this account is locked after too many wrong passwords: ask an admin to unlock it"
+                "this account is locked after too many wrong passwords: it unlocks by itself "
+                "after a while, or an LRS Desk admin can unlock it"
             )
         return f"this account is {operator.status}: ask an LRS Desk admin"
 
@@ -388,6 +564,8 @@ class OperatorService:
             must_change_password=operator.must_change_password,
             password_expires_at=self._expires_at(operator),
             last_sign_in_at=operator.last_sign_in_at,
+            second_factor=operator.totp_secret is not None,
+            locked_until=operator.locked_until,
         )
 
 

@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 
 class MessageLine(Static):
-    """Shows the latest outcome of a form (e.g. "Wrong username or password (2 tries left).").
+    """Shows the latest outcome of a form (e.g. "Wrong password (2 tries left).").
 
     Hidden while empty so it takes no space; errors are bold as well as coloured, so they
     stand out on monochrome terminals too.

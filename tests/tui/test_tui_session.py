@@ -14,7 +14,9 @@ from tui_drive import KNOWN_PASSWORD, DeskOperator, Keys
 from lrs_core.errors import AuthenticationFailed, ConfigurationError
 from lrs_core.permissions import PERMISSION_LABELS, Permission
 from lrs_core.services import Services
+from lrs_core.services.operators import SIGN_IN_FAILED
 from lrs_tui.app import LrsDeskApp
+from lrs_tui.formatting import sentence
 from lrs_tui.screens.agreement import DECLINED, AgreementScreen
 from lrs_tui.screens.change_password import ChangePasswordScreen
 from lrs_tui.screens.home import HomeScreen
@@ -41,15 +43,17 @@ def stack(app: LrsDeskApp) -> list[type]:
 # -- sign-in ----------------------------------------------------------------------------
 
 
-async def test_wrong_password_says_how_many_tries_are_left(
+async def test_wrong_password_says_only_that_sign_in_was_refused(
     services: Services, desk_operator: DeskOperator
 ) -> None:
+    # Issue 9 item 7: one message for every failure, no "tries left" for known names.
     app = LrsDeskApp(services)
     async with app.run_test(size=(80, 24)) as pilot:
         await Keys.sign_in(pilot, desk_operator.username, "Not-the-password-1")
 
         assert isinstance(app.screen, SignInScreen)
-        assert message(app) == "Wrong username or password (2 tries left)."
+        assert message(app) == sentence(SIGN_IN_FAILED)
+        assert "tries left" not in message(app)
         password = app.screen.query_one("#password", Input)
         assert password.value == "" and password.has_focus
         assert app.screen.query_one("#sign-in", Button).disabled is False
@@ -85,7 +89,7 @@ async def test_keys_typed_in_one_burst_land_in_the_right_fields(
 async def test_errors_from_the_core_are_shown_never_raised(
     services: Services, desk_operator: DeskOperator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unreachable(username: str, password: str) -> None:
+    def unreachable(username: str, password: str, code: str | None = None) -> None:
         raise ConfigurationError("cannot reach the database at postgresql://desk@db/lrs")
 
     monkeypatch.setattr(services.operators, "sign_in", unreachable)
@@ -94,7 +98,7 @@ async def test_errors_from_the_core_are_shown_never_raised(
         await Keys.sign_in(pilot, desk_operator.username, desk_operator.password)
         assert message(app) == "Cannot reach the database at postgresql://desk@db/lrs."
 
-        def broken(username: str, password: str) -> None:
+        def broken(username: str, password: str, code: str | None = None) -> None:
             raise RuntimeError("driver exploded")
 
         monkeypatch.setattr(services.operators, "sign_in", broken)
