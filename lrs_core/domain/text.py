@@ -48,7 +48,7 @@ def _kind(c: str, *, multiline: bool) -> str | None:
     if category == "Cc":
         if c == "\n" and multiline:
             return None
-        if c in "\n\r":
+        if c in "\n\r" and not multiline:
             return "line breaks (the field is one line)"
         return "control characters"
     if c in BIDI_CONTROLS:
@@ -147,7 +147,7 @@ def shown(text: str, *, multiline: bool = False) -> str:
     hides text, and a reader sees where such a character was. Never markup-escaped: a TUI
     shows the result as plain text (``Content``/``Text``, or ``markup=False``).
     """
-    if text.isprintable() and not any(unicodedata.combining(c) for c in text):
+    if text.isascii() and text.isprintable():
         return text  # the common case: nothing to do
     out: list[str] = []
     run = 0
@@ -168,3 +168,16 @@ def shown_lines(text: str) -> str:
     """Like :func:`shown` but keeps line feeds between lines: for what a program writes
     (several lines at once) as opposed to one stored value."""
     return "\n".join(shown(line) for line in text.split("\n"))
+
+
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def without_controls(text: str) -> str:
+    """``text`` less every control, format, separator and surrogate character: those a
+    terminal obeys or shows as nothing (zero cells wide, so dropping them keeps a laid-out
+    line's width). Only the TUI's last-line net uses it, under :func:`shown`, for text that
+    reached a widget without being shown() (such as an input holding an old stored value)."""
+    if text.isprintable():
+        return text
+    return "".join(c for c in text if c == " " or unicodedata.category(c) not in _INVISIBLE)

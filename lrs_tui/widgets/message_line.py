@@ -6,6 +6,8 @@ from typing import ClassVar
 
 from textual.widgets import Static
 
+from lrs_core.domain.text import shown
+
 
 class MessageLine(Static):
     """Shows the latest outcome of a form (e.g. "Wrong username or password (2 tries left).").
@@ -48,7 +50,8 @@ class MessageLine(Static):
         return str(self.content)
 
     def _show(self, text: str, kind: str) -> None:
-        self.update(text)
+        # Messages quote what was typed or stored: made visible, never obeyed by the terminal.
+        self.update(shown(text))
         self.remove_class("-error", "-busy")
         self.add_class("-shown")
         if kind:
