@@ -51,7 +51,9 @@ class MessageLine(Static):
 
     def _show(self, text: str, kind: str) -> None:
         # Messages quote what was typed or stored: made visible, never obeyed by the terminal.
-        self.update(shown(text))
+        # Line feeds stay: several errors are listed one a line (a quoted value has none, as
+        # the text rule refuses them before any message quotes it).
+        self.update(shown(text, multiline=True))
         self.remove_class("-error", "-busy")
         self.add_class("-shown")
         if kind:
