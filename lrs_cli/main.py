@@ -19,12 +19,14 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from lrs_cli.bench import add_bench_commands
+from lrs_cli.output import shown_streams
 from lrs_core import secrets
 from lrs_core.actor import Actor
 from lrs_core.config import Settings, load_settings
 from lrs_core.db.database import Database, SchemaState, redact
 from lrs_core.domain.learner_fields import FIELDS
 from lrs_core.domain.plr import PlrView
+from lrs_core.domain.text import shown
 from lrs_core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -96,8 +98,8 @@ def print_learner(record: LearnerRecord) -> None:
     for field in dataclasses.fields(record):
         value = getattr(record, field.name)
         if value not in (None, "", ()):
-            shown = ", ".join(value) if isinstance(value, tuple) else value
-            print(f"{field.name:<32} {shown}")
+            text = ", ".join(value) if isinstance(value, tuple) else str(value)
+            print(f"{field.name:<32} {shown(text)}")
 
 
 def _candidate_json(candidate: Candidate) -> dict[str, object]:
@@ -118,11 +120,11 @@ def _candidate_json(candidate: Candidate) -> dict[str, object]:
 def print_candidates(candidates: Sequence[Candidate]) -> None:
     for rank, c in enumerate(candidates, 1):
         print(
-            f"{rank:>2}. {c.uln}  {c.score:.2f}  {c.given_name} {c.family_name}"
-            f"  born {c.date_of_birth.isoformat()}  {c.postcode}"
+            f"{rank:>2}. {c.uln}  {c.score:.2f}  {shown(c.given_name)} {shown(c.family_name)}"
+            f"  born {c.date_of_birth.isoformat()}  {shown(c.postcode)}"
         )
         for reason in c.reasons():
-            print(f"      {reason}")
+            print(f"      {shown(reason)}")
 
 
 def cmd_learner_find(ctx: Context, args: argparse.Namespace) -> int:
@@ -159,11 +161,11 @@ def cmd_learner_find(ctx: Context, args: argparse.Namespace) -> int:
                         "widened": found.widened,
                         "candidates": [_candidate_json(c) for c in found.candidates],
                     },
-                    ensure_ascii=False,
+                    ensure_ascii=True,
                 )
             )
         else:
-            print(f"{found.outcome} {found.outcome.meaning}: {found.message}")
+            print(f"{found.outcome} {found.outcome.meaning}: {shown(found.message)}")
             print_candidates(found.candidates)
         return 0 if found.candidates else 1
     result = services.learners.find_by_uln(actor, args.uln, args.given, args.family)
@@ -173,11 +175,11 @@ def cmd_learner_find(ctx: Context, args: argparse.Namespace) -> int:
             json.dumps(
                 {"outcome": str(result.outcome), "message": result.message, "learner": learner},
                 default=str,
-                ensure_ascii=False,
+                ensure_ascii=True,
             )
         )
     else:
-        print(f"{result.outcome} {result.outcome.meaning}: {result.message}")
+        print(f"{result.outcome} {result.outcome.meaning}: {shown(result.message)}")
         if result.learner:
             print_learner(result.learner)
     return 0 if result.learner else 1
@@ -203,18 +205,18 @@ def cmd_learner_register(ctx: Context, args: argparse.Namespace) -> int:
                     "possible_matches": [_candidate_json(c) for c in result.possible_matches],
                     "identical_uln": result.identical_uln,
                 },
-                ensure_ascii=False,
+                ensure_ascii=True,
             )
         )
     elif result.learner:
         print(f"registered: ULN {result.learner.uln}")
     else:
-        print(f"{result.outcome} {result.outcome.meaning}: {result.message}")
+        print(f"{result.outcome} {result.outcome.meaning}: {shown(result.message)}")
         print_candidates(result.possible_matches)
         if result.possible_matches:
-            shown = ",".join(c.uln for c in result.possible_matches)
+            ulns = ",".join(c.uln for c in result.possible_matches)
             print(
-                f"not registered: if none of these is the learner, run again with --confirm {shown}"
+                f"not registered: if none of these is the learner, run again with --confirm {ulns}"
             )
     return 0 if result.learner else 1
 
@@ -229,15 +231,16 @@ def cmd_learner_update(ctx: Context, args: argparse.Namespace) -> int:
     try:
         record = services.learners.update(actor, original, changes)
     except IdenticalLearner as refused:
-        print(f"lrs-desk: {refused.code}: {refused}", file=sys.stderr)
+        print(f"lrs-desk: {refused.code}: {shown(str(refused))}", file=sys.stderr)
         return 1
     except StaleLearner as stale:
-        print(f"lrs-desk: {stale}", file=sys.stderr)
+        print(f"lrs-desk: {shown(str(stale))}", file=sys.stderr)
         for change in stale.changes:
-            print(f"  {change.field}: {change.before!r} -> {change.after!r}", file=sys.stderr)
+            before, after = shown(repr(change.before)), shown(repr(change.after))
+            print(f"  {change.field}: {before} -> {after}", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(dataclasses.asdict(record), default=str, ensure_ascii=False))
+        print(json.dumps(dataclasses.asdict(record), default=str, ensure_ascii=True))
     else:
         print(f"updated ULN {record.uln}")
         print_learner(record)
@@ -248,7 +251,7 @@ def cmd_learner_show(ctx: Context, args: argparse.Namespace) -> int:
     services = ctx.services()
     record = services.learners.show(signed_in(ctx, services, args.operator), args.uln)
     if args.json:
-        print(json.dumps(dataclasses.asdict(record), default=str, ensure_ascii=False))
+        print(json.dumps(dataclasses.asdict(record), default=str, ensure_ascii=True))
     else:
         print_learner(record)
     return 0
@@ -259,19 +262,23 @@ def cmd_plr_show(ctx: Context, args: argparse.Namespace) -> int:
     actor = signed_in(ctx, services, args.operator)
     plr = services.plr.open(actor, args.uln, PlrView(args.view), reason=args.reason)
     if args.json:
-        print(json.dumps(dataclasses.asdict(plr), default=str, ensure_ascii=False))
+        print(json.dumps(dataclasses.asdict(plr), default=str, ensure_ascii=True))
         return 0
     if plr.notice:
-        print(plr.notice)
-    print(f"{plr.view.label}: ULN {plr.uln}, {plr.given_name} {plr.family_name}")
-    print(plr.empty_message or plr.explanation)
+        print(shown(plr.notice))
+    print(f"{plr.view.label}: ULN {plr.uln}, {shown(plr.given_name)} {shown(plr.family_name)}")
+    print(shown(plr.empty_message or plr.explanation))
     for e in plr.events:
-        mark = f"  [challenge {e.challenge.reference}: {e.challenge.status}]" if e.challenge else ""
+        mark = (
+            f"  [challenge {shown(e.challenge.reference)}: {e.challenge.status}]"
+            if e.challenge
+            else ""
+        )
         dates = " ".join(
             f"{d:%d/%m/%Y}" if d else "-" for d in (e.start_date, e.end_date, e.award_date)
         )
-        level, grade = e.level or "-", e.grade or "-"
-        print(f"{e.id:>8}  {e.source:<3}  {level:<6} {grade:<5} {dates}  {e.subject}{mark}")
+        level, grade = shown(e.level or "-"), shown(e.grade or "-")
+        print(f"{e.id:>8}  {e.source:<3}  {level:<6} {grade:<5} {dates}  {shown(e.subject)}{mark}")
     return 0
 
 
@@ -281,7 +288,8 @@ def cmd_plr_report(ctx: Context, args: argparse.Namespace) -> int:
     result = services.plr.report(
         actor, args.uln, out=args.out, exclude=args.exclude or (), reason=args.reason
     )
-    print(f"wrote {result.path} ({result.events} event{'s' if result.events != 1 else ''})")
+    events = f"{result.events} event{'s' if result.events != 1 else ''}"
+    print(f"wrote {shown(str(result.path))} ({events})")
     return 0
 
 
@@ -304,7 +312,7 @@ def cmd_operator_add(ctx: Context, args: argparse.Namespace) -> int:
         Actor.system(), args.name, args.role, args.display_name or ""
     )
     op = created.operator
-    print(f"operator {op.username} ({op.role}) created.")
+    print(f"operator {shown(op.username)} ({op.role}) created.")
     print(
         f"one-time password (shown once; it must be changed at first sign-in): "
         f"{created.one_time_password}"
@@ -315,19 +323,19 @@ def cmd_operator_add(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_operator_list(ctx: Context, args: argparse.Namespace) -> int:
     for op in ctx.services().operators.list(Actor.system()):
         last = op.last_sign_in_at.strftime("%d/%m/%Y %H:%M") if op.last_sign_in_at else "never"
-        print(f"{op.username:<24} {op.role:<8} {op.status:<9} last sign-in {last}")
+        print(f"{shown(op.username):<24} {op.role:<8} {op.status:<9} last sign-in {last}")
     return 0
 
 
 def cmd_operator_reset(ctx: Context, args: argparse.Namespace) -> int:
     otp = ctx.services().operators.reset_password(Actor.system(), args.name)
-    print(f"new one-time password for {args.name} (shown once): {otp}")
+    print(f"new one-time password for {shown(args.name)} (shown once): {otp}")
     return 0
 
 
 def cmd_operator_unlock(ctx: Context, args: argparse.Namespace) -> int:
     op = ctx.services().operators.unlock(Actor.system(), args.name)
-    print(f"operator {op.username} unlocked")
+    print(f"operator {shown(op.username)} unlocked")
     return 0
 
 
@@ -345,7 +353,7 @@ def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
         print(f"audit trail intact: {result.checked} events verified")
         return 0
     print(
-        f"audit trail BROKEN at event {result.first_broken}: {result.reason} "
+        f"audit trail BROKEN at event {result.first_broken}: {shown(str(result.reason))} "
         f"({result.checked} events before it verified)",
         file=sys.stderr,
     )
@@ -355,8 +363,9 @@ def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_audit_tail(ctx: Context, args: argparse.Namespace) -> int:
     for e in reversed(ctx.services().audit.entries(limit=args.n)):
         when = e.occurred_at.strftime("%Y-%m-%d %H:%M:%S")
-        subject = f"{e.subject_type}:{e.subject_id}" if e.subject_type else ""
-        print(f"{e.sequence:>7} {when} {e.actor:<20} {e.action:<18} {subject:<20} {e.outcome}")
+        subject = shown(f"{e.subject_type}:{e.subject_id}") if e.subject_type else ""
+        actor, action = shown(e.actor), shown(e.action)
+        print(f"{e.sequence:>7} {when} {actor:<20} {action:<18} {subject:<20} {e.outcome}")
     return 0
 
 
@@ -590,6 +599,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything a command writes goes through the core's display function (lrs_cli/output).
+    with shown_streams():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if getattr(args, "handler", None) is None:
@@ -599,17 +614,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         return int(args.handler(Context(), args))
     except ReasonRequired as exc:
-        print(f"lrs-desk: error: {exc} Give it with --reason.", file=sys.stderr)
+        print(f"lrs-desk: error: {shown(str(exc))} Give it with --reason.", file=sys.stderr)
         return EXIT_ERROR
     except LrsError as exc:
-        print(f"lrs-desk: error: {exc}", file=sys.stderr)
+        print(f"lrs-desk: error: {shown(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
-        print(f"lrs-desk: error: {exc.strerror or exc}", file=sys.stderr)
+        print(f"lrs-desk: error: {shown(str(exc.strerror or exc))}", file=sys.stderr)
         return EXIT_ERROR
     except SQLAlchemyError as exc:
         first = str(getattr(exc, "orig", exc)).strip().splitlines()[:1] or [type(exc).__name__]
-        print(f"lrs-desk: database error: {first[0]}", file=sys.stderr)
+        print(f"lrs-desk: database error: {shown(first[0])}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from time import monotonic
 from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
@@ -21,8 +21,10 @@ from textual import events, on
 from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.screen import Screen
 
+from lrs_core.domain.text import shown
 from lrs_core.errors import LrsError
 from lrs_core.permissions import Permission
 from lrs_core.services import Services
@@ -33,6 +35,7 @@ from lrs_tui.screens.change_password import ChangePasswordScreen
 from lrs_tui.screens.home import HomeScreen
 from lrs_tui.screens.lock import LockScreen
 from lrs_tui.screens.sign_in import SignInScreen
+from lrs_tui.terminal_filter import ControlFilter
 from lrs_tui.widgets.ordered_input import OrderedInput
 
 if TYPE_CHECKING:  # imported lazily at run time: keeps the first paint quick
@@ -48,6 +51,9 @@ class Leavable(Protocol):
     """A screen that may hold unsaved work: asked before the app closes it."""
 
     def may_leave(self, key: str) -> bool: ...
+
+
+CONTROL_FILTER = ControlFilter()
 
 
 class LrsDeskApp(App[None]):
@@ -102,6 +108,10 @@ class LrsDeskApp(App[None]):
         )
 
     # -- screens -------------------------------------------------------------------------
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # Textual passes control characters in widget text through to the terminal.
+        return [*super().get_line_filters(), CONTROL_FILTER]
 
     @property
     def sign_in_screen(self) -> SignInScreen:
@@ -224,7 +234,11 @@ class LrsDeskApp(App[None]):
                 record(*args)
             except (LrsError, SQLAlchemyError) as exc:
                 self.call_from_thread(
-                    self.notify, error_text(exc), title="Audit record not written", severity="error"
+                    self.notify,
+                    shown(error_text(exc)),
+                    title="Audit record not written",
+                    severity="error",
+                    markup=False,  # the core's words may quote what was typed, brackets and all
                 )
 
         self.run_worker(write, thread=True, group="audit", exit_on_error=False)

@@ -12,8 +12,12 @@ from datetime import date
 from typing import Any
 
 from lrs_core.domain.names import (
+    ADDRESS_LINE_MAX,
+    EMAIL_MAX,
+    MIS_IDENTIFIER_MAX,
     NAME_MAX,
     NOTES_MAX,
+    SCHOOL_AT_16_MAX,
     check_prohibited_text,
     validate_address_line,
     validate_email,
@@ -21,7 +25,10 @@ from lrs_core.domain.names import (
     validate_school_at_16,
     validate_text,
 )
+from lrs_core.domain.text import check_characters, check_length
 from lrs_core.domain.values import (
+    OTHER_DESCRIPTION_MAX,
+    POSTCODE_MAX,
     parse_ability_to_share,
     parse_date,
     parse_gender,
@@ -42,22 +49,37 @@ class LearnerField:
     check: Check  # raw text and today -> the value stored ("" stored as NULL)
     required: bool = False
     key: bool = False  # part of the key data compared for identical learners (§4.2.4)
+    # The longest text the field stores, after normalisation (None: not stored as text).
+    # The one place a field's limit is declared: its check uses it, validate_field enforces it
+    # on every value, and tests/core/test_text_rule.py holds it to the column's length.
+    max_len: int | None = None
+    multiline: bool = False  # Notes: line feeds allowed (the text rule, lrs_core.domain.text)
 
 
-def _name(label: str, required: bool = False) -> Check:
+def _name(name: str, label: str, required: bool = False) -> LearnerField:
     # Names are letters only; prohibited text (Appendix C) is an address and free-text rule.
-    return lambda raw, _today: validate_name(raw, label, required)
+    return LearnerField(
+        name,
+        label,
+        lambda raw, _today: validate_name(raw, label, required),
+        required=required,
+        key=name in KEY_NAMES,
+        max_len=NAME_MAX,
+    )
 
 
-def _text(label: str, max_len: int) -> Check:
+def _text(name: str, label: str, max_len: int, *, multiline: bool = False) -> LearnerField:
     def check(raw: str, _today: date) -> str:
-        return check_prohibited_text(validate_text(raw, label, max_len), label)
+        text = validate_text(raw, label, max_len, multiline=multiline)
+        return check_prohibited_text(text, label)
 
-    return check
+    return LearnerField(name, label, check, max_len=max_len, multiline=multiline)
 
 
-def _address(label: str) -> Check:
-    return lambda raw, _today: validate_address_line(raw, label)
+def _address(name: str, label: str) -> LearnerField:
+    return LearnerField(
+        name, label, lambda raw, _today: validate_address_line(raw, label), max_len=ADDRESS_LINE_MAX
+    )
 
 
 def _optional_date(label: str) -> Check:
@@ -93,21 +115,33 @@ def _upn(raw: str, _today: date) -> str:
     return validate_upn(raw) if raw.strip() else ""
 
 
+KEY_NAMES = ("given_name", "family_name")
+
 FIELDS: tuple[LearnerField, ...] = (
-    LearnerField("title", "Title", _text("Title", NAME_MAX)),
-    LearnerField("given_name", "Given name", _name("Given name", True), required=True, key=True),
-    LearnerField("preferred_given_name", "Preferred given name", _name("Preferred given name")),
-    LearnerField("middle_other_name", "Middle names", _name("Middle names")),
-    LearnerField("family_name", "Family name", _name("Family name", True), required=True, key=True),
-    LearnerField("previous_family_name", "Previous family name", _name("Previous family name")),
-    LearnerField("family_name_at_16", "Family name at 16", _name("Family name at 16")),
-    LearnerField("school_at_16", "School at 16", lambda raw, _t: validate_school_at_16(raw)),
-    LearnerField("address_line1", "Address line 1", _address("Address line 1")),
-    LearnerField("address_line2", "Address line 2", _address("Address line 2")),
-    LearnerField("address_town", "Town", _address("Town")),
-    LearnerField("address_county_or_city", "County or city", _address("County or city")),
+    _text("title", "Title", NAME_MAX),
+    _name("given_name", "Given name", required=True),
+    _name("preferred_given_name", "Preferred given name"),
+    _name("middle_other_name", "Middle names"),
+    _name("family_name", "Family name", required=True),
+    _name("previous_family_name", "Previous family name"),
+    _name("family_name_at_16", "Family name at 16"),
     LearnerField(
-        "postcode", "Postcode", lambda raw, _t: validate_postcode(raw), required=True, key=True
+        "school_at_16",
+        "School at 16",
+        lambda raw, _t: validate_school_at_16(raw),
+        max_len=SCHOOL_AT_16_MAX,
+    ),
+    _address("address_line1", "Address line 1"),
+    _address("address_line2", "Address line 2"),
+    _address("address_town", "Town"),
+    _address("address_county_or_city", "County or city"),
+    LearnerField(
+        "postcode",
+        "Postcode",
+        lambda raw, _t: validate_postcode(raw),
+        required=True,
+        key=True,
+        max_len=POSTCODE_MAX,
     ),
     LearnerField(
         "date_of_address_capture",
@@ -121,16 +155,17 @@ FIELDS: tuple[LearnerField, ...] = (
         required=True,
         key=True,
     ),
-    LearnerField("place_of_birth", "Place of birth", _text("Place of birth", NAME_MAX)),
-    LearnerField("email", "Email", lambda raw, _t: validate_email(raw)),
+    _text("place_of_birth", "Place of birth", NAME_MAX),
+    LearnerField("email", "Email", lambda raw, _t: validate_email(raw), max_len=EMAIL_MAX),
     LearnerField(
         "gender", "Gender", lambda raw, _t: int(parse_gender(raw)), required=True, key=True
     ),
-    LearnerField("nationality", "Nationality", _text("Nationality", NAME_MAX)),
+    _text("nationality", "Nationality", NAME_MAX),
     LearnerField(
         "scottish_candidate_number",
         "Scottish candidate number",
         _digits("Scottish candidate number", 9),
+        max_len=9,
     ),
     LearnerField(
         "ability_to_share",
@@ -141,12 +176,15 @@ FIELDS: tuple[LearnerField, ...] = (
     # Checked together with its description by validate_learner_fields.
     LearnerField("verification_type", "Verification type", lambda raw, _t: raw, required=True),
     LearnerField(
-        "other_verification_description", "Other verification description", lambda raw, _t: raw
+        "other_verification_description",
+        "Other verification description",
+        lambda raw, _t: raw,
+        max_len=OTHER_DESCRIPTION_MAX,
     ),
-    LearnerField("notes", "Notes", lambda raw, _t: validate_text(raw, "Notes", NOTES_MAX)),
-    LearnerField("upn", "UPN", _upn),
-    LearnerField("uci", "UCI", _uci),
-    LearnerField("mis_identifier", "MIS identifier", _text("MIS identifier", 50)),
+    _text("notes", "Notes", NOTES_MAX, multiline=True),
+    LearnerField("upn", "UPN", _upn, max_len=13),
+    LearnerField("uci", "UCI", _uci, max_len=13),
+    _text("mis_identifier", "MIS identifier", MIS_IDENTIFIER_MAX),
 )
 BY_NAME: dict[str, LearnerField] = {f.name: f for f in FIELDS}
 
@@ -174,8 +212,14 @@ KEY_FIELDS = tuple(f.name for f in FIELDS if f.key)
 
 def validate_field(name: str, raw: str, today: date) -> Any:
     """One field's stored value, or ValidationError (inline validation as the operator types).
-    The verification type is checked on its own here; with its description on save."""
+    The verification type is checked on its own here; with its description on save.
+
+    Every field, coded ones too, passes the text rule first (so no field escapes it and a
+    refusal names the character before any message quotes the value), and every text it
+    stores is held to the field's ``max_len`` after normalisation, the same on both databases.
+    """
     spec = BY_NAME[name]
+    raw = check_characters(raw.strip(), spec.label, multiline=spec.multiline)
     if spec.required and not raw.strip():
         raise ValidationError(spec.label, "is required")
     if name == "verification_type":
@@ -183,7 +227,15 @@ def validate_field(name: str, raw: str, today: date) -> Any:
 
         return int(parse_verification_type(raw))
     value = spec.check(raw, today)
-    return value if value != "" else None
+    return _fits(spec, value) if value != "" else None
+
+
+def _fits(spec: LearnerField, value: Any) -> Any:
+    if isinstance(value, str):
+        if spec.max_len is None:
+            raise TypeError(f"{spec.name} stores text but declares no max_len")
+        check_length(value, spec.label, spec.max_len)
+    return value
 
 
 def validate_learner_fields(
@@ -217,7 +269,9 @@ def validate_learner_fields(
                     vtype_raw, raw.get("other_verification_description")
                 )
                 values["verification_type"] = int(vtype)
-                values["other_verification_description"] = description
+                values["other_verification_description"] = _fits(
+                    BY_NAME["other_verification_description"], description
+                )
             except ValidationError as error:
                 errors.append(error)
     if errors:

@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from lrs_core.domain import lookalikes
+from lrs_core.domain.text import clean_text
 from lrs_core.domain.values import UNKNOWN_POSTCODE
 from lrs_core.errors import ValidationError
 
@@ -19,6 +20,7 @@ ADDRESS_LINE_MAX = 50
 SCHOOL_AT_16_MAX = 254
 NOTES_MAX = 4000
 EMAIL_MAX = 254
+MIS_IDENTIFIER_MAX = 50
 
 _APOSTROPHES = "'\u2019"  # straight and typographic (’)
 
@@ -27,26 +29,12 @@ _APOSTROPHES = "'\u2019"  # straight and typographic (’)
 PROHIBITED_TERMS: tuple[str, ...] = ("prisoner", "prison", "HMP", "HMYOI", "YOI", "young offender")
 
 
-def _collapse(s: str) -> str:
-    return " ".join(s.split())
-
-
-def _too_long(field: str, text: str, max_len: int) -> ValidationError:
-    return ValidationError(field, f"must be at most {max_len} characters (it has {len(text)})")
-
-
-def validate_text(s: str, field: str, max_len: int, required: bool = False) -> str:
-    """Free text trimmed at both ends: at most ``max_len`` characters, no control characters."""
-    text = s.strip()
-    if not text:
-        if required:
-            raise ValidationError(field, "is required")
-        return ""
-    if len(text) > max_len:
-        raise _too_long(field, text, max_len)
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in text):
-        raise ValidationError(field, "must not contain control characters")
-    return text
+def validate_text(
+    s: str, field: str, max_len: int, required: bool = False, *, multiline: bool = False
+) -> str:
+    """Free text trimmed at both ends: the text rule (:func:`lrs_core.domain.text.clean_text`:
+    NFC, no control or invisible characters, one line unless ``multiline``), ``max_len``."""
+    return clean_text(s, field, max_len, required=required, multiline=multiline)
 
 
 def validate_name(
@@ -59,24 +47,29 @@ def validate_name(
 ) -> str:
     """A name: trimmed, spaces collapsed, letters plus space, hyphen and apostrophe; max 35;
     each word in one alphabet (a search passes ``mixed_scripts_allowed``: it stores nothing,
-    and its match keys read lookalike letters as the letters they imitate)."""
-    name = _collapse(unicodedata.normalize("NFC", s)).replace("\u2019", "'")
+    and its match keys read lookalike letters as the letters they imitate). Its match key
+    (stored beside it, as long as the name may be) must fit too: 35 "ﬀ" ligatures or a long
+    name full of "ß" spell out to more letters than the name has."""
+    name = clean_text(s, field, max_len, required=required, collapse=True).replace("\u2019", "'")
     if not name:
-        if required:
-            raise ValidationError(field, "is required")
         return ""
-    if len(name) > max_len:
-        raise _too_long(field, name, max_len)
     bad = sorted({c for c in name if not (c.isalpha() or c in " -'")})
     if bad:
-        shown = " ".join(f'"{c}"' for c in bad)
+        listed = " ".join(f'"{c}"' for c in bad)
         raise ValidationError(
-            field, f"may contain only letters, spaces, hyphens and apostrophes, not {shown}"
+            field, f"may contain only letters, spaces, hyphens and apostrophes, not {listed}"
         )
     if not any(c.isalpha() for c in name):
         raise ValidationError(field, "must contain at least one letter")
     if not mixed_scripts_allowed:
         check_one_script_per_word(name, field)
+    key = name_key(name)
+    if len(key) > max_len:
+        raise ValidationError(
+            field,
+            f"must be at most {max_len} letters once spelled out for matching"
+            f' (ligatures such as "ﬀ" count as two); it has {len(key)}',
+        )
     return name
 
 
@@ -120,13 +113,13 @@ def check_prohibited_text(s: str, field: str, terms: Iterable[str] = PROHIBITED_
 
 def validate_address_line(s: str, field: str, required: bool = False) -> str:
     """An address line: one line, spaces collapsed, at most 50 characters, no prohibited text."""
-    line = validate_text(_collapse(s), field, ADDRESS_LINE_MAX, required)
+    line = clean_text(s, field, ADDRESS_LINE_MAX, required=required, collapse=True)
     return check_prohibited_text(line, field)
 
 
 def validate_email(s: str, field: str = "Email") -> str:
     """An optional email address ("" when blank); never the word "none"; a plain sanity check."""
-    email = s.strip()
+    email = clean_text(s, field, EMAIL_MAX)
     if not email:
         return ""
     local, _, domain = email.partition("@")
@@ -134,8 +127,6 @@ def validate_email(s: str, field: str = "Email") -> str:
         raise ValidationError(
             field, 'must not be the word "none": leave it blank when the learner has no email'
         )
-    if len(email) > EMAIL_MAX:
-        raise _too_long(field, email, EMAIL_MAX)
     if any(c.isspace() for c in email):
         raise ValidationError(field, "must not contain spaces")
     if email.count("@") != 1 or not local:
@@ -154,7 +145,7 @@ _SCHOOL_WORD = re.compile(r"\b(school|college)s?\b", re.IGNORECASE)
 
 def validate_school_at_16(s: str, field: str = "School at 16") -> str:
     """Optional school name, at most 254 characters, without the word "School" or "College"."""
-    school = validate_text(_collapse(s), field, SCHOOL_AT_16_MAX)
+    school = clean_text(s, field, SCHOOL_AT_16_MAX, collapse=True)
     found = _SCHOOL_WORD.search(school)
     if found:
         raise ValidationError(

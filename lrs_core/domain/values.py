@@ -13,6 +13,7 @@ from datetime import date, datetime
 from enum import IntEnum, StrEnum
 from typing import TypeVar
 
+from lrs_core.domain.text import check_characters, clean_text
 from lrs_core.errors import ValidationError
 
 # --- ULN (DOMAIN.md "Formats and codes": ULN check digit) -------------------------------------
@@ -135,6 +136,7 @@ def validate_upn(s: str, field: str = "UPN") -> str:
 # --- Postcodes (DOMAIN.md "Formats and codes": Postcode; Appendix C) --------------------------
 
 UNKNOWN_POSTCODE = "ZZ99 9ZZ"
+POSTCODE_MAX = 8  # the canonical form: "SW1A 1AA"
 # Postcodes LRS refuses (e.g. prisons'): our sources publish none; callers may pass a list.
 PROHIBITED_POSTCODES: tuple[str, ...] = ()
 _POSTCODE = re.compile(r"[A-Z][A-HJ-Y]?[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA")
@@ -155,7 +157,7 @@ def validate_postcode(
     s: str, field: str = "Postcode", prohibited: Iterable[str] = PROHIBITED_POSTCODES
 ) -> str:
     """Return the postcode in canonical form (``SW1A 1AA``) or raise; ZZ99 9ZZ means unknown."""
-    postcode = normalise_postcode(s)
+    postcode = normalise_postcode(check_characters(s.strip(), field))
     if not postcode:
         raise ValidationError(field, f"is required: if it is unknown, use {UNKNOWN_POSTCODE}")
     if postcode in {normalise_postcode(p) for p in prohibited}:
@@ -368,6 +370,8 @@ def parse_verification_type(value: int | str, field: str = "Verification type") 
     return _parse_code(VerificationType, value, field, _VERIFICATION_LABELS)
 
 
+OTHER_DESCRIPTION_MAX = 100  # OtherVerificationDescription (the column holds 100)
+
 # Appendix D: descriptions that are not a trusted third-party document.
 REFUSED_OTHER_DESCRIPTIONS = ("ILR", "Other ID", "LRS", "By school/college/learning provider")
 
@@ -381,8 +385,8 @@ def validate_verification(
 ) -> tuple[VerificationType, str | None]:
     """Check a verification type and its Other description; return (type, trimmed description)."""
     vtype = parse_verification_type(type_value)
-    text = (description or "").strip()
     desc_field = "Other verification description"
+    text = clean_text(description or "", desc_field, OTHER_DESCRIPTION_MAX)
     if vtype is not VerificationType.OTHER:
         if text:
             raise ValidationError(

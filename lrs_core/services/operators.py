@@ -23,6 +23,7 @@ from lrs_core.db.database import Database
 from lrs_core.db.models import Operator
 from lrs_core.db.types import utcnow
 from lrs_core.domain.kinds import AccountStatus, AuditOutcome
+from lrs_core.domain.text import clean_text
 from lrs_core.errors import AuthenticationFailed, NotFound, SecondFactorRequired, ValidationError
 from lrs_core.passwords import (
     check_policy,
@@ -369,9 +370,7 @@ class OperatorService:
         except ValueError:
             choices = ", ".join(r.value for r in OperatorRole)
             raise ValidationError("Role", f"must be one of {choices}") from None
-        display = " ".join(display_name.split()) or name
-        if len(display) > 100:
-            raise ValidationError("Display name", "must be at most 100 characters")
+        display = clean_text(display_name, "Display name", 100, collapse=True) or name
         otp = one_time_password()
         now = self.clock()
         with self.db.transaction() as session:

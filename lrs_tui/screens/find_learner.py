@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Sta
 from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
+from lrs_core.domain.text import shown
 from lrs_core.domain.values import UNKNOWN_POSTCODE, Gender
 from lrs_core.errors import InvalidFields, ValidationError
 from lrs_core.permissions import Permission
@@ -290,7 +291,7 @@ class FindLearnerScreen(Screen[None]):
 
     def _show_reasons(self, row: ResultRow | None) -> None:
         reasons = self.query_one("#reasons", Static)
-        reasons.update(f"{row.uln}: " + "; ".join(row.reasons) if row else "")
+        reasons.update(shown(f"{row.uln}: " + "; ".join(row.reasons)) if row else "")
         reasons.display = row is not None
 
     @on(DataTable.RowSelected, "#results")

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 from textual.worker import Worker, WorkerState
 
+from lrs_core.domain.text import shown
 from lrs_core.permissions import PERMISSION_LABELS, ROLE_PERMISSIONS, Permission
 from lrs_core.services.operators import OperatorInfo, OperatorService, SignIn
 from lrs_tui.formatting import days_until, error_text, uk_date, uk_datetime
@@ -35,7 +36,7 @@ class HomeScreen(Screen[None]):
         with VerticalScroll(id="body"):
             with Grid(id="account"):
                 yield Label("Signed in as", classes="key")
-                yield Label(f"{actor.display_name} ({actor.username})", markup=False)
+                yield Label(shown(f"{actor.display_name} ({actor.username})"), markup=False)
                 yield Label("Role", classes="key")
                 yield Label(actor.role_label)
                 yield Label("Last sign-in", classes="key")
@@ -52,7 +53,7 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         actor = self._signed_in.actor
-        self.sub_title = f"{actor.display_name} · {actor.role_label}"
+        self.sub_title = f"{shown(actor.display_name)} · {actor.role_label}"
         self._load_account()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)

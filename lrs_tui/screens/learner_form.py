@@ -21,6 +21,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
+from lrs_core.domain.text import shown
 from lrs_core.domain.values import OutcomeCode
 from lrs_core.errors import IdenticalLearner, InvalidFields, StaleLearner, ValidationError
 from lrs_core.services.learners import LearnerRecord, LearnerService, RegisterResult
@@ -266,7 +267,7 @@ class LearnerFormScreen(Screen[LearnerRecord | None]):
         await grid.remove_children()
         headings = [Label(h, classes="change-heading") for h in ("Field", "Was", "Now")]
         cells = [
-            Label(str(cell), markup=False)
+            Label(shown(str(cell)), markup=False)
             for change in changes
             for cell in (
                 getattr(change, "field", ""),

@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
 from lrs_core.domain.learner_fields import FIELDS, field_text
+from lrs_core.domain.text import shown
 from lrs_core.domain.values import AbilityToShare, Gender, VerificationType
 from lrs_core.services.learners import (
     HistoryEntry,
@@ -40,14 +41,14 @@ CODE_LABELS = {
 def record_rows(record: LearnerRecord) -> list[tuple[str, str]]:
     """(label, text): who the learner is and the record's life first, then every field."""
     amended = (
-        f"{uk_datetime(record.amended_at)} by {record.amended_by or 'unknown'}"
+        f"{uk_datetime(record.amended_at)} by {shown(record.amended_by or 'unknown')}"
         if record.amended_at
         else "never"
     )
     rows = [
         ("ULN", record.uln),
         ("Status", str(record.status)),
-        ("Created", f"{uk_datetime(record.created_at)} by {record.created_by}"),
+        ("Created", f"{uk_datetime(record.created_at)} by {shown(record.created_by)}"),
         ("Last amended", amended),
     ]
     if record.master_uln:
@@ -60,7 +61,8 @@ def record_rows(record: LearnerRecord) -> list[tuple[str, str]]:
         elif spec.name in CODE_LABELS and value is not None:
             text = f"{CODE_LABELS[spec.name](value)} ({value})"
         else:
-            text = field_text(value)
+            # Notes may hold line feeds: shown as lines; anything else is made visible.
+            text = shown(field_text(value), multiline=spec.multiline)
         rows.append((spec.label, text or "—"))
     return rows
 
@@ -163,7 +165,7 @@ class LearnerProfileScreen(Screen[None]):
     async def show(self, profile: LearnerProfile) -> None:
         record = profile.record
         self.query_one("#title", Static).update(
-            f"{record.given_name} {record.family_name} · ULN {record.uln}"
+            f"{shown(record.given_name)} {shown(record.family_name)} · ULN {record.uln}"
         )
         fields = self.query_one("#fields", Grid)
         await fields.remove_children()
@@ -194,8 +196,8 @@ class LearnerProfileScreen(Screen[None]):
             for entry in entries
             for column, text in (
                 ("when", uk_datetime(entry.occurred_at)),
-                ("who", entry.actor),
-                ("what", history_text(entry)),
+                ("who", shown(entry.actor)),
+                ("what", shown(history_text(entry))),
             )
         )
 

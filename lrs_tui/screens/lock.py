@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
+from lrs_core.domain.text import shown
 from lrs_core.errors import AuthenticationFailed
 from lrs_core.services.operators import OperatorService
 from lrs_tui.formatting import error_text, sentence
@@ -49,7 +50,7 @@ class LockScreen(ModalScreen[None]):
             panel.border_title = "LRS Desk — locked"
             yield Static(self._reason, id="reason")
             yield Static(
-                f"Signed in as {self._actor.display_name} ({self._actor.username})",
+                shown(f"Signed in as {self._actor.display_name} ({self._actor.username})"),
                 id="who",
                 markup=False,
             )

@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
 from lrs_core.domain.plr import COLUMNS, PlrEvent, PlrView, filter_events, levels_of, sort_events
+from lrs_core.domain.text import shown
 from lrs_core.services.plr import Plr, PlrService, ReasonRequired
 from lrs_tui.formatting import error_text
 from lrs_tui.screens.plr_dialogs import EventDetailsScreen, ReasonScreen, ReportScreen
@@ -143,11 +144,12 @@ class PlrScreen(Screen[None]):
         line.clear()
         self.sub_title = f"PLR · {plr.view.label}"
         self.query_one("#learner", Static).update(
-            f"ULN {plr.uln}  {plr.given_name} {plr.family_name}  born {plr.date_of_birth:%d/%m/%Y}"
+            f"ULN {plr.uln}  {shown(plr.given_name)} {shown(plr.family_name)}"
+            f"  born {plr.date_of_birth:%d/%m/%Y}"
             f"  ·  {plr.view.label}"
         )
         notes = [n for n in (plr.notice, plr.empty_message or plr.explanation) if n]
-        self.query_one("#explanation", Static).update("  ".join(notes))
+        self.query_one("#explanation", Static).update(shown("  ".join(notes)))
         levels = [("All levels", "")] + [(level, level) for level in levels_of(plr.events)]
         level_select = self.query_one("#level", Select)
         level_select.set_options(levels)

@@ -3,6 +3,7 @@ details, and the PLR report (choose events, choose the file)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -10,6 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
@@ -17,6 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
 from lrs_core.domain.plr import PlrEvent
+from lrs_core.domain.text import shown
 from lrs_core.domain.values import validate_uln
 from lrs_core.errors import ValidationError
 from lrs_core.services.plr import REASON_MIN, Plr, PlrService, ReportResult, check_reason
@@ -48,7 +51,7 @@ class ReasonScreen(ModalScreen[str | None]):
         yield Footer()
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Restricted record"
-            yield Static(self._explanation, markup=False)
+            yield Static(shown(self._explanation), markup=False)
             yield Label(f"Reason (at least {REASON_MIN} characters)")
             yield OrderedInput(id="reason", max_length=500)
             yield MessageLine(id="message")
@@ -72,6 +75,10 @@ class ReasonScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _day(value: date | None) -> str:
+    return f"{value:%d/%m/%Y}" if value else "(no date)"
 
 
 def event_rows(event: PlrEvent) -> list[tuple[str, str]]:
@@ -134,7 +141,7 @@ class EventDetailsScreen(ModalScreen[None]):
             with Grid():
                 for key, value in event_rows(self._event):
                     yield Label(key, classes="key")
-                    yield Label(value, markup=False)
+                    yield Label(shown(value), markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -175,7 +182,8 @@ class ReportScreen(ModalScreen[str | None]):
             yield SelectionList[int](
                 *(
                     Selection(
-                        f"{e.date:%d/%m/%Y}  {e.subject}" if e.date else f"(no date)  {e.subject}",
+                        # A str prompt is markup: stored text goes in as Content, shown().
+                        Content(shown(f"{_day(e.date)}  {e.subject}")),
                         e.id,
                         True,
                     )

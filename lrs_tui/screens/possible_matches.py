@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Static
 
+from lrs_core.domain.text import shown
 from lrs_core.services.learners import RegisterResult
 from lrs_tui.widgets.candidate_table import CandidateTable, ResultRow
 
@@ -37,7 +38,7 @@ class PossibleMatchesScreen(ModalScreen[bool]):
             panel.border_title = (
                 f"{self._result.outcome} {count} possible match{'es' if count != 1 else ''}"
             )
-            yield Static(self._result.message, id="warning", markup=False)
+            yield Static(shown(self._result.message), id="warning", markup=False)
             yield CandidateTable(id="matches")
             yield Static("", id="reasons", markup=False)
             with Horizontal(id="buttons"):
@@ -54,7 +55,7 @@ class PossibleMatchesScreen(ModalScreen[bool]):
     def _show_reasons(self) -> None:
         row = self.query_one(CandidateTable).highlighted
         self.query_one("#reasons", Static).update(
-            f"{row.uln}: " + "; ".join(row.reasons) if row else ""
+            shown(f"{row.uln}: " + "; ".join(row.reasons)) if row else ""
         )
 
     @on(Button.Pressed, "#confirm")

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
+from lrs_core.domain.text import shown
 from lrs_core.services.learners import LearnerRecord
 from lrs_core.services.search import Candidate
 from lrs_tui.formatting import percent, uk_day
@@ -126,11 +127,11 @@ class CandidateTable(DataTable[Text]):
             self._rows[row.uln] = row
             self.add_row(
                 Text(row.uln),
-                Text(row.name, overflow="ellipsis", no_wrap=True),
+                Text(shown(row.name), overflow="ellipsis", no_wrap=True),
                 Text(uk_day(row.date_of_birth)),
-                Text(row.postcode),
+                Text(shown(row.postcode)),
                 Text(percent(row.score), justify="right"),
-                Text(row.short, overflow="ellipsis", no_wrap=True),
+                Text(shown(row.short), overflow="ellipsis", no_wrap=True),
                 key=row.uln,
             )
         if rows and 0 < cursor < len(rows):

@@ -23,6 +23,7 @@ from lrs_core.domain.learner_fields import (
     validate_field,
     validate_learner_fields,
 )
+from lrs_core.domain.text import shown
 from lrs_core.domain.values import UNKNOWN_POSTCODE, AbilityToShare, Gender, VerificationType
 from lrs_core.errors import InvalidFields, ValidationError
 from lrs_core.services.learners import LearnerRecord
@@ -246,7 +247,7 @@ class LearnerFields(VerticalScroll):
     def _set_error(self, name: str, message: str | None) -> None:
         line = self.query_one(f"#error-{name}", Static)
         label = BY_NAME[name].label
-        line.update(f"{label}: {message}." if message else "")
+        line.update(shown(f"{label}: {message}.") if message else "")
         line.set_class(bool(message), "-shown")
         self.widget_for(name).set_class(bool(message), "-invalid")
 

@@ -6,6 +6,8 @@ from typing import ClassVar
 
 from textual.widgets import Static
 
+from lrs_core.domain.text import shown
+
 
 class MessageLine(Static):
     """Shows the latest outcome of a form (e.g. "Wrong password (2 tries left).").
@@ -48,7 +50,10 @@ class MessageLine(Static):
         return str(self.content)
 
     def _show(self, text: str, kind: str) -> None:
-        self.update(text)
+        # Messages quote what was typed or stored: made visible, never obeyed by the terminal.
+        # Line feeds stay: several errors are listed one a line (a quoted value has none, as
+        # the text rule refuses them before any message quotes it).
+        self.update(shown(text, multiline=True))
         self.remove_class("-error", "-busy")
         self.add_class("-shown")
         if kind:

@@ -21,6 +21,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from lrs_core.domain.text import shown
+
 
 def _fit(text: str, width: int) -> str:
     return text[: width - 1] + "…" if len(text) > width else text.ljust(width)
@@ -96,7 +98,8 @@ class RowTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _line(self, cells: Sequence[str], style: Style) -> Strip:
-        text = "".join(f" {_fit(c, w)} " for c, w in zip(cells, self.widths, strict=False))
+        # Cells hold stored text (subjects, grades...): shown() makes any control visible.
+        text = "".join(f" {_fit(shown(c), w)} " for c, w in zip(cells, self.widths, strict=False))
         scroll_x = round(self.scroll_x)
         width = self.scrollable_content_region.width
         return Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, style)

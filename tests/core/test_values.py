@@ -342,7 +342,9 @@ def test_name_required_unless_optional() -> None:
 
 def test_validate_text() -> None:
     # DOMAIN.md "Formats and codes": address lines max 50, SchoolAtAge16 max 254, Notes max 4000
-    assert validate_text("  note\nline two  ", "Notes", 4000) == "note\nline two"
+    # issue 9 item 1: free text is one line unless the field is multi-line (Notes)
+    assert validate_text("  note\nline two  ", "Notes", 4000, multiline=True) == "note\nline two"
+    refused("Title", "line breaks", validate_text, "Dr\nX", "Title", 35)
     assert validate_text("", "Notes", 4000) == ""
     assert validate_text("x" * 4000, "Notes", 4000) == "x" * 4000
     refused(
