@@ -61,9 +61,7 @@ LOOKS: dict[str, tuple[str, Look]] = {
 
 @pytest.mark.usefixtures("plrs")
 @pytest.mark.parametrize("look", LOOKS, ids=list(LOOKS))
-def test_a_look_at_a_uln_nobody_has_is_audited(
-    services: Services, agent: Actor, look: str
-) -> None:
+def test_a_look_at_a_uln_nobody_has_is_audited(services: Services, agent: Actor, look: str) -> None:
     action, call = LOOKS[look]
     before = services.audit.count()
     with pytest.raises(NotFound):
