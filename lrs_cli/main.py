@@ -32,12 +32,14 @@ from lrs_core.errors import (
     ConfigurationError,
     IdenticalLearner,
     LrsError,
+    NotFound,
     SecondFactorRequired,
     StaleLearner,
     ValidationError,
 )
 from lrs_core.permissions import OperatorRole
 from lrs_core.services import Services
+from lrs_core.services.audit import AUDIT_KEY, Checkpoint, Verification
 from lrs_core.services.learners import LearnerRecord
 from lrs_core.services.plr import ReasonRequired
 from lrs_core.services.search import Candidate, DemographicQuery
@@ -295,9 +297,26 @@ def cmd_plr_report(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
     before = ctx.db.schema_state()
+    if ctx.db.is_sqlite:
+        # The embedded database makes its audit key now, before a migration needs it, so
+        # the one who set it up is told once where it lives (a deployment sets its own).
+        key = ctx.db.key(AUDIT_KEY)
+        if key.created:
+            print(
+                f"made the audit key for the embedded database; it lives in {key.where}"
+                " (back it up with the database: without it the audit trail cannot be verified)"
+            )
     ctx.db.upgrade()
     if not args.quiet or before is not SchemaState.CURRENT:
         print(f"database {ctx.db.display_url} is up to date (was {before})")
+    return 0
+
+
+def cmd_db_grant(ctx: Context, args: argparse.Namespace) -> int:
+    from lrs_core.db.roles import grant_application_role
+
+    for grant in grant_application_role(ctx.db, args.role):
+        print(f"{args.role}: {', '.join(grant.privileges)} on {grant.table}")
     return 0
 
 
@@ -347,17 +366,49 @@ def cmd_operator_reset_2fa(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
-    result = ctx.services().audit.verify()
-    if result.ok:
-        print(f"audit trail intact: {result.checked} events verified")
-        return 0
+def _checkpoints(value: str) -> list[Checkpoint]:
+    """``--checkpoint``: a checkpoint pasted back, or a file of them kept over time."""
+    if value.startswith("lrs-audit-checkpoint:"):
+        return Checkpoint.find_all(value)
+    try:
+        kept = Path(value).read_text(encoding="utf-8", errors="replace")
+    except (OSError, ValueError):  # not a file (or no name a file could have): the value
+        return Checkpoint.find_all(value)
+    return Checkpoint.find_all(kept)
+
+
+def _print_broken(result: Verification) -> int:
     print(
         f"audit trail BROKEN at event {result.first_broken}: {shown(str(result.reason))} "
         f"({result.checked} events before it verified)",
         file=sys.stderr,
     )
     return EXIT_AUDIT_BROKEN
+
+
+def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
+    checkpoints = _checkpoints(args.checkpoint) if args.checkpoint else []
+    result = ctx.services().audit.verify(checkpoints=checkpoints)
+    if not result.ok:
+        return _print_broken(result)
+    behind = f", {len(checkpoints)} checkpoint{'s' if len(checkpoints) != 1 else ''} held"
+    print(f"audit trail intact: {result.checked} events verified{behind if checkpoints else ''}")
+    return 0
+
+
+def cmd_audit_checkpoint(ctx: Context, args: argparse.Namespace) -> int:
+    result = ctx.services().audit.verify()
+    if not result.ok:
+        return _print_broken(result)  # a checkpoint of a broken trail would vouch for it
+    if result.head is None:
+        raise NotFound("the audit trail is empty: there is nothing to checkpoint yet")
+    print(result.head)
+    print(
+        "keep this line outside the database (append it to a file kept elsewhere); check it"
+        " later with: lrs-desk audit verify --checkpoint LINE-OR-FILE",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def cmd_audit_tail(ctx: Context, args: argparse.Namespace) -> int:
@@ -455,6 +506,14 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = add(db, "upgrade", cmd_db_upgrade, "migrate the configured database to the newest")
     upgrade.add_argument("--quiet", action="store_true", help="say nothing when already current")
     add(db, "status", cmd_db_status, "say whether the database needs migrating")
+    grant = add(
+        db,
+        "grant",
+        cmd_db_grant,
+        "PostgreSQL: give the application role what LRS Desk needs and no more (the audit"
+        " trail: read and add only); run as the owner role after every upgrade",
+    )
+    grant.add_argument("role", help="the application role, e.g. lrsdesk_app")
 
     operator = commands.add_parser("operator", help="desk operators").add_subparsers(
         dest="operator_command", metavar="ACTION", required=True
@@ -487,7 +546,22 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="the audit trail").add_subparsers(
         dest="audit_command", metavar="ACTION", required=True
     )
-    add(audit, "verify", cmd_audit_verify, "check the hash chain; exits 3 naming the first break")
+    verify = add(
+        audit, "verify", cmd_audit_verify, "check the keyed chain; exits 3 naming the first break"
+    )
+    verify.add_argument(
+        "--checkpoint",
+        metavar="LINE-OR-FILE",
+        help="a checkpoint printed by `audit checkpoint`, or a file of them: each event must"
+        " still be there, unchanged (catches a trail cut back or rewritten behind it)",
+    )
+    add(
+        audit,
+        "checkpoint",
+        cmd_audit_checkpoint,
+        "verify, then print the newest event's sequence, keyed hash and time, to keep outside"
+        " the database",
+    )
     tail = add(audit, "tail", cmd_audit_tail, "print the newest audit events")
     tail.add_argument("-n", type=count(1), default=20, help="how many (default 20)")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from lrs_core.domain.learner_fields import Change
@@ -12,9 +12,15 @@ if TYPE_CHECKING:
 class LrsError(Exception):
     """Base of every error LRS Desk reports to its user (never shown as a traceback)."""
 
+    # How the audit trail records an action that ended in this error: never the message,
+    # which may repeat what was typed or what the record holds.
+    audit_summary: ClassVar[str] = "failed"
+
 
 class ValidationError(LrsError):
     """A value broke an LRS rule. ``field`` names the field, ``message`` states the rule."""
+
+    audit_summary = "refused: a value broke a rule"
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
@@ -56,6 +62,8 @@ class IdenticalLearner(LrsError):
 class PermissionDenied(LrsError):
     """The signed-in operator's role does not allow the action."""
 
+    audit_summary = "refused"
+
 
 class AuthenticationFailed(LrsError):
     """Sign-in refused: wrong name or password, locked, suspended or expired account."""
@@ -68,6 +76,8 @@ class SecondFactorRequired(LrsError):
 
 class NotFound(LrsError):
     """The thing asked for does not exist."""
+
+    audit_summary = "nothing found"
 
 
 class ConfigurationError(LrsError):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# Session.info entry every unit of work carries: its database's application keys (``key``),
+# so the audit trail's ``append`` keys its hash whichever service opened the transaction.
+_KEYS = "lrs_application_keys"
 
 
 class SchemaState(StrEnum):
@@ -97,9 +101,12 @@ class Database:
         if self.url.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._keys: dict[str, secrets.ApplicationKey] = {}
+        self._keys_lock = threading.Lock()
+        info = {_KEYS: self.key}
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._read_sessions = sessionmaker(
-            self.engine.execution_options(lrs_read_only=True), expire_on_commit=False
+            self.engine.execution_options(lrs_read_only=True), expire_on_commit=False, info=info
         )
 
     @property
@@ -109,6 +116,20 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.url.get_backend_name() == "sqlite"
+
+    def key(self, name: str) -> secrets.ApplicationKey:
+        """One of LRS Desk's own keys (``audit-key``, ``totp-key``), read once when first
+        needed; the embedded SQLite database makes a missing one, a deployment must set it.
+
+        The keys belong to the deployment whose database this is (the audit chain in it is
+        keyed with its ``audit-key``), so the database handle holds them, and every writer of
+        this database, a service or the demo seed, keys the chain alike. Read lazily: start-up
+        and commands that write no audit (``config show``, ``secrets status``) need no key.
+        """
+        with self._keys_lock:  # two workers at once must not make two different keys
+            if name not in self._keys:
+                self._keys[name] = secrets.application_key(name, create=self.is_sqlite)
+            return self._keys[name]
 
     @contextmanager
     def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
@@ -174,6 +195,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def session_key(session: Session, name: str) -> secrets.ApplicationKey:
+    """The application key ``name`` of the database ``session`` is a unit of work on."""
+    keys: Callable[[str], secrets.ApplicationKey] | None = session.info.get(_KEYS)
+    if keys is None:  # a session not made by Database.transaction()
+        raise ConfigurationError(f"this unit of work has no {name}: open it with transaction()")
+    return keys(name)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

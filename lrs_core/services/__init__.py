@@ -3,8 +3,6 @@ actor's role, runs in one transaction, writes the audit record and returns plain
 
 from __future__ import annotations
 
-import threading
-
 from lrs_core import secrets
 from lrs_core.config import Settings, data_dir
 from lrs_core.db.database import Database
@@ -22,8 +20,6 @@ class Services:
         self.db = db
         self.settings = settings
         self.clock = clock
-        self._keys: dict[str, secrets.ApplicationKey] = {}
-        self._keys_lock = threading.Lock()
         self.audit = AuditService(db, clock, settings.accounts.second_factor_roles)
         self.operators = OperatorService(
             db, settings.accounts, self.audit, clock, totp_key=lambda: self.key("totp-key").key
@@ -33,8 +29,7 @@ class Services:
 
     def key(self, name: str) -> secrets.ApplicationKey:
         """One of LRS Desk's own keys (``audit-key``, ``totp-key``), read once when first
-        needed; the embedded SQLite database makes a missing one, a deployment must set it."""
-        with self._keys_lock:  # two workers at once must not make two different keys
-            if name not in self._keys:
-                self._keys[name] = secrets.application_key(name, create=self.db.is_sqlite)
-            return self._keys[name]
+        needed; the embedded SQLite database makes a missing one, a deployment must set it.
+        The database handle holds them (:meth:`Database.key`): the audit chain in that
+        database is keyed with its ``audit-key``, whoever writes to it."""
+        return self.db.key(name)

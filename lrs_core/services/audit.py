@@ -1,16 +1,25 @@
 """The tamper-evident audit trail.
 
-Every look at personal data and every change appends one event. Each event's hash covers
-its own fields and the previous event's hash, and a one-row chain head holds the newest
-sequence and hash; so editing, deleting or reordering any event, the newest included, breaks
-the chain and ``verify`` names the first broken event.
+Every look at personal data and every change appends one event. Each event's hash is an
+HMAC-SHA-256, keyed with the deployment's ``audit-key`` secret, over its own fields and the
+previous event's hash, and a one-row chain head holds the newest sequence and hash; so
+editing, deleting or reordering any event, the newest included, breaks the chain and
+``verify`` names the first broken event. Someone who can write to the database but does not
+hold the key cannot recompute the hashes after a change.
+
+What a key cannot show is a trail cut back at its end, the head set to an earlier event's
+(sequence, hash): both are stored in the clear. A :class:`Checkpoint` kept outside the
+database (``lrs-desk audit checkpoint``) catches that, and a rewrite by someone who does hold
+the key: ``verify(checkpoints=...)`` requires each checkpoint's event, unchanged.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import json
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,14 +31,21 @@ from sqlalchemy.orm import Session
 
 from lrs_core import second_factor
 from lrs_core.actor import Actor
-from lrs_core.db.database import Database
+from lrs_core.db.database import Database, session_key
 from lrs_core.db.models import AuditChainHead, AuditEvent, Operator
 from lrs_core.db.types import utcnow
 from lrs_core.domain.kinds import AccountStatus, AuditOutcome
-from lrs_core.errors import AuthenticationFailed, LrsError, PermissionDenied
+from lrs_core.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    LrsError,
+    PermissionDenied,
+    ValidationError,
+)
 from lrs_core.permissions import PERMISSION_LABELS, Permission
 
 GENESIS = "0" * 64
+AUDIT_KEY = "audit-key"  # the application key (lrs_core.secrets) the chain is keyed with
 REDACTED = "[redacted]"
 _SECRET_WORDS = ("password", "passphrase", "otp", "secret", "answer", "token", "key")
 
@@ -52,6 +68,7 @@ def canonical_json(value: Any) -> str:
 
 def event_hash(
     *,
+    key: bytes,
     sequence: int,
     occurred_at: datetime,
     actor: str,
@@ -77,11 +94,12 @@ def event_hash(
             prev_hash,
         ]
     )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return hmac.new(key, body.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _hash_of(event: AuditEvent) -> str:
+def _hash_of(event: AuditEvent, key: bytes) -> str:
     return event_hash(
+        key=key,
         sequence=event.sequence,
         occurred_at=event.occurred_at,
         actor=event.actor,
@@ -106,7 +124,11 @@ def append(
     detail: Mapping[str, Any] | None = None,
     now: datetime | None = None,
 ) -> int:
-    """Append one event inside the caller's transaction; returns its sequence number."""
+    """Append one event inside the caller's transaction; returns its sequence number.
+
+    The chain's key comes with the transaction (its database's ``audit-key``), so every
+    service appends alike; it is read before the head's lock is taken."""
+    key = session_key(session, AUDIT_KEY).key
     head = session.execute(select(AuditChainHead).with_for_update()).scalar_one_or_none()
     if head is None:
         head = AuditChainHead(id=1, sequence=0, hash=GENESIS)
@@ -125,7 +147,7 @@ def append(
         detail=canonical_json(redact(dict(detail or {}))),
         prev_hash=head.hash,
     )
-    event.hash = _hash_of(event)
+    event.hash = _hash_of(event, key)
     session.add(event)
     head.sequence, head.hash = event.sequence, event.hash
     session.flush()
@@ -145,15 +167,60 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
+_CHECKPOINT = re.compile(
+    r"lrs-audit-checkpoint:(\d{1,12}):([0-9a-f]{64}):(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"
+)
+_CHECKPOINT_TIME = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The chain at one moment, to keep outside the database: the newest event's sequence,
+    its keyed hash and when it was written. One line, no spaces (``str()``), so it is easy to
+    save, append to a file, paste back, and find again among other text."""
+
+    sequence: int
+    hash: str
+    occurred_at: datetime
+
+    def __str__(self) -> str:
+        when = self.occurred_at.astimezone(UTC).strftime(_CHECKPOINT_TIME)
+        return f"lrs-audit-checkpoint:{self.sequence}:{self.hash}:{when}"
+
+    @classmethod
+    def find_all(cls, text: str) -> list[Checkpoint]:
+        """Every checkpoint in ``text`` (one pasted value, or a file kept over time)."""
+        found = []
+        for match in _CHECKPOINT.finditer(text):
+            try:
+                when = datetime.strptime(match[3], _CHECKPOINT_TIME).replace(tzinfo=UTC)
+            except ValueError:
+                raise ValidationError(
+                    "Checkpoint", f"{match[0]!r} holds no real time: copy it again in full"
+                ) from None
+            found.append(cls(int(match[1]), match[2], when))
+        if not found:
+            raise ValidationError(
+                "Checkpoint",
+                "none found: give a line printed by `lrs-desk audit checkpoint`"
+                " (lrs-audit-checkpoint:SEQUENCE:HASH:TIME), or a file holding such lines",
+            )
+        return found
+
+
 @dataclass(frozen=True)
 class Verification:
     ok: bool
     checked: int
     first_broken: int | None = None  # sequence number of the first broken event
     reason: str = ""
+    head: Checkpoint | None = None  # the newest event verified (None: the trail is empty)
 
 
 Clock = Callable[[], datetime]
+
+
+_AUDITED = "lrs_audited"  # set on an error once its refusal is in the audit trail
 
 
 class _AccountRefused(AuthenticationFailed):
@@ -228,14 +295,59 @@ class AuditService:
 
         The operator is checked inside the action's own transaction, saving the round
         trips of a transaction of its own on every look at a learner. A refusal is
-        audited in a transaction of its own, once the action's has ended.
+        audited in a transaction of its own, once the action's has ended; so is an action
+        that ends in an error (nothing found, no reason given for a restricted record):
+        a look that failed is still a look (issue 9 item 6).
         """
-        with self.db.transaction() as session:
-            current, refusal = self._refusal(session, actor, permission)
-            if refusal is None:
-                yield session
-                return
+        current = actor
+        try:
+            with self.db.transaction() as session:
+                current, refusal = self._refusal(session, actor, permission)
+                if refusal is None:
+                    yield session
+                    return
+        except LrsError as failure:
+            self._record_failure(current, failure, action, subject_type, subject_id)
+            raise
         self._refuse(current, refusal, permission, action, subject_type, subject_id)
+
+    @contextmanager
+    def failures_audited(
+        self, actor: Actor, action: str, subject_type: str = "", subject_id: str | int = ""
+    ) -> Iterator[None]:
+        """Audit, in a transaction of its own, an action that ends in an error inside the
+        block (for actions that read in several transactions, as the PLR report does)."""
+        try:
+            yield
+        except LrsError as failure:
+            self._record_failure(actor, failure, action, subject_type, subject_id)
+            raise
+
+    def _record_failure(
+        self,
+        actor: Actor,
+        failure: LrsError,
+        action: str,
+        subject_type: str,
+        subject_id: str | int,
+    ) -> None:
+        # An unusable database or key cannot be audited; a refusal already audited is not
+        # audited twice. The detail keeps the kind of failure, never its message.
+        if isinstance(failure, ConfigurationError) or getattr(failure, _AUDITED, False):
+            return
+        detail = {"outcome": failure.audit_summary}
+        if isinstance(failure, ValidationError):
+            detail["field"] = failure.field
+        denied = isinstance(failure, PermissionDenied)
+        self.record(
+            actor,
+            action,
+            subject_type,
+            subject_id,
+            outcome=AuditOutcome.DENIED if denied else AuditOutcome.FAILED,
+            detail=detail,
+        )
+        setattr(failure, _AUDITED, True)
 
     def _refusal(
         self, session: Session, actor: Actor, permission: Permission
@@ -296,13 +408,22 @@ class AuditService:
                 outcome=AuditOutcome.DENIED,
                 detail={"permission": str(permission)},
             )
+        setattr(refusal, _AUDITED, True)
         raise refusal
 
-    def verify(self, batch: int = 5000) -> Verification:
-        """Recompute the chain from the first event; name the first event that breaks it."""
+    def verify(
+        self, batch: int = 5000, *, checkpoints: Collection[Checkpoint] = ()
+    ) -> Verification:
+        """Recompute the keyed chain from the first event; name the first event that breaks
+        it. Each of ``checkpoints`` (kept outside the database) must still hold: its event
+        there, with its hash, so a trail cut back, or rewritten by someone holding the key,
+        is caught behind the newest checkpoint."""
+        key = self.db.key(AUDIT_KEY).key
+        expected = {c.sequence: c for c in checkpoints}
         checked = 0
         expected_prev = GENESIS
         expected_sequence = 1
+        head: Checkpoint | None = None
         with self.db.transaction(read_only=True) as session:
             rows = session.execute(
                 select(AuditEvent).order_by(AuditEvent.sequence).execution_options(yield_per=batch)
@@ -322,19 +443,32 @@ class AuditService:
                         event.sequence,
                         f"event {event.sequence} does not follow event {event.sequence - 1}",
                     )
-                if _hash_of(event) != event.hash:
+                if not hmac.compare_digest(_hash_of(event, key), event.hash):
                     return Verification(
                         False,
                         checked,
                         event.sequence,
                         f"event {event.sequence} was altered after it was written",
                     )
+                kept = expected.get(event.sequence)
+                if kept is not None and kept.hash != event.hash:
+                    return Verification(
+                        False,
+                        checked,
+                        event.sequence,
+                        f"event {event.sequence} is not the one checkpointed at"
+                        f" {kept.occurred_at:%Y-%m-%d %H:%M:%S} UTC:"
+                        " the trail up to it was rewritten",
+                    )
                 checked += 1
                 expected_prev = event.hash
                 expected_sequence += 1
+                head = Checkpoint(event.sequence, event.hash, event.occurred_at)
                 session.expunge(event)
-            head = session.get(AuditChainHead, 1)
-            head_sequence, head_hash = (head.sequence, head.hash) if head else (0, GENESIS)
+            chain_head = session.get(AuditChainHead, 1)
+            head_sequence, head_hash = (
+                (chain_head.sequence, chain_head.hash) if chain_head else (0, GENESIS)
+            )
         if (head_sequence, head_hash) != (checked, expected_prev):
             return Verification(
                 False,
@@ -343,7 +477,18 @@ class AuditService:
                 f"the newest events after {checked} were removed "
                 f"(the chain head records {head_sequence})",
             )
-        return Verification(True, checked)
+        beyond = [c for c in checkpoints if c.sequence > checked]
+        if beyond:
+            lost = min(beyond, key=lambda c: c.sequence)
+            return Verification(
+                False,
+                checked,
+                lost.sequence,
+                f"event {lost.sequence}, checkpointed at"
+                f" {lost.occurred_at:%Y-%m-%d %H:%M:%S} UTC, is gone:"
+                f" the trail was cut back to {checked} events",
+            )
+        return Verification(True, checked, head=head)
 
     def entries(
         self,

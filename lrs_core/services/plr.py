@@ -29,7 +29,7 @@ from lrs_core.domain.plr import (
     in_date_order,
 )
 from lrs_core.domain.values import validate_uln
-from lrs_core.errors import LrsError, NotFound, ValidationError
+from lrs_core.errors import NotFound, PermissionDenied, ValidationError
 from lrs_core.permissions import Permission
 from lrs_core.services.audit import AuditService, Clock, append
 
@@ -38,8 +38,10 @@ REASON_MAX = 500
 _OPEN_CHALLENGE = (ChallengeStatus.OPEN, ChallengeStatus.IN_PROGRESS)
 
 
-class ReasonRequired(LrsError):
+class ReasonRequired(PermissionDenied):
     """The record is restricted: the desk must say why it is looking (it is audited)."""
+
+    audit_summary = "refused: no reason given for a restricted record"
 
     def __init__(self, restrictions: tuple[str, ...]) -> None:
         super().__init__(
@@ -102,7 +104,8 @@ class PlrService:
         self, actor: Actor, uln: str, view: PlrView = PlrView.DESK, reason: str | None = None
     ) -> Plr:
         """The PLR as ``view`` sees it. A restricted record in the desk view raises
-        :class:`ReasonRequired` until a reason is given; the look is audited either way."""
+        :class:`ReasonRequired` until a reason is given; the look is audited either way
+        (a refused one, or one of a ULN nobody has, by ``guarded``)."""
         uln = validate_uln(uln)
         with self.audit.guarded(actor, Permission.VIEW_PLR, "view-plr", "learner", uln) as session:
             plr = _read(session, uln, view)
@@ -126,31 +129,35 @@ class PlrService:
         reason: str | None = None,
     ) -> ReportResult:
         """Write the PLR report (PDF) of every desk-view event not in ``exclude``, in date
-        order, to ``out`` (default: under the data directory). Never overwrites a file."""
+        order, to ``out`` (default: under the data directory). Never overwrites a file.
+        A refusal (a restricted record with no reason) is audited; so is a ULN nobody has."""
         from lrs_core.reports.plr_pdf import write_plr_report  # fpdf2 loads only when needed
 
         uln = validate_uln(uln)
         self.audit.require(actor, Permission.VIEW_PLR, "plr-report", "learner", uln)
         now = self.clock()
-        with self.db.transaction(read_only=True) as session:
-            plr = _read(session, uln, PlrView.DESK)
-        if plr.restrictions and not (reason or "").strip():
-            raise ReasonRequired(plr.restrictions)
-        reason_text = check_reason(reason) if plr.restrictions else None
-        unknown = set(exclude) - {e.id for e in plr.events}
-        if unknown:
-            raise ValidationError(
-                "Exclude", f"no event {', '.join(map(str, sorted(unknown)))} on this PLR"
+        # Read-only, and the PDF written outside any transaction: the write lock is not held
+        # while the report renders; a failure on the way is audited in its own transaction.
+        with self.audit.failures_audited(actor, "plr-report", "learner", uln):
+            with self.db.transaction(read_only=True) as session:
+                plr = _read(session, uln, PlrView.DESK)
+            if plr.restrictions and not (reason or "").strip():
+                raise ReasonRequired(plr.restrictions)
+            reason_text = check_reason(reason) if plr.restrictions else None
+            unknown = set(exclude) - {e.id for e in plr.events}
+            if unknown:
+                raise ValidationError(
+                    "Exclude", f"no event {', '.join(map(str, sorted(unknown)))} on this PLR"
+                )
+            chosen = in_date_order(e for e in plr.events if e.id not in set(exclude))
+            if not chosen:
+                raise ValidationError(
+                    "Events", "tick at least one event: a report with no events is not produced"
+                )
+            path = out or self.default_report_path(plr.uln, now)
+            write_plr_report(
+                path, plr, chosen, produced_by=actor.display_name or actor.username, at=now
             )
-        chosen = in_date_order(e for e in plr.events if e.id not in set(exclude))
-        if not chosen:
-            raise ValidationError(
-                "Events", "tick at least one event: a report with no events is not produced"
-            )
-        path = out or self.default_report_path(plr.uln, now)
-        write_plr_report(
-            path, plr, chosen, produced_by=actor.display_name or actor.username, at=now
-        )
         detail: dict[str, object] = {"events": [e.id for e in chosen], "file": path.name}
         if reason_text:
             detail["reason"] = reason_text

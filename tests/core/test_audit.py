@@ -3,17 +3,29 @@ may see who accessed their record) and the mission's audit of every look at pers
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from lrs_core.actor import Actor
 from lrs_core.db.models import AuditChainHead, AuditEvent
 from lrs_core.domain.kinds import AuditOutcome
+from lrs_core.errors import ValidationError
 from lrs_core.permissions import OperatorRole
 from lrs_core.services import Services
-from lrs_core.services.audit import REDACTED, append
+from lrs_core.services.audit import (
+    AUDIT_KEY,
+    GENESIS,
+    REDACTED,
+    Checkpoint,
+    append,
+    canonical_json,
+    event_hash,
+)
 
 AGENT = Actor("kim.lee", OperatorRole.AGENT, "Kim Lee", 7)
 
@@ -43,13 +55,195 @@ def test_editing_an_event_is_detected_and_named(services: Services, clock) -> No
     assert "altered" in result.reason
 
 
-def test_rewriting_an_event_and_its_hash_breaks_the_next_link(services: Services, clock) -> None:  # type: ignore[no-untyped-def]
+def _fields(event: AuditEvent, prev_hash: str) -> dict[str, object]:
+    return {
+        "sequence": event.sequence,
+        "occurred_at": event.occurred_at,
+        "actor": event.actor,
+        "role": event.role,
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "outcome": str(event.outcome),
+        "detail": event.detail,
+        "prev_hash": prev_hash,
+    }
+
+
+Hasher = Callable[[AuditEvent, str], str]
+
+
+def keyed(services: Services) -> Hasher:
+    """How LRS Desk hashes: what a tamperer holding the audit key could do."""
+    key = services.key(AUDIT_KEY).key
+    return lambda event, prev: event_hash(key=key, **_fields(event, prev))  # type: ignore[arg-type]
+
+
+def unkeyed(event: AuditEvent, prev: str) -> str:
+    """The old plain SHA-256 over the same fields: what anyone with write access could do."""
+    fields = _fields(event, prev)
+    fields["occurred_at"] = event.occurred_at.isoformat(timespec="microseconds")
+    return hashlib.sha256(canonical_json(list(fields.values())).encode()).hexdigest()
+
+
+def rechain(session: Session, hasher: Hasher) -> None:
+    """Recompute every link, every hash and the head, as a careful tamperer would."""
+    prev = GENESIS
+    events = session.execute(select(AuditEvent).order_by(AuditEvent.sequence)).scalars().all()
+    for event in events:
+        event.prev_hash, event.hash = prev, hasher(event, prev)
+        prev = event.hash
+    head = session.get(AuditChainHead, 1)
+    assert head is not None
+    head.sequence, head.hash = (events[-1].sequence if events else 0), prev
+
+
+def test_rewriting_an_event_and_its_hash_honestly_is_caught_by_the_next_link(
+    services: Services,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    # Issue 14 item 2: event 2 is rewritten and its own hash recomputed with the key, so it
+    # verifies on its own; only event 3's link to it can tell, and event 3 is named.
     record_three(services, clock)
     with services.db.transaction() as session:
-        event = session.execute(select(AuditEvent).where(AuditEvent.sequence == 1)).scalar_one()
-        event.hash = "f" * 64
+        event = session.execute(select(AuditEvent).where(AuditEvent.sequence == 2)).scalar_one()
+        event.subject_id = "1000000051"
+        event.hash = keyed(services)(event, event.prev_hash)
     result = services.audit.verify()
-    assert not result.ok and result.first_broken in (1, 2)
+    assert (result.ok, result.first_broken, result.checked) == (False, 3, 2)
+    assert result.reason == "event 3 does not follow event 2"
+
+
+@pytest.mark.parametrize("change", ["edit", "delete", "insert", "everything"])
+def test_a_rewrite_with_recomputed_unkeyed_hashes_is_detected(
+    services: Services,
+    clock,  # type: ignore[no-untyped-def]
+    change: str,
+) -> None:
+    # Issue 9 item 5: without the key, recomputing every hash and the head no longer helps.
+    record_three(services, clock)
+    with services.db.transaction() as session:
+        if change == "edit":
+            session.execute(
+                update(AuditEvent).where(AuditEvent.sequence == 2).values(actor="someone.else")
+            )
+        elif change == "delete":
+            session.execute(delete(AuditEvent).where(AuditEvent.sequence == 2))
+            session.execute(update(AuditEvent).where(AuditEvent.sequence == 3).values(sequence=2))
+        elif change == "insert":  # a forged look, placed among the real ones
+            second = session.execute(
+                select(AuditEvent).where(AuditEvent.sequence == 2)
+            ).scalar_one()
+            session.execute(
+                update(AuditEvent)
+                .where(AuditEvent.sequence > 1)
+                .values(sequence=AuditEvent.sequence + 10)
+            )
+            session.execute(
+                update(AuditEvent)
+                .where(AuditEvent.sequence > 10)
+                .values(sequence=AuditEvent.sequence - 9)
+            )
+            forged = {**_fields(second, GENESIS), "sequence": 2, "subject_id": "5000000012"}
+            session.add(AuditEvent(**forged, hash=""))
+        else:  # keep one forged event in place of the whole trail
+            session.execute(delete(AuditEvent).where(AuditEvent.sequence > 1))
+        session.flush()
+        rechain(session, unkeyed)
+    result = services.audit.verify()
+    assert not result.ok and result.first_broken == 1
+    assert result.reason == "event 1 was altered after it was written"
+
+
+def test_a_key_other_than_the_deployments_does_not_verify(services: Services, clock) -> None:  # type: ignore[no-untyped-def]
+    record_three(services, clock)
+    other = b"k" * 32
+    with services.db.transaction() as session:
+        rechain(session, lambda e, prev: event_hash(key=other, **_fields(e, prev)))  # type: ignore[arg-type]
+    assert services.audit.verify().first_broken == 1
+
+
+def test_truncation_with_the_head_fixed_is_caught_by_a_checkpoint(
+    services: Services, clock
+) -> None:  # type: ignore[no-untyped-def]
+    record_three(services, clock)
+    checkpoint = services.audit.verify().head
+    assert checkpoint is not None and checkpoint.sequence == 3
+    with services.db.transaction() as session:  # cut back to event 1, the head set to it
+        first = session.execute(select(AuditEvent).where(AuditEvent.sequence == 1)).scalar_one()
+        session.execute(delete(AuditEvent).where(AuditEvent.sequence > 1))
+        head = session.get(AuditChainHead, 1)
+        assert head is not None
+        head.sequence, head.hash = 1, first.hash
+    # No key is needed to do this, and without a checkpoint nothing shows it (the limit
+    # a checkpoint kept outside the database is for).
+    assert services.audit.verify().ok
+    result = services.audit.verify(checkpoints=[checkpoint])
+    assert (result.ok, result.first_broken) == (False, 3)
+    assert "event 3, checkpointed at 2026-11-23 10:00:06 UTC, is gone" in result.reason
+    assert "cut back to 1 events" in result.reason
+
+
+def test_deleting_everything_is_caught_by_a_checkpoint(services: Services, clock) -> None:  # type: ignore[no-untyped-def]
+    record_three(services, clock)
+    checkpoint = services.audit.verify().head
+    assert checkpoint is not None
+    with services.db.transaction() as session:
+        session.execute(delete(AuditEvent))
+        head = session.get(AuditChainHead, 1)
+        assert head is not None
+        head.sequence, head.hash = 0, GENESIS
+    assert services.audit.verify().ok
+    result = services.audit.verify(checkpoints=[checkpoint])
+    assert (result.ok, result.first_broken) == (False, 3)
+
+
+def test_a_rewrite_behind_a_checkpoint_is_detected_even_with_the_key(
+    services: Services,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    record_three(services, clock)
+    checkpoint = services.audit.verify().head
+    assert checkpoint is not None
+    clock.now += timedelta(minutes=5)
+    services.audit.record(AGENT, "view-learner", "learner", "1000000043")  # after it: fine
+    assert services.audit.verify(checkpoints=[checkpoint]).ok
+    with services.db.transaction() as session:  # someone holding the key edits event 2
+        session.execute(update(AuditEvent).where(AuditEvent.sequence == 2).values(actor="x"))
+        session.flush()
+        rechain(session, keyed(services))
+    assert services.audit.verify().ok  # the chain alone cannot tell
+    result = services.audit.verify(checkpoints=[checkpoint])
+    assert (result.ok, result.first_broken) == (False, 3)
+    assert result.reason == (
+        "event 3 is not the one checkpointed at 2026-11-23 10:00:06 UTC:"
+        " the trail up to it was rewritten"
+    )
+
+
+def test_a_checkpoint_is_one_line_found_again_in_any_text(services: Services, clock) -> None:  # type: ignore[no-untyped-def]
+    record_three(services, clock)
+    checkpoint = services.audit.verify().head
+    assert checkpoint is not None
+    text = str(checkpoint)
+    assert text == f"lrs-audit-checkpoint:3:{checkpoint.hash}:2026-11-23T10:00:06Z"
+    assert " " not in text
+    kept = f"# kept by the DPO\n2026-11-23 {text}\n\n{text.replace(':3:', ':2:')}\n"
+    found = Checkpoint.find_all(kept)
+    assert found[0] == checkpoint and [c.sequence for c in found] == [3, 2]
+    # A checkpoint's hash was made with the key; the key is not in it.
+    assert services.key(AUDIT_KEY).key.hex() not in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "lrs-audit-checkpoint:3:abc:2026-11-23T10:00:06Z", "3 " + "a" * 64],
+)
+def test_text_without_a_checkpoint_is_refused_by_name(text: str) -> None:
+    with pytest.raises(ValidationError, match=r"^Checkpoint: none found"):
+        Checkpoint.find_all(text)
+    with pytest.raises(ValidationError, match=r"^Checkpoint: .* no real time"):
+        Checkpoint.find_all(f"lrs-audit-checkpoint:3:{'a' * 64}:2026-13-40T10:00:06Z")
 
 
 def test_deleting_a_middle_event_is_detected(services: Services, clock) -> None:  # type: ignore[no-untyped-def]

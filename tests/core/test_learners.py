@@ -89,7 +89,13 @@ def test_every_look_is_audited_whatever_it_finds(services: Services, agent: Acto
     before = services.audit.count()
     with pytest.raises(NotFound):
         services.learners.show(agent, "1000000043")
-    assert services.audit.count() == before  # the look rolled back with its audit event
+    # The look rolled back, and was audited on its own: a look that finds nobody is still a
+    # look (issue 9 item 6).
+    assert services.audit.count() == before + 1
+    nothing = services.audit.entries(limit=1)[0]
+    assert (nothing.action, nothing.subject_id, nothing.outcome, nothing.detail) == (
+        "view-learner", "1000000043", "failed", {"outcome": "nothing found"},
+    )  # fmt: skip
 
 
 def test_a_role_without_find_is_refused(services: Services) -> None:

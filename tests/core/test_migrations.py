@@ -8,10 +8,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
+from lrs_core.actor import Actor
 from lrs_core.db.database import Database, SchemaState
 from lrs_core.db.models import Base
 from lrs_core.domain.matching import phonetic_key
 from lrs_core.errors import ConfigurationError
+from lrs_core.permissions import OperatorRole
 
 
 def test_migrated_schema_matches_the_models(db: Database) -> None:
@@ -150,3 +152,84 @@ def test_lookalike_letters_are_refolded(empty_database_url: str) -> None:
         ("sian", "osuilleabhain", "old", "old"),  # untouched: its keys were plain already
     ]
     assert previous[0] == "jones"
+
+
+def _unkeyed_trail(db: Database, count: int) -> None:
+    """Events as LRS Desk wrote them before 0008: a plain SHA-256 chain."""
+    import hashlib
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    prev = "0" * 64
+    with db.engine.begin() as connection:
+        for sequence in range(1, count + 1):
+            when = datetime(2026, 1, 5, 9, 0, tzinfo=UTC) + timedelta(minutes=sequence)
+            fields = [sequence, when.isoformat(timespec="microseconds"), "kim.lee", "agent",
+                      "view-learner", "learner", "1000000043", "ok", "{}", prev]  # fmt: skip
+            body = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            digest = hashlib.sha256(body.encode()).hexdigest()
+            connection.execute(
+                text(
+                    "INSERT INTO audit_event (sequence, occurred_at, actor, role, action,"
+                    " subject_type, subject_id, outcome, detail, prev_hash, hash) VALUES"
+                    " (:s, :t, 'kim.lee', 'agent', 'view-learner', 'learner', '1000000043',"
+                    " 'ok', '{}', :p, :h)"
+                ),
+                {"s": sequence, "t": when, "p": prev, "h": digest},
+            )
+            prev = digest
+        connection.execute(text("DELETE FROM audit_chain_head"))
+        connection.execute(
+            text("INSERT INTO audit_chain_head (id, sequence, hash) VALUES (1, :s, :h)"),
+            {"s": count, "h": prev},
+        )
+
+
+def test_an_unkeyed_trail_is_re_keyed_and_verifies(empty_database_url: str) -> None:
+    """Migration 0008 (issue 9 item 5): an existing trail is checked unkeyed, then keyed."""
+    from alembic import command
+
+    from lrs_core.config import load_settings
+    from lrs_core.db.database import alembic_config
+    from lrs_core.services import Services
+
+    db = Database(empty_database_url)
+    command.upgrade(alembic_config(db.url), "0005")
+    _unkeyed_trail(db, 3)
+    with db.engine.connect() as connection:
+        before = connection.execute(text("SELECT hash FROM audit_event ORDER BY sequence")).all()
+    db.upgrade()
+    services = Services(db, load_settings())
+    result = services.audit.verify()
+    assert (result.ok, result.checked) == (True, 3)
+    assert result.head is not None and result.head.hash != before[-1][0]
+    services.audit.record(Actor("kim.lee", OperatorRole.AGENT, "Kim Lee", 1), "view-learner")
+    assert services.audit.verify().checked == 4  # the re-keyed chain goes on
+    command.downgrade(alembic_config(db.url), "0005")  # and back: unkeyed again
+    with db.engine.connect() as connection:
+        last = connection.execute(text("SELECT hash FROM audit_event WHERE sequence = 3")).one()
+    assert last[0] == before[-1][0]
+    db.dispose()
+
+
+@pytest.mark.parametrize("break_it", ["edit", "cut"])
+def test_a_trail_already_broken_is_not_re_keyed(empty_database_url: str, break_it: str) -> None:
+    from alembic import command
+
+    from lrs_core.db.database import alembic_config
+
+    db = Database(empty_database_url)
+    command.upgrade(alembic_config(db.url), "0005")
+    _unkeyed_trail(db, 3)
+    with db.engine.begin() as connection:
+        if break_it == "edit":
+            connection.execute(text("UPDATE audit_event SET actor = 'x' WHERE sequence = 2"))
+        else:
+            connection.execute(text("DELETE FROM audit_event WHERE sequence = 3"))
+    with pytest.raises(ConfigurationError, match="the audit trail is already broken") as caught:
+        db.upgrade()
+    assert ("event 2 was altered" if break_it == "edit" else "after 2 were removed") in str(
+        caught.value
+    )
+    assert db.schema_state() is SchemaState.BEHIND  # nothing changed
+    db.dispose()

@@ -56,13 +56,21 @@ def test_the_organisation_view_shows_nothing_without_the_privacy_notice(
 def test_the_desk_needs_a_reason_for_a_restricted_record_and_audits_it(
     services: Services, agent: Actor, uln: str
 ) -> None:
-    before = services.audit.count()
     with pytest.raises(ReasonRequired) as caught:
         services.plr.open(agent, uln, PlrView.DESK)
     assert caught.value.restrictions
+    # Issue 9 item 6: the refused look is audited (who, which record, refused), and says
+    # nothing of what makes the record restricted.
+    refused = services.audit.entries(limit=1)[0]
+    assert (refused.actor, refused.action, refused.subject_id, refused.outcome) == (
+        agent.username, "view-plr", uln, "denied",
+    )  # fmt: skip
+    assert refused.detail == {"outcome": "refused: no reason given for a restricted record"}
     with pytest.raises(ValidationError, match="Reason"):
         services.plr.open(agent, uln, PlrView.DESK, reason="because")
-    assert services.audit.count() == before  # nothing was seen
+    short = services.audit.entries(limit=1)[0]
+    assert (short.action, short.outcome, short.detail["field"]) == ("view-plr", "failed", "Reason")
+    assert "because" not in str(short)  # a reason refused is not kept
     plr = services.plr.open(agent, uln, PlrView.DESK, reason=REASON)
     assert plr.hidden == 0 and len(plr.events) >= 1
     entry = services.audit.entries(limit=1)[0]
