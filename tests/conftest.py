@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import factories
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
@@ -144,10 +145,22 @@ def services(db: Database, settings: Settings, clock: FixedClock) -> Services:
     return Services(db, settings, clock)
 
 
+ADMIN_PASSWORD = "Desk-Admin-2026"
+
+
 @pytest.fixture
-def agent(services: Services) -> Actor:
-    """A signed-in desk agent with their own password (kim.lee / Desk-Shift-2026)."""
-    otp = services.operators.add(Actor.system(), "kim.lee", "agent").one_time_password
+def admin(services: Services, clock: FixedClock) -> Actor:
+    """A desk admin (ada.admin / Desk-Admin-2026), written straight into the database: no
+    audit event, so the trail a test inspects holds only its own events."""
+    with services.db.transaction() as session:
+        return factories.operator(session, "ada.admin", "admin", ADMIN_PASSWORD, now=clock())
+
+
+@pytest.fixture
+def agent(services: Services, admin: Actor) -> Actor:
+    """A signed-in desk agent with their own password (kim.lee / Desk-Shift-2026), added by
+    an admin as at the desk."""
+    otp = services.operators.add(admin, "kim.lee", "agent").one_time_password
     actor = services.operators.sign_in("kim.lee", otp).actor
     services.operators.change_password(actor, otp, "Desk-Shift-2026")
     return actor
