@@ -65,6 +65,7 @@ def test_what_an_older_version_left_open_is_tightened_and_said(
     for path in (database, folder / "lrs-desk.sqlite3-wal"):
         path.touch()
         os.chmod(path, 0o644)
+    caplog.clear()
     with caplog.at_level(logging.WARNING, logger="lrs_core"):
         db = Database(default_sqlite_url())
         db.schema_state()
