@@ -38,13 +38,18 @@ PASSWORD = "Bench-Sign-In-7431"
 SECRET = "BENCHMARKSECRETONLYFORTIMING2345"
 
 
-def _operator(services: Services, name: str, role: str) -> None:
-    otp = services.operators.add(Actor.system(), name, role).one_time_password
+def _operator(services: Services, name: str, role: str, by: Actor | None) -> Actor:
+    """An operator with their own password; with no ``by``, the database's first admin."""
+    if by is None:
+        otp = services.operators.bootstrap_admin(name).one_time_password
+    else:
+        otp = services.operators.add(by, name, role).one_time_password
     actor = services.operators.sign_in(name, otp).actor
     services.operators.change_password(actor, otp, PASSWORD)
     if role == "admin":
         code = second_factor.code_at(SECRET, services.clock())
         services.operators.confirm_enrolment(actor, SECRET, code)
+    return actor
 
 
 def main() -> None:
@@ -58,13 +63,9 @@ def main() -> None:
         db = Database(url)
         db.upgrade()
         services = Services(db, load_settings())
-        for name, role in (
-            ("bench.agent", "agent"),
-            ("bench.locked", "agent"),
-            ("bench.suspended", "agent"),
-            ("bench.admin", "admin"),
-        ):
-            _operator(services, name, role)
+        admin = _operator(services, "bench.admin", "admin", None)
+        for name in ("bench.agent", "bench.locked", "bench.suspended"):
+            _operator(services, name, "agent", admin)
         with db.transaction() as session:
             session.execute(
                 update(Operator)

@@ -841,18 +841,22 @@ def _load() -> float:
 
 
 def _operator(db: Database) -> Actor:
-    """The demo agent (the least-privileged role that may search), else the system."""
+    """The demo agent (the least-privileged role that may search): the searches are made,
+    and audited, as a desk operator, as every search is."""
     from sqlalchemy import select
 
     from lrs_core.actor import Actor
     from lrs_core.db.models import Operator
     from lrs_core.domain.kinds import AccountStatus
+    from lrs_core.errors import ConfigurationError
 
     with db.transaction(read_only=True) as session:
         op = session.execute(select(Operator).where(Operator.username == "demo-agent")).scalar()
         if op is not None and op.status is AccountStatus.ACTIVE and not op.must_change_password:
             return Actor(op.username, op.role, op.display_name, op.id)
-    return Actor.system("bench")
+    raise ConfigurationError(
+        f"{db.display_url} has no usable demo-agent to search as: use --fresh to seed it again"
+    )
 
 
 def cmd_bench_search(ctx: Context, args: argparse.Namespace) -> int:

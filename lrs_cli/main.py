@@ -11,10 +11,12 @@ import argparse
 import dataclasses
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -327,9 +329,19 @@ def cmd_db_status(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_operator_add(ctx: Context, args: argparse.Namespace) -> int:
-    created = ctx.services().operators.add(
-        Actor.system(), args.name, args.role, args.display_name or ""
-    )
+    services = ctx.services()
+    if args.operator is not None:
+        created = services.operators.add(
+            signed_in(ctx, services, args.operator), args.name, args.role, args.display_name or ""
+        )
+    elif args.role != OperatorRole.ADMIN:
+        raise ValidationError(
+            "Operator",
+            "name the admin you act as with --operator NAME (only the first admin of a new"
+            " database is added without one)",
+        )
+    else:
+        created = services.operators.bootstrap_admin(args.name, args.display_name or "")
     op = created.operator
     print(f"operator {shown(op.username)} ({op.role}) created.")
     print(
@@ -340,20 +352,23 @@ def cmd_operator_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_operator_list(ctx: Context, args: argparse.Namespace) -> int:
-    for op in ctx.services().operators.list(Actor.system()):
+    services = ctx.services()
+    for op in services.operators.list(signed_in(ctx, services, args.operator)):
         last = op.last_sign_in_at.strftime("%d/%m/%Y %H:%M") if op.last_sign_in_at else "never"
         print(f"{shown(op.username):<24} {op.role:<8} {op.status:<9} last sign-in {last}")
     return 0
 
 
 def cmd_operator_reset(ctx: Context, args: argparse.Namespace) -> int:
-    otp = ctx.services().operators.reset_password(Actor.system(), args.name)
+    services = ctx.services()
+    otp = services.operators.reset_password(signed_in(ctx, services, args.operator), args.name)
     print(f"new one-time password for {shown(args.name)} (shown once): {otp}")
     return 0
 
 
 def cmd_operator_unlock(ctx: Context, args: argparse.Namespace) -> int:
-    op = ctx.services().operators.unlock(Actor.system(), args.name)
+    services = ctx.services()
+    op = services.operators.unlock(signed_in(ctx, services, args.operator), args.name)
     print(f"operator {shown(op.username)} unlocked")
     return 0
 
@@ -388,7 +403,9 @@ def _print_broken(result: Verification) -> int:
 
 def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
     checkpoints = _checkpoints(args.checkpoint) if args.checkpoint else []
-    result = ctx.services().audit.verify(checkpoints=checkpoints)
+    services = ctx.services()
+    actor = signed_in(ctx, services, args.operator)
+    result = services.audit.verify(actor, checkpoints=checkpoints)
     if not result.ok:
         return _print_broken(result)
     behind = f", {len(checkpoints)} checkpoint{'s' if len(checkpoints) != 1 else ''} held"
@@ -397,7 +414,8 @@ def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_audit_checkpoint(ctx: Context, args: argparse.Namespace) -> int:
-    result = ctx.services().audit.verify()
+    services = ctx.services()
+    result = services.audit.verify(signed_in(ctx, services, args.operator))
     if not result.ok:
         return _print_broken(result)  # a checkpoint of a broken trail would vouch for it
     if result.head is None:
@@ -412,7 +430,9 @@ def cmd_audit_checkpoint(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_audit_tail(ctx: Context, args: argparse.Namespace) -> int:
-    for e in reversed(ctx.services().audit.entries(limit=args.n)):
+    services = ctx.services()
+    entries = services.audit.entries(signed_in(ctx, services, args.operator), limit=args.n)
+    for e in reversed(entries):
         when = e.occurred_at.strftime("%Y-%m-%d %H:%M:%S")
         subject = shown(f"{e.subject_type}:{e.subject_id}") if e.subject_type else ""
         actor, action = shown(e.actor), shown(e.action)
@@ -435,12 +455,28 @@ def cmd_demo_seed(ctx: Context, args: argparse.Namespace) -> int:
     ctx.db.require_current_schema()
     if args.if_empty and not demo.is_empty(ctx.db):
         return 0
+    # Into an empty database no one need sign in (`make run`'s first start); into one that
+    # holds data the core asks for a signed-in admin.
+    actor = None
+    if args.operator is not None:
+        actor = signed_in(ctx, ctx.services(), args.operator)
     learners = args.learners if args.learners is not None else ctx.settings.demo.learners
     seed = args.seed if args.seed is not None else ctx.settings.demo.seed
-    print(f"seeding {learners:,} synthetic learners into {ctx.db.display_url} ...", file=sys.stderr)
+    started: list[bool] = []
+
+    def progress(done: int, of: int) -> None:
+        # Said once the core has let the seed go ahead: a refusal stays a single line.
+        if not started:
+            started.append(True)
+            print(
+                f"seeding {of:,} synthetic learners into {ctx.db.display_url} ...", file=sys.stderr
+            )
+
     # The demo admin's published second factor is sealed under this database's totp-key.
     totp_key = ctx.services().key("totp-key").key
-    summary = demo.seed_demo(ctx.db, learners=learners, seed=seed, totp_key=totp_key)
+    summary = demo.seed_demo(
+        ctx.db, learners=learners, seed=seed, totp_key=totp_key, actor=actor, progress=progress
+    )
     print(
         f"seeded {summary.learners:,} learners ({summary.linked_learners:,} linked), "
         f"{summary.events:,} learning events, {summary.organisations:,} organisations, "
@@ -484,7 +520,7 @@ def count(minimum: int) -> Callable[[str], int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="lrs-desk",
         description="LRS Desk. With no command, starts the terminal application.",
     )
@@ -524,7 +560,12 @@ def build_parser() -> argparse.ArgumentParser:
     op_add.add_argument("name", help="username, e.g. sam.okafor")
     op_add.add_argument("--role", required=True, choices=[r.value for r in OperatorRole])
     op_add.add_argument("--display-name", help="the name shown in LRS Desk")
-    add(operator, "list", cmd_operator_list, "list operators")
+    op_add.add_argument(
+        "--operator",
+        help="act as this admin (password: LRS_OPERATOR_PASSWORD or asked); left out only"
+        " for the first admin of a database with no operator (--role admin)",
+    )
+    op_list = add(operator, "list", cmd_operator_list, "list operators")
     reset = add(operator, "reset-password", cmd_operator_reset, "issue a new one-time password")
     reset.add_argument("name")
     unlock = add(operator, "unlock", cmd_operator_unlock, "unlock an operator locked by failures")
@@ -555,7 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a checkpoint printed by `audit checkpoint`, or a file of them: each event must"
         " still be there, unchanged (catches a trail cut back or rewritten behind it)",
     )
-    add(
+    checkpoint = add(
         audit,
         "checkpoint",
         cmd_audit_checkpoint,
@@ -564,6 +605,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tail = add(audit, "tail", cmd_audit_tail, "print the newest audit events")
     tail.add_argument("-n", type=count(1), default=20, help="how many (default 20)")
+    for sub in (op_list, reset, unlock, verify, checkpoint, tail):
+        sub.add_argument(
+            "--operator",
+            required=True,
+            help="act as this admin (password: LRS_OPERATOR_PASSWORD or asked)",
+        )
 
     demo = commands.add_parser("demo", help="synthetic demo data").add_subparsers(
         dest="demo_command", metavar="ACTION", required=True
@@ -577,6 +624,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="seed a configured (e.g. PostgreSQL) database, not just the embedded one: "
         "for benchmarks only, as it creates demo operators with published passwords",
+    )
+    seed.add_argument(
+        "--operator",
+        help="act as this admin: needed to seed a database that holds data already",
     )
 
     learner = commands.add_parser("learner", help="learners (as a named operator)")
@@ -672,6 +723,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail(message: str, code: int = EXIT_ERROR) -> int:
+    print(f"lrs-desk: {shown(message)}", file=sys.stderr)
+    return code
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its complaints on one line, as every other error: what was wrong and
+    where the usage is (the full usage would bury the message)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {shown(message)} (see --help)\n")
+
+
+class _Notes(logging.Handler):
+    """The core's warnings (say, a database file it made private) as lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"lrs-desk: note: {shown(record.getMessage())}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Everything a command writes goes through the core's display function (lrs_cli/output).
     with shown_streams():
@@ -679,6 +750,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    core_log = logging.getLogger("lrs_core")
+    if not any(isinstance(h, _Notes) for h in core_log.handlers):
+        core_log.addHandler(_Notes(logging.WARNING))
     args = build_parser().parse_args(argv)
     try:
         if getattr(args, "handler", None) is None:
@@ -688,18 +762,17 @@ def _main(argv: Sequence[str] | None) -> int:
             return 0
         return int(args.handler(Context(), args))
     except ReasonRequired as exc:
-        print(f"lrs-desk: error: {shown(str(exc))} Give it with --reason.", file=sys.stderr)
-        return EXIT_ERROR
+        return _fail(f"error: {exc} Give it with --reason.")
     except LrsError as exc:
-        print(f"lrs-desk: error: {shown(str(exc))}", file=sys.stderr)
-        return EXIT_ERROR
+        return _fail(f"error: {exc}")
     except OSError as exc:
-        print(f"lrs-desk: error: {shown(str(exc.strerror or exc))}", file=sys.stderr)
-        return EXIT_ERROR
+        return _fail(f"error: {exc.strerror or exc}")
+    except ValueError as exc:
+        # Input no rule of the core's caught (a NUL byte in a file name, say): still one line.
+        return _fail(f"error: {exc}")
     except SQLAlchemyError as exc:
         first = str(getattr(exc, "orig", exc)).strip().splitlines()[:1] or [type(exc).__name__]
-        print(f"lrs-desk: database error: {shown(first[0])}", file=sys.stderr)
-        return EXIT_ERROR
+        return _fail(f"database error: {first[0]}")
     except KeyboardInterrupt:
         return 130
 

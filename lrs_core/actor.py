@@ -1,11 +1,16 @@
-"""Who is acting: a signed-in desk operator, or the local system (CLI set-up tasks)."""
+"""Who is acting: a signed-in desk operator, or the local system (two set-up tasks only)."""
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass
+from typing import Literal
 
 from lrs_core.permissions import OperatorRole, Permission, allows
+
+# The only tasks done with no one signed in: creating the first admin of a database that has
+# no operator at all, and seeding demo data into an empty database. Nothing else: every other
+# action needs a signed-in operator, whose role the services re-read from the database.
+SystemTask = Literal["bootstrap", "demo-seed"]
 
 
 @dataclass(frozen=True)
@@ -13,7 +18,7 @@ class Actor:
     username: str
     role: OperatorRole
     display_name: str
-    operator_id: int | None = None  # None for the system actor
+    operator_id: int | None = None  # None for the system and for an unknown name
     anonymous: bool = False  # an unknown name typed at sign-in: may do nothing
 
     @classmethod
@@ -22,13 +27,14 @@ class Actor:
         return cls("(unknown)", OperatorRole.AGENT, "(unknown)", None, anonymous=True)
 
     @classmethod
-    def system(cls, purpose: str = "cli") -> Actor:
-        """Someone at the server's shell (e.g. `lrs-desk operator add`): audited by OS user."""
-        try:
-            who = getpass.getuser()
-        except OSError:
-            who = "unknown"
-        return cls(f"system:{who}", OperatorRole.ADMIN, f"{purpose} ({who})")
+    def system(cls, task: SystemTask) -> Actor:
+        """The local system doing one set-up task, audited as ``system:<task>``.
+
+        Its name is fixed text: nothing from the environment (a LOGNAME, say) reaches the
+        audit trail unchecked. It holds no permission: the services refuse it everything they
+        guard, so it can only do what a service does for it by name (the bootstrap).
+        """
+        return cls(f"system:{task}", OperatorRole.AGENT, f"LRS Desk ({task})")
 
     @property
     def is_system(self) -> bool:
@@ -39,4 +45,5 @@ class Actor:
         return "" if self.anonymous else ("system" if self.is_system else str(self.role))
 
     def may(self, permission: Permission) -> bool:
-        return not self.anonymous and allows(self.role, permission)
+        """Whether this operator's role allows ``permission``; only signed-in operators may."""
+        return self.operator_id is not None and allows(self.role, permission)

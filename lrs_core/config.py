@@ -96,6 +96,8 @@ class Settings:
 
 
 def data_dir() -> Path:
+    """LRS Desk's own folder (the embedded database, reports): made private, 0700, by
+    whoever creates it (:mod:`lrs_core.files`)."""
     return Path(os.environ.get("LRS_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
 
 

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lrs_core import second_factor
-from lrs_core.db.models import DataChallenge, DataChallengeEvent, Learner, LearningEvent
-from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, LearnerStatus
+from lrs_core.actor import Actor
+from lrs_core.db.models import (
+    DataChallenge,
+    DataChallengeEvent,
+    Learner,
+    LearningEvent,
+    Operator,
+)
+from lrs_core.domain.kinds import AccountStatus, ChallengeKind, ChallengeStatus, LearnerStatus
 from lrs_core.domain.names import name_key
+from lrs_core.passwords import hash_password
+from lrs_core.permissions import OperatorRole
+from lrs_core.services import Services
+from lrs_core.services.audit import AuditEntry, read_entries
 
 
 def learner(uln: str, given: str, family: str, **extra: object) -> Learner:
@@ -98,3 +110,62 @@ def next_code(clock: MovableClock, secret: str = TOTP_SECRET) -> str:
     a code already used is never accepted again, so each sign-in needs a new step."""
     clock.now += timedelta(seconds=30)
     return second_factor.code_at(secret, clock.now)
+
+
+def operator(
+    session: Session,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    now: datetime,
+    totp_key: bytes | None = None,
+) -> Actor:
+    """A desk operator written straight into the database (no audit event, so tests that
+    count events are unaffected), with their own password set ``now`` and, given the
+    database's ``totp_key``, a second factor from TOTP_SECRET (admins need one); returns them
+    as a signed-in actor (the services re-read their role and status on every action)."""
+    row = Operator(
+        username=username,
+        display_name=username.replace(".", " ").title(),
+        role=OperatorRole(role),
+        status=AccountStatus.ACTIVE,
+        password_hash=hash_password(password),
+        must_change_password=False,
+        password_changed_at=now,
+        failed_attempts=0,
+        created_at=now,
+        created_by="tests",
+    )
+    session.add(row)
+    session.flush()
+    if totp_key is not None:
+        row.totp_secret = second_factor.seal(totp_key, TOTP_SECRET, row.id)
+        row.totp_enrolled_at = now
+    return Actor(row.username, row.role, row.display_name, row.id)
+
+
+def audit_log(services: Services, **filters: Any) -> list[AuditEntry]:
+    """The newest audit events first, read as a test inspects them (no operator needed:
+    front ends read through AuditService.entries, which needs VIEW_AUDIT)."""
+    with services.db.transaction(read_only=True) as session:
+        return read_entries(session, **filters)
+
+
+def desk_admin(services: Services, username: str = "head.admin") -> Actor:
+    """An admin to manage operators or look behind a test's back: made on first use,
+    straight into the database (not audited), then found again."""
+    with services.db.transaction() as session:
+        found = session.execute(
+            select(Operator).where(Operator.username == username)
+        ).scalar_one_or_none()
+        if found is not None:
+            return Actor(found.username, found.role, found.display_name, found.id)
+        return operator(
+            session,
+            username,
+            "admin",
+            "Head-Admin-2026",
+            now=services.operators.clock(),
+            totp_key=services.key("totp-key").key,
+        )

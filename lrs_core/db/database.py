@@ -15,7 +15,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lrs_core import secrets
+from lrs_core.config import data_dir
 from lrs_core.errors import ConfigurationError
+from lrs_core.files import private_sqlite_file
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -82,14 +84,6 @@ class Database:
         self.url = url if isinstance(url, URL) else parse_url(url)
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if self.url.get_backend_name() == "sqlite":
-            if self.url.database and self.url.database != ":memory:":
-                folder = Path(self.url.database).parent
-                try:
-                    folder.mkdir(parents=True, exist_ok=True)
-                except OSError as exc:
-                    raise ConfigurationError(
-                        f"cannot create the database folder {folder}: {exc.strerror}"
-                    ) from None
             kwargs["connect_args"] = {"timeout": 15}
         else:
             kwargs["pool_pre_ping"] = True
@@ -99,6 +93,9 @@ class Database:
         except (ArgumentError, NoSuchModuleError) as exc:
             raise ConfigurationError(f"cannot use database URL {self.display_url}: {exc}") from None
         if self.url.get_backend_name() == "sqlite":
+            if self.url.database and self.url.database != ":memory:":
+                file = _PrivateSqliteFile(Path(self.url.database))
+                event.listen(self.engine, "do_connect", file.before_connect)
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._keys: dict[str, secrets.ApplicationKey] = {}
@@ -187,6 +184,8 @@ class Database:
         from alembic import command
 
         try:
+            with self.engine.connect():
+                pass  # through this engine first: a new SQLite file is created private
             command.upgrade(alembic_config(self.url), revision)
         except DBAPIError as exc:
             raise ConfigurationError(
@@ -203,6 +202,31 @@ def session_key(session: Session, name: str) -> secrets.ApplicationKey:
     if keys is None:  # a session not made by Database.transaction()
         raise ConfigurationError(f"this unit of work has no {name}: open it with transaction()")
     return keys(name)
+
+
+class _PrivateSqliteFile:
+    """Minors' personal data: before SQLite opens (or creates) the file, it is made 0600
+    (and so its WAL and shared memory, which SQLite gives the database file's mode), and its
+    folder created 0700; the folder is tightened too when it is LRS Desk's own data
+    directory. Done as each connection opens, so a Database never made a file it did not use."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def before_connect(self, *_: Any) -> None:
+        try:
+            private_sqlite_file(self.path, tighten_folder=_is_data_dir(self.path.parent))
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot create the database {self.path}: {exc.strerror or exc}"
+            ) from None
+
+
+def _is_data_dir(folder: Path) -> bool:
+    try:
+        return folder.resolve() == data_dir().resolve()
+    except OSError:
+        return False
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

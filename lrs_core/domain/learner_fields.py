@@ -32,6 +32,7 @@ from lrs_core.domain.values import (
     parse_ability_to_share,
     parse_date,
     parse_gender,
+    quoted,
     validate_date_of_birth,
     validate_postcode,
     validate_upn,
@@ -98,7 +99,7 @@ def _digits(label: str, length: int) -> Check:
     def check(raw: str, _today: date) -> str:
         text = raw.strip()
         if text and not (len(text) == length and text.isdigit()):
-            raise ValidationError(label, f'must be {length} digits, not "{text}"')
+            raise ValidationError(label, f"must be {length} digits, not {quoted(text)}")
         return text
 
     return check
@@ -107,7 +108,7 @@ def _digits(label: str, length: int) -> Check:
 def _uci(raw: str, _today: date) -> str:
     uci = "".join(raw.split()).upper()
     if uci and (len(uci) != 13 or not uci.isalnum()):
-        raise ValidationError("UCI", f'must be 13 letters and digits, not "{raw.strip()}"')
+        raise ValidationError("UCI", f"must be 13 letters and digits, not {quoted(raw.strip())}")
     return uci
 
 

@@ -16,6 +16,20 @@ from typing import TypeVar
 from lrs_core.domain.text import check_characters, clean_text
 from lrs_core.errors import ValidationError
 
+QUOTE_MAX = 24  # characters of a refused value repeated back in its message
+
+
+def quoted(value: object) -> str:
+    """A refused value, quoted for its message: the first few characters of a long one and
+    its length (a 10,000-digit "gender" is not worth repeating whole)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return "a number too large to be a code"  # str() refuses beyond 4,300 digits
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= QUOTE_MAX:
+        return f'"{text}"'
+    return f'"{text[:QUOTE_MAX]}…" ({len(text):,} characters)'
+
+
 # --- ULN (DOMAIN.md "Formats and codes": ULN check digit) -------------------------------------
 
 TEMPORARY_ULN = "9999999999"
@@ -36,7 +50,7 @@ def validate_uln(s: str, field: str = "ULN") -> str:
     if not uln:
         raise ValidationError(field, "is required: enter the learner's 10-digit ULN")
     if not re.fullmatch(r"[0-9]+", uln):
-        raise ValidationError(field, f'must contain digits only, not "{uln}"')
+        raise ValidationError(field, f"must contain digits only, not {quoted(uln)}")
     if len(uln) != 10:
         raise ValidationError(field, f"must be exactly 10 digits (it has {len(uln)})")
     if uln[0] == "0":
@@ -97,7 +111,7 @@ def validate_ukprn(s: str, field: str = "UKPRN") -> str:
     if not ukprn:
         raise ValidationError(field, "is required: enter the organisation's 8-digit UKPRN")
     if not re.fullmatch(r"[0-9]{8}", ukprn):
-        raise ValidationError(field, f'must be exactly 8 digits, not "{ukprn}"')
+        raise ValidationError(field, f"must be exactly 8 digits, not {quoted(ukprn)}")
     if ukprn[0] == "0":
         raise ValidationError(field, "must be 10000000 to 99999999: it cannot start with 0")
     return ukprn
@@ -122,7 +136,7 @@ def validate_upn(s: str, field: str = "UPN") -> str:
     if len(upn) != 13:
         raise ValidationError(field, f"must be exactly 13 characters (it has {len(upn)})")
     if not re.fullmatch(r"[A-Z][0-9]{12}", upn):
-        raise ValidationError(field, f'must be a letter followed by 12 digits, not "{upn}"')
+        raise ValidationError(field, f"must be a letter followed by 12 digits, not {quoted(upn)}")
     expected = upn_check_letter(upn[1:])
     if upn[0] != expected:
         raise ValidationError(
@@ -170,7 +184,7 @@ def validate_postcode(
         return postcode
     raise ValidationError(
         field,
-        f'"{s.strip()}" is not a valid UK postcode (for example SW1A 1AA);'
+        f"{quoted(s.strip())} is not a valid UK postcode (for example SW1A 1AA);"
         f" if it is unknown, use {UNKNOWN_POSTCODE}",
     )
 
@@ -192,7 +206,7 @@ def parse_date(value: str, field: str) -> date:
     match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text)
     if not match:
         raise ValidationError(
-            field, f'must be a date written YYYY-MM-DD (e.g. 2008-09-01), not "{text}"'
+            field, f"must be a date written YYYY-MM-DD (e.g. 2008-09-01), not {quoted(text)}"
         )
     year, month, day = (int(g) for g in match.groups())
     if year < 1:
@@ -347,12 +361,13 @@ def _parse_code(enum: type[_E], value: int | str, field: str, labels: dict[_E, s
     code: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         code = value
-    elif isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
+    elif isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):
+        # At most nine digits: int() refuses 4,301 or more, and no code is that long.
         code = int(value.strip())
     if code is not None and code in {m.value for m in enum}:
         return enum(code)
     choices = ", ".join(f"{m.value} ({labels[m]})" for m in enum)
-    raise ValidationError(field, f'must be one of {choices}, not "{value}"')
+    raise ValidationError(field, f"must be one of {choices}, not {quoted(value)}")
 
 
 def parse_gender(value: int | str, field: str = "Gender") -> Gender:

@@ -20,6 +20,7 @@ from fpdf import FPDF
 
 from lrs_core.domain.plr import COLUMNS, PlrEvent
 from lrs_core.errors import LrsError
+from lrs_core.files import check_path, private_dir
 
 if TYPE_CHECKING:
     from lrs_core.services.plr import Plr
@@ -117,11 +118,14 @@ def write_plr_report(
     path: Path, plr: Plr, events: Sequence[PlrEvent], *, produced_by: str, at: datetime
 ) -> None:
     """Render, then put the file at ``path`` atomically, refusing to replace one."""
+    path = check_path(path, "File")
     if path.exists():
         raise ReportFileError(f"{path} already exists: choose another name (nothing was written)")
     data = render(plr, events, produced_by, at)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent, tighten=False)  # a missing folder is made 0700
+        # mkstemp makes the file 0600 (its owner's alone) and the link below keeps that
+        # mode: the report holds a minor's personal data.
         handle, temporary = tempfile.mkstemp(prefix=".plr-", suffix=".pdf", dir=path.parent)
     except OSError as error:
         raise ReportFileError(

@@ -217,6 +217,50 @@ class Verification:
     head: Checkpoint | None = None  # the newest event verified (None: the trail is empty)
 
 
+def read_entries(
+    session: Session,
+    *,
+    subject_type: str | None = None,
+    subject_id: str | int | None = None,
+    actions: Collection[str] | None = None,
+    outcome: AuditOutcome | None = None,
+    limit: int = 100,
+) -> list[AuditEntry]:
+    """The newest events first, inside the caller's transaction; no permission is checked
+    here (see AuditService.entries and AuditService.about)."""
+    query = select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(limit)
+    if actions is not None:
+        query = query.where(AuditEvent.action.in_(actions))
+    if outcome is not None:
+        query = query.where(AuditEvent.outcome == outcome)
+    if subject_type is not None:
+        query = query.where(AuditEvent.subject_type == subject_type)
+    if subject_id is not None:
+        query = query.where(AuditEvent.subject_id == str(subject_id))
+    return [
+        AuditEntry(
+            e.sequence,
+            e.occurred_at,
+            e.actor,
+            e.role,
+            e.action,
+            e.subject_type,
+            e.subject_id,
+            str(e.outcome),
+            json.loads(e.detail),
+        )
+        for e in session.execute(query).scalars()
+    ]
+
+
+def serialise_writers(session: Session) -> None:
+    """Take the audit chain head's row lock now, at the start of the transaction, so a check
+    made next (say, "no operator exists yet") still holds when the transaction commits: every
+    writer appends to the chain, so every other writer waits. (SQLite's writers already run
+    one at a time.)"""
+    session.execute(select(AuditChainHead).with_for_update()).scalar_one_or_none()
+
+
 Clock = Callable[[], datetime]
 
 
@@ -354,26 +398,31 @@ class AuditService:
     ) -> tuple[Actor, LrsError | None]:
         """The operator as they are now (their current role), and why they may not do
         this: None when they may."""
-        if actor.operator_id is not None:
-            operator = session.get(Operator, actor.operator_id)
-            # A lock whose time is up no longer refuses (it lifts at the next sign-in).
-            lock_over = operator is not None and (
-                operator.status is AccountStatus.LOCKED and not operator.lock_in_force(self.clock())
+        if actor.operator_id is None:
+            # The system (and an unknown name) holds no permission, whatever role it carries.
+            return actor, PermissionDenied(
+                "only a signed-in desk operator may do this: "
+                f"{PERMISSION_LABELS[permission].lower()}"
             )
-            if operator is None or (operator.status is not AccountStatus.ACTIVE and not lock_over):
-                status = "gone" if operator is None else str(operator.status)
-                return actor, _AccountRefused(
-                    f"your account is {status}: sign in again or ask an LRS Desk admin"
-                )
-            if operator.must_change_password:
-                return actor, _PasswordFirst("choose your own password before anything else")
-            if second_factor.must_enrol(
-                str(operator.role), operator.totp_secret is not None, self.second_factor_roles
-            ):
-                return actor, _PasswordFirst(
-                    "set up your second factor (an authenticator app) before anything else"
-                )
-            actor = dataclasses.replace(actor, role=operator.role)
+        operator = session.get(Operator, actor.operator_id)
+        # A lock whose time is up no longer refuses (it lifts at the next sign-in).
+        lock_over = operator is not None and (
+            operator.status is AccountStatus.LOCKED and not operator.lock_in_force(self.clock())
+        )
+        if operator is None or (operator.status is not AccountStatus.ACTIVE and not lock_over):
+            status = "gone" if operator is None else str(operator.status)
+            return actor, _AccountRefused(
+                f"your account is {status}: sign in again or ask an LRS Desk admin"
+            )
+        if operator.must_change_password:
+            return actor, _PasswordFirst("choose your own password before anything else")
+        if second_factor.must_enrol(
+            str(operator.role), operator.totp_secret is not None, self.second_factor_roles
+        ):
+            return actor, _PasswordFirst(
+                "set up your second factor (an authenticator app) before anything else"
+            )
+        actor = dataclasses.replace(actor, role=operator.role)
         if actor.may(permission):
             return actor, None
         return actor, PermissionDenied(
@@ -412,12 +461,14 @@ class AuditService:
         raise refusal
 
     def verify(
-        self, batch: int = 5000, *, checkpoints: Collection[Checkpoint] = ()
+        self, actor: Actor, batch: int = 5000, *, checkpoints: Collection[Checkpoint] = ()
     ) -> Verification:
         """Recompute the keyed chain from the first event; name the first event that breaks
         it. Each of ``checkpoints`` (kept outside the database) must still hold: its event
         there, with its hash, so a trail cut back, or rewritten by someone holding the key,
-        is caught behind the newest checkpoint."""
+        is caught behind the newest checkpoint. Only an operator allowed to view the audit
+        trail may (a refusal is audited)."""
+        self.require(actor, Permission.VIEW_AUDIT, "verify-audit", "audit")
         key = self.db.key(AUDIT_KEY).key
         expected = {c.sequence: c for c in checkpoints}
         checked = 0
@@ -492,6 +543,7 @@ class AuditService:
 
     def entries(
         self,
+        actor: Actor,
         *,
         subject_type: str | None = None,
         subject_id: str | int | None = None,
@@ -500,31 +552,40 @@ class AuditService:
         limit: int = 100,
     ) -> list[AuditEntry]:
         """The newest events first, optionally about one subject, of some actions only, or
-        with one outcome."""
-        query = select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(limit)
-        if actions is not None:
-            query = query.where(AuditEvent.action.in_(actions))
-        if outcome is not None:
-            query = query.where(AuditEvent.outcome == outcome)
-        if subject_type is not None:
-            query = query.where(AuditEvent.subject_type == subject_type)
-        if subject_id is not None:
-            query = query.where(AuditEvent.subject_id == str(subject_id))
+        with one outcome. Only an operator allowed to view the audit trail may (a refusal
+        is audited)."""
+        self.require(actor, Permission.VIEW_AUDIT, "read-audit", "audit")
         with self.db.transaction(read_only=True) as session:
-            return [
-                AuditEntry(
-                    e.sequence,
-                    e.occurred_at,
-                    e.actor,
-                    e.role,
-                    e.action,
-                    e.subject_type,
-                    e.subject_id,
-                    str(e.outcome),
-                    json.loads(e.detail),
-                )
-                for e in session.execute(query).scalars()
-            ]
+            return read_entries(
+                session,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                actions=actions,
+                outcome=outcome,
+                limit=limit,
+            )
+
+    def about(
+        self,
+        subject_type: str,
+        subject_id: str | int,
+        *,
+        actions: Collection[str] | None = None,
+        outcome: AuditOutcome | None = None,
+        limit: int = 100,
+    ) -> list[AuditEntry]:
+        """The newest events about one subject, for a service that has already checked its
+        actor may see that subject (a learner's profile lists the learner's own changes and
+        looks to whoever may view the learner). Front ends read the trail through entries()."""
+        with self.db.transaction(read_only=True) as session:
+            return read_entries(
+                session,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                actions=actions,
+                outcome=outcome,
+                limit=limit,
+            )
 
     def count(self) -> int:
         with self.db.transaction(read_only=True) as session:

@@ -65,6 +65,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Index, func, insert, select, text
+from sqlalchemy.orm import Session
 
 from lrs_core import demo_data as data
 from lrs_core import second_factor
@@ -83,6 +84,7 @@ from lrs_core.db.models import (
 from lrs_core.db.types import utcnow
 from lrs_core.domain.kinds import (
     AccountStatus,
+    AuditOutcome,
     EventSource,
     LearnerStatus,
     OrganisationKind,
@@ -96,9 +98,10 @@ from lrs_core.domain.values import (
     VerificationType,
     upn_check_letter,
 )
+from lrs_core.errors import PermissionDenied
 from lrs_core.passwords import hash_password
-from lrs_core.permissions import OperatorRole
-from lrs_core.services.audit import append
+from lrs_core.permissions import OperatorRole, Permission
+from lrs_core.services.audit import AuditService, append, serialise_writers
 
 DEMO_OPERATORS: tuple[tuple[str, OperatorRole, str, str], ...] = (
     ("demo-agent", OperatorRole.AGENT, "Demo Agent", "Agent-Demo-2026"),
@@ -138,10 +141,42 @@ class SeedSummary:
 
 def is_empty(db: Database) -> bool:
     """True when the database has no learners and no desk operators (a fresh install)."""
-    with db.transaction() as session:
-        has_learner = session.execute(select(Learner.id).limit(1)).first() is not None
-        has_operator = session.execute(select(Operator.id).limit(1)).first() is not None
+    with db.transaction(read_only=True) as session:
+        return _holds_nothing(session)
+
+
+def _holds_nothing(session: Session) -> bool:
+    has_learner = session.execute(select(Learner.id).limit(1)).first() is not None
+    has_operator = session.execute(select(Operator.id).limit(1)).first() is not None
     return not (has_learner or has_operator)
+
+
+@contextlib.contextmanager
+def _seeding(db: Database, actor: Actor | None) -> Iterator[Session]:
+    """The seed's transaction. Into a database that holds data only as a signed-in admin
+    (it adds operators whose passwords are published); with no one signed in (the system,
+    for `make run`'s first start) only into an empty one. A refusal is audited."""
+    audit = AuditService(db)
+    if actor is not None:
+        with audit.guarded(actor, Permission.MANAGE_OPERATORS, "demo-seed", "database") as session:
+            yield session
+        return
+    with db.transaction() as session:
+        serialise_writers(session)  # the database stays empty until this seed commits
+        if _holds_nothing(session):
+            yield session
+            return
+    audit.record(
+        Actor.system("demo-seed"),
+        "demo-seed",
+        "database",
+        outcome=AuditOutcome.DENIED,
+        detail={"reason": "the database is not empty"},
+    )
+    raise PermissionDenied(
+        "this database holds data already: only a signed-in admin may seed more demo data"
+        " (with the CLI: --operator NAME)"
+    )
 
 
 def fold_answer(answer: str) -> str:
@@ -158,12 +193,14 @@ def seed_demo(
     progress: Progress | None = None,
     today: date | None = None,
     totp_key: bytes | None = None,
+    actor: Actor | None = None,
 ) -> SeedSummary:
     """Add deterministic synthetic data: ``learners`` learners from ``random.Random(seed)``,
     with organisations, portal users, PLR events and the demo operators (skipped when they
     exist). One transaction; one audit event ("demo-seed") records the counts. With
     ``totp_key`` (the totp-key application key) the demo admin gets the published second
-    factor; without it they set one up at their first sign-in."""
+    factor; without it they set one up at their first sign-in. With no ``actor`` (the
+    system) only into an empty database; else ``actor`` must be an admin."""
     if learners < 0:
         raise ValueError("learners must be zero or more")
     started = time.perf_counter()
@@ -184,7 +221,7 @@ def seed_demo(
         new_operators = [o for o in DEMO_OPERATORS if o[0] not in existing]
     operator_hashes = {o[0]: hash_password(o[3]) for o in new_operators}
 
-    with db.transaction() as session:
+    with _seeding(db, actor) as session:
         connection = session.connection()
         writer = _BulkWriter(connection, db.is_sqlite)
         next_ids = {
@@ -281,7 +318,7 @@ def seed_demo(
         )
         append(
             session,
-            Actor.system("demo seed"),
+            actor or Actor.system("demo-seed"),
             "demo-seed",
             "database",
             "",

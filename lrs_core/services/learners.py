@@ -374,7 +374,7 @@ class LearnerService:
         latest looks and refusals, so a much-viewed learner's changes are never crowded
         out), and what this operator may do with the learner. The look is audited."""
         record = self.show(actor, uln)
-        audited = partial(self.audit.entries, subject_type="learner", subject_id=uln)
+        audited = partial(self.audit.about, "learner", uln)
         ok_changes = audited(actions=CHANGE_ACTIONS, outcome=AuditOutcome.OK, limit=change_limit)
         changes = tuple(map(_history_entry, ok_changes))
         # Changes are listed whole above; of the rest, the latest few (refused changes too).

@@ -24,7 +24,13 @@ from lrs_core.db.models import Operator
 from lrs_core.db.types import utcnow
 from lrs_core.domain.kinds import AccountStatus, AuditOutcome
 from lrs_core.domain.text import clean_text
-from lrs_core.errors import AuthenticationFailed, NotFound, SecondFactorRequired, ValidationError
+from lrs_core.errors import (
+    AuthenticationFailed,
+    NotFound,
+    PermissionDenied,
+    SecondFactorRequired,
+    ValidationError,
+)
 from lrs_core.passwords import (
     check_policy,
     check_strength,
@@ -34,7 +40,7 @@ from lrs_core.passwords import (
     verify_password,
 )
 from lrs_core.permissions import OperatorRole, Permission
-from lrs_core.services.audit import AuditService, Clock, append
+from lrs_core.services.audit import AuditService, Clock, append, serialise_writers
 
 USERNAME = re.compile(r"^[a-z][a-z0-9.\-]{2,63}$")
 # The one answer to every failed sign-in, whatever the reason (issue 9 item 7).
@@ -91,6 +97,20 @@ class NewOperator:
 
     def __repr__(self) -> str:
         return f"NewOperator(operator={self.operator!r})"
+
+
+def _new_operator(
+    username: str, role: OperatorRole | str, display_name: str
+) -> tuple[str, OperatorRole, str]:
+    """A new operator's username, role and display name, checked."""
+    name = validate_username(username)
+    try:
+        role = OperatorRole(role)
+    except ValueError:
+        choices = ", ".join(r.value for r in OperatorRole)
+        raise ValidationError("Role", f"must be one of {choices}") from None
+    display = clean_text(display_name, "Display name", 100, collapse=True) or name
+    return name, role, display
 
 
 def validate_username(username: str) -> str:
@@ -364,42 +384,82 @@ class OperatorService:
     ) -> NewOperator:
         """Create an operator with a one-time password that must be changed at first sign-in."""
         self.audit.require(actor, Permission.MANAGE_OPERATORS, "add-operator", "operator", username)
-        name = validate_username(username)
-        try:
-            role = OperatorRole(role)
-        except ValueError:
-            choices = ", ".join(r.value for r in OperatorRole)
-            raise ValidationError("Role", f"must be one of {choices}") from None
-        display = clean_text(display_name, "Display name", 100, collapse=True) or name
+        name, role, display = _new_operator(username, role, display_name)
         otp = one_time_password()
-        now = self.clock()
+        password_hash = hash_password(otp)  # before the transaction: Argon2id takes a while
         with self.db.transaction() as session:
             if self._by_username(session, name) is not None:
                 raise ValidationError("Username", f"{name!r} is already taken")
-            operator = Operator(
-                username=name,
-                display_name=display,
-                role=role,
-                status=AccountStatus.ACTIVE,
-                password_hash=hash_password(otp),
-                must_change_password=True,
-                password_changed_at=now,
-                failed_attempts=0,
-                created_at=now,
-                created_by=actor.username,
-            )
-            session.add(operator)
-            session.flush()
-            append(
-                session,
-                actor,
-                "add-operator",
-                "operator",
-                operator.id,
-                detail={"username": name, "role": str(role)},
-                now=now,
+            operator = self._create(
+                session, actor, "add-operator", name, role, display, password_hash
             )
             return NewOperator(self._info(operator), otp)
+
+    def bootstrap_admin(self, username: str, display_name: str = "") -> NewOperator:
+        """The first admin of a database that has no desk operator at all: the one account
+        made with no one signed in (`lrs-desk operator add NAME --role admin` on a new
+        database), audited as "bootstrap-admin" by the system. Once any operator exists it is
+        refused, and the refusal audited: operators are then added by a signed-in admin."""
+        name, role, display = _new_operator(username, OperatorRole.ADMIN, display_name)
+        system = Actor.system("bootstrap")
+        otp = one_time_password()
+        password_hash = hash_password(otp)
+        with self.db.transaction() as session:
+            # Held to the commit, so two bootstraps at once cannot both find no operator.
+            serialise_writers(session)
+            if session.execute(select(Operator.id).limit(1)).first() is None:
+                operator = self._create(
+                    session, system, "bootstrap-admin", name, role, display, password_hash
+                )
+                return NewOperator(self._info(operator), otp)
+        self.audit.record(
+            system,
+            "bootstrap-admin",
+            "operator",
+            name,
+            outcome=AuditOutcome.DENIED,
+            detail={"reason": "operators exist"},
+        )
+        raise PermissionDenied(
+            "this database has desk operators already: an admin adds operators, "
+            "signed in (with the CLI: --operator NAME)"
+        )
+
+    def _create(
+        self,
+        session: Session,
+        actor: Actor,
+        action: str,
+        name: str,
+        role: OperatorRole,
+        display: str,
+        password_hash: str,
+    ) -> Operator:
+        now = self.clock()
+        operator = Operator(
+            username=name,
+            display_name=display,
+            role=role,
+            status=AccountStatus.ACTIVE,
+            password_hash=password_hash,
+            must_change_password=True,
+            password_changed_at=now,
+            failed_attempts=0,
+            created_at=now,
+            created_by=actor.username,
+        )
+        session.add(operator)
+        session.flush()
+        append(
+            session,
+            actor,
+            action,
+            "operator",
+            operator.id,
+            detail={"username": name, "role": str(role)},
+            now=now,
+        )
+        return operator
 
     def reset_password(self, actor: Actor, username: str) -> str:
         """A new one-time password, shown once; also reactivates a locked account."""

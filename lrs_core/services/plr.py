@@ -30,6 +30,7 @@ from lrs_core.domain.plr import (
 )
 from lrs_core.domain.values import validate_uln
 from lrs_core.errors import NotFound, PermissionDenied, ValidationError
+from lrs_core.files import check_path, private_dir
 from lrs_core.permissions import Permission
 from lrs_core.services.audit import AuditService, Clock, append
 
@@ -154,7 +155,11 @@ class PlrService:
                 raise ValidationError(
                     "Events", "tick at least one event: a report with no events is not produced"
                 )
-            path = out or self.default_report_path(plr.uln, now)
+            if out is None:
+                private_dir(self.reports_dir)  # LRS Desk's own: 0700, tightened if need be
+                path = self.default_report_path(plr.uln, now)
+            else:
+                path = check_path(out, "File")
             write_plr_report(
                 path, plr, chosen, produced_by=actor.display_name or actor.username, at=now
             )

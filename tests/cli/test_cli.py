@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from factories import audit_log, desk_admin
 from sqlalchemy import text
 
 from lrs_cli.main import EXIT_AUDIT_BROKEN, EXIT_ERROR, main
+from lrs_core.config import load_settings
 from lrs_core.db.database import Database
+from lrs_core.services import Services
 
 
 @pytest.fixture
@@ -15,12 +18,31 @@ def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return database_url
 
 
+ADMIN = ["--operator", "first.admin"]
+
+
+@pytest.fixture
+def cli_admin(cli_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The database's first admin (the bootstrap), with their own password, which the
+    commands below read from LRS_OPERATOR_PASSWORD."""
+    db = Database(cli_db)
+    services = Services(db, load_settings())
+    otp = services.operators.bootstrap_admin("first.admin").one_time_password
+    services.operators.change_password(
+        services.operators.sign_in("first.admin", otp).actor, otp, "Desk-Admin-2026"
+    )
+    db.dispose()
+    monkeypatch.setenv("LRS_OPERATOR_PASSWORD", "Desk-Admin-2026")
+    return "first.admin"
+
+
+@pytest.mark.usefixtures("cli_admin")
 def test_operator_add_prints_a_one_time_password_once(cli_db: str, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["operator", "add", "nia.jones", "--role", "analyst"]) == 0
+    assert main(["operator", "add", "nia.jones", "--role", "analyst", *ADMIN]) == 0
     out = capsys.readouterr().out
     otp = out.strip().rsplit(" ", 1)[-1]
     assert "one-time password" in out and len(otp) == 14
-    assert main(["operator", "list"]) == 0
+    assert main(["operator", "list", *ADMIN]) == 0
     listing = capsys.readouterr().out
     assert "nia.jones" in listing and "analyst" in listing and otp not in listing
     db = Database(cli_db)
@@ -38,30 +60,34 @@ def test_bad_role_is_refused_by_argparse(cli_db: str, capsys) -> None:  # type: 
     assert "invalid choice" in capsys.readouterr().err
 
 
-def test_duplicate_operator_is_one_clear_line(cli_db: str, capsys) -> None:  # type: ignore[no-untyped-def]
-    main(["operator", "add", "nia.jones", "--role", "agent"])
+@pytest.mark.usefixtures("cli_admin")
+def test_duplicate_operator_is_one_clear_line(capsys) -> None:  # type: ignore[no-untyped-def]
+    main(["operator", "add", "nia.jones", "--role", "agent", *ADMIN])
     capsys.readouterr()
-    assert main(["operator", "add", "nia.jones", "--role", "agent"]) == EXIT_ERROR
+    assert main(["operator", "add", "nia.jones", "--role", "agent", *ADMIN]) == EXIT_ERROR
     err = capsys.readouterr().err
     assert err.strip() == "lrs-desk: error: Username: 'nia.jones' is already taken"
 
 
+@pytest.mark.usefixtures("cli_admin")
 def test_audit_verify_detects_a_tampered_row(cli_db: str, capsys) -> None:  # type: ignore[no-untyped-def]
-    main(["operator", "add", "nia.jones", "--role", "agent"])
-    main(["operator", "reset-password", "nia.jones"])
-    assert main(["audit", "verify"]) == 0
-    assert "2 events verified" in capsys.readouterr().out
+    main(["operator", "add", "nia.jones", "--role", "agent", *ADMIN])
+    main(["operator", "reset-password", "nia.jones", *ADMIN])
+    assert main(["audit", "verify", *ADMIN]) == 0
+    # The bootstrap, first.admin's sign-in and password change; a sign-in and the action
+    # for each command; and the sign-in of verify itself.
+    assert "8 events verified" in capsys.readouterr().out
     db = Database(cli_db)
     with db.engine.begin() as connection:
         connection.execute(text("UPDATE audit_event SET action = 'nothing' WHERE sequence = 1"))
     db.dispose()
-    assert main(["audit", "verify"]) == EXIT_AUDIT_BROKEN
+    assert main(["audit", "verify", *ADMIN]) == EXIT_AUDIT_BROKEN
     assert "BROKEN at event 1" in capsys.readouterr().err
 
 
 def test_unmigrated_database_says_how_to_fix(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("LRS_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
-    assert main(["operator", "list"]) == EXIT_ERROR
+    assert main(["operator", "list", *ADMIN]) == EXIT_ERROR
     assert "run `lrs-desk db upgrade`" in capsys.readouterr().err
     assert main(["db", "upgrade"]) == 0
     assert main(["db", "status"]) == 0
@@ -145,15 +171,11 @@ def test_a_password_in_the_url_query_is_never_printed(monkeypatch, capsys) -> No
 def test_learner_find_and_show_as_a_named_operator(cli_db: str, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from factories import learner
-
-    from lrs_core.actor import Actor
-    from lrs_core.config import load_settings
-    from lrs_core.services import Services
+    from factories import desk_admin, learner
 
     db = Database(cli_db)
     services = Services(db, load_settings())
-    otp = services.operators.add(Actor.system(), "kim.lee", "agent").one_time_password
+    otp = services.operators.add(desk_admin(services), "kim.lee", "agent").one_time_password
     services.operators.change_password(
         services.operators.sign_in("kim.lee", otp).actor, otp, "Desk-Shift-2026"
     )
@@ -200,14 +222,13 @@ def test_an_admin_signs_in_with_a_code_and_resets_a_second_factor(
     from factories import TOTP_SECRET
 
     from lrs_core import second_factor
-    from lrs_core.actor import Actor
     from lrs_core.config import load_settings
     from lrs_core.services import Services
 
     db = Database(cli_db)
     services = Services(db, load_settings())
     for name in ("ada.admin", "bo.admin"):
-        otp = services.operators.add(Actor.system(), name, "admin").one_time_password
+        otp = services.operators.add(desk_admin(services), name, "admin").one_time_password
         actor = services.operators.sign_in(name, otp).actor
         services.operators.change_password(actor, otp, "Desk-Shift-2026")
         services.operators.confirm_enrolment(
@@ -235,6 +256,6 @@ def test_an_admin_signs_in_with_a_code_and_resets_a_second_factor(
     assert main(argv) == 0
     assert "bo.admin" in capsys.readouterr().out
     check = Database(cli_db)
-    entry = Services(check, load_settings()).audit.entries(limit=1)[0]
+    entry = audit_log(Services(check, load_settings()), limit=1)[0]
     check.dispose()
     assert (entry.action, entry.actor) == ("reset-second-factor", "ada.admin")

@@ -7,7 +7,7 @@ import json
 from datetime import date
 
 import pytest
-from factories import learner
+from factories import audit_log, learner
 
 from lrs_cli.main import EXIT_ERROR, main
 from lrs_core.actor import Actor
@@ -83,7 +83,7 @@ def test_register_asks_for_confirmation_of_possible_matches(cli: Services, capsy
     assert (refused["outcome"], refused["identical_uln"], refused["uln"]) == (
         "WSRC0021", new_uln, None,
     )  # fmt: skip
-    registers = [e for e in cli.audit.entries(limit=20) if e.action == "register-learner"]
+    registers = [e for e in audit_log(cli, limit=20) if e.action == "register-learner"]
     assert [e.outcome for e in registers] == ["failed", "ok", "failed"]
 
 

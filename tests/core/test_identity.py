@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import learner
+from factories import desk_admin, learner
 from sqlalchemy import func, select
 
 from lrs_core.actor import Actor
@@ -219,7 +219,7 @@ ROUNDS = 50
 @pytest.fixture
 def second_agent(services: Services) -> Actor:
     """Another desk agent, signed in on their own (ana.silva)."""
-    otp = services.operators.add(Actor.system(), "ana.silva", "agent").one_time_password
+    otp = services.operators.add(desk_admin(services), "ana.silva", "agent").one_time_password
     actor = services.operators.sign_in("ana.silva", otp).actor
     services.operators.change_password(actor, otp, "Harbour-Kettle-7391")
     return actor

@@ -8,7 +8,7 @@ import dataclasses
 from datetime import date
 
 import pytest
-from factories import learner
+from factories import audit_log, learner
 from sqlalchemy import func, select
 
 from lrs_core.actor import Actor
@@ -69,7 +69,7 @@ def test_register_issues_a_new_valid_uln_and_audits_it(services: Services, agent
     uln = result.learner.uln
     assert is_valid_uln(uln)
     assert (result.learner.given_name, result.learner.created_by) == ("Tobias", "kim.lee")
-    entry = services.audit.entries(limit=1)[0]
+    entry = audit_log(services, limit=1)[0]
     assert (entry.action, entry.subject_id, entry.outcome) == ("register-learner", uln, "ok")
     second = services.learners.register(agent, NEW_LEARNER | {"given_name": "Tabitha",
                                                               "gender": "2"},
@@ -107,7 +107,7 @@ def test_possible_matches_need_confirmation_and_nothing_is_written(
     )
     assert confirmed.learner is not None
     assert learner_count(services) == before + 1
-    assert services.audit.entries(limit=1)[0].detail["confirmed_possible_matches"] == [AMARA]
+    assert audit_log(services, limit=1)[0].detail["confirmed_possible_matches"] == [AMARA]
 
 
 @pytest.mark.usefixtures("amara")
@@ -129,7 +129,7 @@ def test_identical_key_data_is_refused_even_for_a_linked_learner(
     assert result.message.startswith("Register Learner not allowed")
     assert result.identical_uln == (AMARA if postcode == "NG7 2RD" else AMARA_LINKED)
     assert learner_count(services) == before
-    entry = services.audit.entries(limit=1)[0]
+    entry = audit_log(services, limit=1)[0]
     assert (entry.action, entry.outcome) == ("register-learner", "failed")
 
 
@@ -224,7 +224,7 @@ def test_an_update_to_identical_key_data_is_refused(
         services.learners.update(agent, opened, amara_like())
     assert caught.value.uln == AMARA and str(caught.value).startswith("Learner update not allowed")
     assert services.learners.show(agent, tobias).family_name == "Fairweather"
-    refusal = next(e for e in services.audit.entries(limit=3) if e.action == "update-learner")
+    refusal = next(e for e in audit_log(services, limit=3) if e.action == "update-learner")
     assert refusal.outcome == "failed"
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from factories import learner
+from factories import audit_log, learner
 
 from lrs_core.actor import Actor
 from lrs_core.domain.kinds import LearnerStatus
@@ -82,7 +82,7 @@ def test_every_look_is_audited_whatever_it_finds(services: Services, agent: Acto
     services.learners.find_by_uln(agent, LINKED_ULN, "Sian", "OBrien Jones")
     services.learners.find_by_uln(agent, MASTER_ULN, "Nobody", "Here")
     services.learners.show(agent, MASTER_ULN)
-    view, miss, linked = services.audit.entries(limit=3)
+    view, miss, linked = audit_log(services, limit=3)
     assert (view.action, view.subject_id, view.actor) == ("view-learner", MASTER_ULN, "kim.lee")
     assert miss.detail == {"outcome": "WSRC0001", "asked_for": MASTER_ULN}
     assert linked.subject_id == MASTER_ULN and linked.detail["asked_for"] == LINKED_ULN
@@ -92,7 +92,7 @@ def test_every_look_is_audited_whatever_it_finds(services: Services, agent: Acto
     # The look rolled back, and was audited on its own: a look that finds nobody is still a
     # look (issue 9 item 6).
     assert services.audit.count() == before + 1
-    nothing = services.audit.entries(limit=1)[0]
+    nothing = audit_log(services, limit=1)[0]
     assert (nothing.action, nothing.subject_id, nothing.outcome, nothing.detail) == (
         "view-learner", "1000000043", "failed", {"outcome": "nothing found"},
     )  # fmt: skip
@@ -102,7 +102,7 @@ def test_a_role_without_find_is_refused(services: Services) -> None:
     nobody = Actor("(unknown)", OperatorRole.AGENT, "(unknown)", None, anonymous=True)
     with pytest.raises(PermissionDenied):
         services.learners.find_by_uln(nobody, MASTER_ULN, "Siân", "O'Brien-Jones")
-    assert services.audit.entries(limit=1)[0].outcome == "denied"
+    assert audit_log(services, limit=1)[0].outcome == "denied"
 
 
 @pytest.mark.usefixtures("register")
@@ -124,6 +124,6 @@ def test_a_look_by_a_session_whose_account_was_locked_is_refused_and_audited(
     with pytest.raises(AuthenticationFailed, match="locked"):
         services.learners.find_by_uln(agent, MASTER_ULN, "Siân", "O'Brien-Jones")
     assert services.audit.count() == before + 1
-    refusal = services.audit.entries(limit=1)[0]
+    refusal = audit_log(services, limit=1)[0]
     assert (refusal.action, refusal.outcome) == ("use-session", "denied")
     assert "locked" in refusal.detail["reason"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from factories import desk_admin
 from sqlalchemy import text
 
 from lrs_core.actor import Actor
@@ -200,11 +201,11 @@ def test_an_unkeyed_trail_is_re_keyed_and_verifies(empty_database_url: str) -> N
         before = connection.execute(text("SELECT hash FROM audit_event ORDER BY sequence")).all()
     db.upgrade()
     services = Services(db, load_settings())
-    result = services.audit.verify()
+    result = services.audit.verify(desk_admin(services))
     assert (result.ok, result.checked) == (True, 3)
     assert result.head is not None and result.head.hash != before[-1][0]
     services.audit.record(Actor("kim.lee", OperatorRole.AGENT, "Kim Lee", 1), "view-learner")
-    assert services.audit.verify().checked == 4  # the re-keyed chain goes on
+    assert services.audit.verify(desk_admin(services)).checked == 4  # the re-keyed chain goes on
     command.downgrade(alembic_config(db.url), "0005")  # and back: unkeyed again
     with db.engine.connect() as connection:
         last = connection.execute(text("SELECT hash FROM audit_event WHERE sequence = 3")).one()

@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from factories import TOTP_SECRET, MovableClock, next_code
+from factories import TOTP_SECRET, MovableClock, audit_log, desk_admin, next_code
 from sqlalchemy import select, text, update
 
-from lrs_core.actor import Actor
 from lrs_core.db.models import Operator
 from lrs_core.domain.kinds import AccountStatus
 from lrs_core.errors import AuthenticationFailed, PermissionDenied, ValidationError
@@ -20,7 +19,7 @@ NEW_PASSWORD = "Correct-Horse-9"
 
 
 def make_operator(services: Services, name: str = "asha.patel", role: str = "agent") -> str:
-    created = services.operators.add(Actor.system(), name, role, "Asha Patel")
+    created = services.operators.add(desk_admin(services), name, role, "Asha Patel")
     return created.one_time_password
 
 
@@ -74,7 +73,7 @@ def test_lockout_after_configured_wrong_passwords(services: Services) -> None:
     with pytest.raises(AuthenticationFailed, match=r"^sign-in refused"):
         services.operators.sign_in("asha.patel", otp)
 
-    new_otp = services.operators.reset_password(Actor.system(), "asha.patel")
+    new_otp = services.operators.reset_password(desk_admin(services), "asha.patel")
     assert services.operators.sign_in("asha.patel", new_otp).actor.username == "asha.patel"
 
 
@@ -107,7 +106,7 @@ def test_only_admins_manage_operators_and_refusals_are_audited(services: Service
     before = services.audit.count()
     with pytest.raises(PermissionDenied, match="agent role"):
         services.operators.add(agent, "someone.else", "admin")
-    denied = services.audit.entries(limit=1)[0]
+    denied = audit_log(services, limit=1)[0]
     assert denied.outcome == "denied"
     assert denied.actor == "agent.one"
     assert denied.action == "add-operator"
@@ -119,16 +118,16 @@ def test_only_admins_manage_operators_and_refusals_are_audited(services: Service
 
 def test_add_operator_rejects_bad_input_and_writes_nothing(services: Services) -> None:
     with pytest.raises(ValidationError, match="Role"):
-        services.operators.add(Actor.system(), "valid.name", "superhero")
+        services.operators.add(desk_admin(services), "valid.name", "superhero")
     with pytest.raises(ValidationError) as bad_name:
-        services.operators.add(Actor.system(), "x; DROP TABLE operator", "agent")
+        services.operators.add(desk_admin(services), "x; DROP TABLE operator", "agent")
     assert bad_name.value.field == "Username"
     make_operator(services)
     with pytest.raises(ValidationError, match="already taken"):
         make_operator(services)
     with services.db.transaction() as session:
-        assert session.execute(select(Operator)).scalars().all()[0].username == "asha.patel"
-        assert len(session.execute(select(Operator)).scalars().all()) == 1
+        names = session.execute(select(Operator.username)).scalars().all()
+    assert sorted(names) == ["asha.patel", "head.admin"]
 
 
 def test_no_password_is_stored_in_plain_text(services: Services) -> None:
@@ -138,7 +137,9 @@ def test_no_password_is_stored_in_plain_text(services: Services) -> None:
     with pytest.raises(AuthenticationFailed):
         services.operators.sign_in("asha.patel", "Guess-Password-7")
     with services.db.transaction() as session:
-        operator = session.execute(select(Operator)).scalar_one()
+        operator = session.execute(
+            select(Operator).where(Operator.username == "asha.patel")
+        ).scalar_one()
         assert operator.password_hash.startswith("$argon2id$")
         dump = " ".join(
             str(row)
@@ -159,7 +160,8 @@ def test_idle_unlock_needs_the_password_and_counts_failures(services: Services) 
     with pytest.raises(AuthenticationFailed, match="locked"):
         services.operators.confirm_password(actor, "wrong")
     with services.db.transaction() as session:
-        assert session.execute(select(Operator.status)).scalar_one() is AccountStatus.LOCKED
+        status = select(Operator.status).where(Operator.username == "asha.patel")
+        assert session.execute(status).scalar_one() is AccountStatus.LOCKED
 
 
 def test_no_password_in_the_sqlite_file_bytes(sqlite_template, tmp_path, settings, clock) -> None:  # type: ignore[no-untyped-def]
@@ -191,16 +193,16 @@ def test_agreement_answers_and_sign_out_are_audited(services: Services) -> None:
     services.operators.record_agreement(actor, accepted=False)
     services.operators.record_agreement(actor, accepted=True)
     services.operators.sign_out(actor, "idle")
-    actions = [e.action for e in services.audit.entries(limit=3)]
+    actions = [e.action for e in audit_log(services, limit=3)]
     assert actions == ["sign-out", "accept-agreement", "decline-agreement"]
-    assert services.audit.entries(limit=1)[0].detail == {"reason": "idle"}
+    assert audit_log(services, limit=1)[0].detail == {"reason": "idle"}
 
 
 def test_an_unknown_name_is_audited_without_what_was_typed(services: Services) -> None:
     # Someone may type their password into the username box.
     with pytest.raises(AuthenticationFailed):
         services.operators.sign_in("Hunter2-Secret!", "Whatever-1")
-    entry = services.audit.entries(limit=1)[0]
+    entry = audit_log(services, limit=1)[0]
     assert entry.outcome == "failed" and entry.actor == "(unknown)"
     assert "hunter2" not in str(entry).lower()
 
@@ -222,7 +224,9 @@ def test_parallel_wrong_passwords_all_count(services: Services) -> None:
         answers = list(pool.map(attempt, range(6)))
     assert "signed in" not in answers
     with services.db.transaction() as session:
-        operator = session.execute(select(Operator)).scalar_one()
+        operator = session.execute(
+            select(Operator).where(Operator.username == "asha.patel")
+        ).scalar_one()
         assert operator.status is AccountStatus.LOCKED
         assert operator.failed_attempts == 3  # counted one by one up to the threshold
 
@@ -248,7 +252,7 @@ def test_the_core_rereads_role_and_status_for_every_guarded_action(
         )
     with pytest.raises(PermissionDenied, match="agent role"):
         services.operators.add(admin, "another.agent", "agent")
-    assert services.audit.entries(limit=1)[0].role == "agent"  # the refusal, as they are now
+    assert audit_log(services, limit=1)[0].role == "agent"  # the refusal, as they are now
 
     with services.db.transaction() as session:
         session.execute(
@@ -256,4 +260,4 @@ def test_the_core_rereads_role_and_status_for_every_guarded_action(
         )
     with pytest.raises(AuthenticationFailed, match="locked"):
         services.operators.list(admin)
-    assert services.audit.entries(limit=1)[0].outcome == "denied"
+    assert audit_log(services, limit=1)[0].outcome == "denied"

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from factories import EMPTY, LINKED, NOT_SHARED, SIAN, plr_learners
+from factories import EMPTY, LINKED, NOT_SHARED, SIAN, audit_log, plr_learners
 from pypdf import PdfReader
 
 from lrs_core.actor import Actor
@@ -34,7 +34,7 @@ def test_the_organisation_view_hides_sensitive_events(services: Services, agent:
         "Cymraeg Iaith Gyntaf", "Mathematics", "Health and Social Care",
     ]  # fmt: skip
     assert plr.hidden == 1 and "sensitive" in plr.explanation
-    entry = services.audit.entries(limit=1)[0]
+    entry = audit_log(services, limit=1)[0]
     assert (entry.action, entry.detail["view"], entry.detail["events_shown"]) == (
         "view-plr",
         "org",
@@ -61,19 +61,19 @@ def test_the_desk_needs_a_reason_for_a_restricted_record_and_audits_it(
     assert caught.value.restrictions
     # Issue 9 item 6: the refused look is audited (who, which record, refused), and says
     # nothing of what makes the record restricted.
-    refused = services.audit.entries(limit=1)[0]
+    refused = audit_log(services, limit=1)[0]
     assert (refused.actor, refused.action, refused.subject_id, refused.outcome) == (
         agent.username, "view-plr", uln, "denied",
     )  # fmt: skip
     assert refused.detail == {"outcome": "refused: no reason given for a restricted record"}
     with pytest.raises(ValidationError, match="Reason"):
         services.plr.open(agent, uln, PlrView.DESK, reason="because")
-    short = services.audit.entries(limit=1)[0]
+    short = audit_log(services, limit=1)[0]
     assert (short.action, short.outcome, short.detail["field"]) == ("view-plr", "failed", "Reason")
     assert "because" not in str(short)  # a reason refused is not kept
     plr = services.plr.open(agent, uln, PlrView.DESK, reason=REASON)
     assert plr.hidden == 0 and len(plr.events) >= 1
-    entry = services.audit.entries(limit=1)[0]
+    entry = audit_log(services, limit=1)[0]
     assert (entry.detail["view"], entry.detail["reason"]) == ("desk", REASON)
 
 
@@ -150,7 +150,7 @@ def test_the_report_holds_exactly_the_ticked_events_in_date_order(
     assert "Substance misuse" not in text
     assert "Siân Ó Súilleabháin" in text and "02/04/2006" in text and SIAN in text
     assert "OFFICIAL" in text and "Produced by kim.lee" in text
-    entry = services.audit.entries(limit=1)[0]
+    entry = audit_log(services, limit=1)[0]
     assert (entry.action, entry.detail["events"]) == ("plr-report", [welsh, maths, care])
 
 

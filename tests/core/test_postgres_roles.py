@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import pytest
 from conftest import PG_URL, scratch_postgres
+from factories import desk_admin
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import ProgrammingError
 
 from lrs_cli.main import EXIT_ERROR, main
-from lrs_core.actor import Actor
 from lrs_core.config import load_settings
 from lrs_core.db.database import Database
 from lrs_core.services import Services
@@ -70,7 +70,7 @@ def test_the_application_role_appends_to_the_audit_trail_and_cannot_rewrite_it(
     db = Database(deployment.app_url)
     services = Services(db, load_settings())
     db.require_current_schema()
-    otp = services.operators.add(Actor.system(), "kim.lee", "agent").one_time_password
+    otp = services.operators.add(desk_admin(services), "kim.lee", "agent").one_time_password
     actor = services.operators.sign_in("kim.lee", otp).actor
     services.operators.change_password(actor, otp, "Desk-Shift-2026")
     registered = services.learners.register(
@@ -83,7 +83,7 @@ def test_the_application_role_appends_to_the_audit_trail_and_cannot_rewrite_it(
     )  # fmt: skip
     assert registered.learner is not None
     assert services.learners.show(actor, registered.learner.uln).given_name == "Carys"
-    assert services.audit.verify().ok
+    assert services.audit.verify(desk_admin(services)).ok
 
     # What it may not do to the audit trail.
     for statement in (
@@ -97,7 +97,7 @@ def test_the_application_role_appends_to_the_audit_trail_and_cannot_rewrite_it(
             db.engine.begin() as connection,
         ):
             connection.execute(text(statement))
-    assert services.audit.verify().ok
+    assert services.audit.verify(desk_admin(services)).ok
     db.dispose()
 
 

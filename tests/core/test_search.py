@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from factories import learner
+from factories import audit_log, learner
 
 from lrs_core.actor import Actor
 from lrs_core.db.models import LearnerPreviousValue
@@ -352,7 +352,7 @@ def test_non_latin_and_sql_looking_text_is_data(services: Services, agent: Actor
 @pytest.mark.usefixtures("people")
 def test_every_search_is_audited_with_the_ulns_shown(services: Services, agent: Actor) -> None:
     result = find(services, agent, *JOSEPH_AS_TYPED)
-    entry = services.audit.entries(limit=1)[0]
+    entry = audit_log(services, limit=1)[0]
     assert (entry.actor, entry.action) == ("kim.lee", "find-by-details")
     assert entry.detail["shown"] == [c.uln for c in result.candidates]
     assert entry.detail["outcome"] == "WSRC0004"

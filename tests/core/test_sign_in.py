@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from factories import TOTP_SECRET, MovableClock, next_code
+from factories import TOTP_SECRET, MovableClock, audit_log, desk_admin, next_code
 from sqlalchemy import select, text, update
 
 from lrs_core import passwords, second_factor
@@ -31,7 +31,7 @@ PASSWORD = "Desk-Shift-2026"
 
 def operator(services: Services, name: str, role: str = "agent") -> Actor:
     """An operator with their own password (PASSWORD); admins also get TOTP_SECRET."""
-    otp = services.operators.add(Actor.system(), name, role).one_time_password
+    otp = services.operators.add(desk_admin(services), name, role).one_time_password
     actor = services.operators.sign_in(name, otp).actor
     services.operators.change_password(actor, otp, PASSWORD)
     return actor
@@ -154,7 +154,7 @@ def test_every_failure_says_the_same_after_one_argon2_check(
     assert str(refused.value) == SIGN_IN_FAILED
     assert "tries left" not in str(refused.value)
     assert counting.verifications == 1
-    assert services.audit.entries(limit=1)[0].outcome == "failed"
+    assert audit_log(services, limit=1)[0].outcome == "failed"
 
 
 def test_the_decoy_check_does_real_argon2_work() -> None:
@@ -195,7 +195,7 @@ def test_admins_are_locked_too_and_the_lock_lifts_by_itself(
     clock.now += timedelta(seconds=1)
     assert services.operators.sign_in("ada.admin", PASSWORD, next_code(clock)).actor == admin
     assert row(services, "ada.admin").status is AccountStatus.ACTIVE
-    lifted = services.audit.entries(actions=["lock-lifted"], limit=1)[0]
+    lifted = audit_log(services, actions=["lock-lifted"], limit=1)[0]
     assert lifted.actor == "ada.admin" and lifted.detail["by"] == "time"
 
 
@@ -269,7 +269,7 @@ def test_common_or_guessable_passwords_are_refused(
     # Issue 9 item 7: §3.4 still applies, and beyond it common or guessable passwords are
     # refused, the operator's name, username, "lrs" and "desk" counting against them.
     passwords.check_policy(password)  # each one passes §3.4 on its own
-    otp = services.operators.add(Actor.system(), username, "agent").one_time_password
+    otp = services.operators.add(desk_admin(services), username, "agent").one_time_password
     actor = services.operators.sign_in(username, otp).actor
     with pytest.raises(ValidationError) as refused:
         services.operators.change_password(actor, otp, password)
@@ -350,7 +350,7 @@ def test_wrong_codes_count_towards_the_lockout(
         with pytest.raises(AuthenticationFailed, match=SIGN_IN_FAILED):
             services.operators.sign_in("ada.admin", PASSWORD, f"00000{attempt}")
     assert row(services, "ada.admin").status is AccountStatus.LOCKED
-    reasons = [e.detail["reason"] for e in services.audit.entries(actions=["sign-in"], limit=3)]
+    reasons = [e.detail["reason"] for e in audit_log(services, actions=["sign-in"], limit=3)]
     assert reasons == ["wrong or used code"] * 3
     with pytest.raises(AuthenticationFailed, match=SIGN_IN_FAILED):
         services.operators.sign_in("ada.admin", PASSWORD, next_code(clock))
@@ -360,14 +360,14 @@ def test_an_admin_without_a_second_factor_must_set_one_up_first(
     services: Services, clock: MovableClock
 ) -> None:
     # Issue 9 item 8: required for admins; the core refuses everything else until then.
-    otp = services.operators.add(Actor.system(), "ada.admin", "admin").one_time_password
+    otp = services.operators.add(desk_admin(services), "ada.admin", "admin").one_time_password
     signed_in = services.operators.sign_in("ada.admin", otp)
     assert signed_in.must_enrol_second_factor
     actor = signed_in.actor
     services.operators.change_password(actor, otp, PASSWORD)
     with pytest.raises(PermissionDenied, match="second factor"):
         services.operators.list(actor)
-    assert services.audit.entries(limit=1)[0].outcome == "denied"
+    assert audit_log(services, limit=1)[0].outcome == "denied"
 
     enrolment = services.operators.start_enrolment(actor)
     assert enrolment.secret not in repr(enrolment)
@@ -380,7 +380,7 @@ def test_an_admin_without_a_second_factor_must_set_one_up_first(
     with pytest.raises(ValidationError, match="does not match"):
         services.operators.confirm_enrolment(actor, enrolment.secret, wrong_code)
     services.operators.confirm_enrolment(actor, enrolment.secret, code)
-    assert services.audit.entries(limit=1)[0].action == "enrol-second-factor"
+    assert audit_log(services, limit=1)[0].action == "enrol-second-factor"
     services.operators.list(actor)
     with pytest.raises(AuthenticationFailed):  # the confirming code is used up
         services.operators.sign_in("ada.admin", PASSWORD, code)
@@ -431,14 +431,14 @@ def test_an_admin_resets_another_operators_second_factor(
         services.operators.reset_second_factor(agent, "ada.admin")
     with pytest.raises(ValidationError, match="another admin"):
         services.operators.reset_second_factor(admin, "ada.admin")
-    otp = services.operators.add(Actor.system(), "bo.admin", "admin").one_time_password
+    otp = services.operators.add(desk_admin(services), "bo.admin", "admin").one_time_password
     second = services.operators.sign_in("bo.admin", otp).actor
     services.operators.change_password(second, otp, PASSWORD)
     services.operators.confirm_enrolment(second, TOTP_SECRET, next_code(clock))
 
     info = services.operators.reset_second_factor(second, "ada.admin")
     assert not info.second_factor
-    entry = services.audit.entries(limit=1)[0]
+    entry = audit_log(services, limit=1)[0]
     assert (entry.action, entry.actor, entry.detail["was_set_up"]) == (
         "reset-second-factor",
         "bo.admin",

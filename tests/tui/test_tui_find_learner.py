@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from factories import learner
+from factories import audit_log, learner
 from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_drive import DeskOperator, Keys, texts
@@ -70,7 +70,7 @@ async def test_find_by_uln_shows_the_learner(
         await pilot.press("escape", "escape")
         await Keys.settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-    assert [e.action for e in services.audit.entries(limit=2)] == ["view-learner", "find-by-uln"]
+    assert [e.action for e in audit_log(services, limit=2)] == ["view-learner", "find-by-uln"]
 
 
 async def test_a_bad_check_digit_names_the_field(

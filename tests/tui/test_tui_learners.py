@@ -4,12 +4,12 @@ and identical key data, Appendix C updating)."""
 
 from __future__ import annotations
 
+from factories import desk_admin
 from sqlalchemy import func, select
 from textual.command import CommandPalette
 from textual.widgets import Input, Static
 from tui_drive import AMELIA, AVA, DeskOperator, Keys, add_twins, search_details, texts
 
-from lrs_core.actor import Actor
 from lrs_core.db.models import Learner
 from lrs_core.services import Services
 from lrs_tui.app import LrsDeskApp
@@ -68,7 +68,7 @@ async def test_find_by_details_then_profile_edit_and_save(
         assert app.screen.profile.record.address_town == "Leeds"
         assert app.screen.profile.record.amended_by == desk_operator.username
         assert "changed Town" in texts(app, "#changes Label")
-    saved = services.learners.show(Actor.system(), AMELIA)
+    saved = services.learners.show(desk_admin(services), AMELIA)
     assert (saved.address_town, saved.address_line1) == ("Leeds", "4 Mill Lane")
 
 
@@ -113,7 +113,7 @@ async def test_register_after_confirming_the_possible_matches(
         await Keys.settle(pilot)
         assert isinstance(app.screen, LearnerProfileScreen)
         assert app.screen.uln == uln
-    registered = services.learners.show(Actor.system(), uln)
+    registered = services.learners.show(desk_admin(services), uln)
     assert (registered.given_name, registered.created_by) == ("Isla", desk_operator.username)
 
 
@@ -174,8 +174,8 @@ async def test_a_stale_edit_keeps_the_operators_edits_and_lists_the_changes(
         await Keys.fill(pilot, "#f-address_town", "Leeds")
 
         # Meanwhile another operator moves her to a new address line.
-        opened = services.learners.show(Actor.system(), AMELIA)
-        services.learners.update(Actor.system(), opened, {"address_line1": "9 New Road"})
+        opened = services.learners.show(desk_admin(services), AMELIA)
+        services.learners.update(desk_admin(services), opened, {"address_line1": "9 New Road"})
 
         await pilot.press("ctrl+s")
         await Keys.settle(pilot)
@@ -192,7 +192,7 @@ async def test_a_stale_edit_keeps_the_operators_edits_and_lists_the_changes(
         await pilot.press("ctrl+s")
         await Keys.settle(pilot)
         assert isinstance(app.screen, LearnerProfileScreen)
-    saved = services.learners.show(Actor.system(), AMELIA)
+    saved = services.learners.show(desk_admin(services), AMELIA)
     assert (saved.address_line1, saved.address_town) == ("9 New Road", "Leeds")
 
 
@@ -307,7 +307,7 @@ def test_profile_rows_cover_every_field(services: Services) -> None:
     from lrs_tui.screens.learner_profile import record_rows
 
     add_twins(services)
-    record = services.learners.show(Actor.system(), AMELIA)
+    record = services.learners.show(desk_admin(services), AMELIA)
     labels = [label for label, _ in record_rows(record)]
     assert [spec.label for spec in FIELDS if spec.label not in labels] == []
     assert {"Created", "Last amended", "Linked ULNs"} <= set(labels)
@@ -379,4 +379,4 @@ async def test_find_from_a_form_with_unsaved_changes_asks_before_dropping_them(
         await pilot.press("ctrl+f", "ctrl+f")
         await Keys.settle(pilot)
         assert isinstance(app.screen, FindLearnerScreen)
-    assert services.learners.show(Actor.system(), AMELIA).address_town == "York"
+    assert services.learners.show(desk_admin(services), AMELIA).address_town == "York"

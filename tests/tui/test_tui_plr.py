@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from factories import EMPTY, NOT_SHARED, SIAN, plr_learners
+from factories import EMPTY, NOT_SHARED, SIAN, audit_log, plr_learners
 from pypdf import PdfReader
 from textual.pilot import Pilot
 from textual.widgets import Input, SelectionList
@@ -71,7 +71,7 @@ async def test_a_restricted_record_asks_for_a_reason_and_audits_it(
         await Keys.settle(pilot)
         assert isinstance(app.screen, PlrScreen)
         assert len(subjects(app)) == 4
-    entry = services.audit.entries(limit=5)
+    entry = audit_log(services, limit=5)
     looks = [e for e in entry if e.action == "view-plr"]
     assert looks[0].detail["reason"] == REASON and looks[0].detail["view"] == "desk"
 

@@ -5,7 +5,7 @@ snapshots (80x24 and 120x40) on SQLite with a fixed synthetic secret."""
 from __future__ import annotations
 
 import pytest
-from factories import TOTP_SECRET, MovableClock, next_code
+from factories import TOTP_SECRET, MovableClock, audit_log, next_code
 from test_tui_snapshots import SIZES, SnapCompare, desk_app, steady
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -157,7 +157,7 @@ async def test_an_admin_resets_a_second_factor_from_the_palette(
         await pilot.press("enter")
         await Keys.settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-    entry = services.audit.entries(actions=["reset-second-factor"], limit=1)[0]
+    entry = audit_log(services, actions=["reset-second-factor"], limit=1)[0]
     assert entry.actor == "ada.admin" and entry.detail["username"] == "bo.admin"
 
 

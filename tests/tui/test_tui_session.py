@@ -5,6 +5,7 @@ DOMAIN.md "Accounts and super users". Runs on SQLite, and PostgreSQL when config
 from __future__ import annotations
 
 import pytest
+from factories import audit_log
 from textual import events
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
@@ -164,7 +165,7 @@ async def test_declining_the_agreement_signs_out(
         assert app.signed_in is None
         assert app.screen.query_one("#username", Input).value == ""
         await app.workers.wait_for_complete()
-    actions = [e.action for e in services.audit.entries(limit=2)]
+    actions = [e.action for e in audit_log(services, limit=2)]
     assert actions == ["sign-out", "decline-agreement"]
 
 
@@ -180,7 +181,7 @@ async def test_the_agreement_is_shown_again_at_the_next_sign_in(
         assert isinstance(app.screen, AgreementScreen)
         await app.workers.wait_for_complete()
     # Both answers and the sign-out between them are in the audit trail.
-    actions = [e.action for e in services.audit.entries(limit=4)]
+    actions = [e.action for e in audit_log(services, limit=4)]
     assert actions == ["sign-in", "sign-out", "accept-agreement", "sign-in"]
 
 
@@ -512,7 +513,7 @@ async def test_quitting_while_signed_in_is_an_audited_sign_out(
         await Keys.reach_home(pilot, desk_operator)
         await pilot.press("ctrl+q")
         await pilot.pause()
-    last = services.audit.entries(limit=1)[0]
+    last = audit_log(services, limit=1)[0]
     assert (last.action, last.actor, last.detail) == (
         "sign-out",
         desk_operator.username,

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from factories import learner
+from factories import desk_admin, learner
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from lrs_core.actor import Actor
 from lrs_core.services import Services
 
 KNOWN_PASSWORD = "Desk-Shift-2026"
@@ -27,8 +26,10 @@ class DeskOperator:
 
 
 def add_operator(services: Services, username: str, display_name: str, role: str) -> str:
-    """A new operator, as `lrs-desk operator add` creates one; returns the one-time password."""
-    return services.operators.add(Actor.system(), username, role, display_name).one_time_password
+    """A new operator, as an admin creates one; returns the one-time password."""
+    return services.operators.add(
+        desk_admin(services), username, role, display_name
+    ).one_time_password
 
 
 def settled_operator(services: Services) -> DeskOperator:
