@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from factories import audit_log, desk_admin
+from factories import TOTP_SECRET, audit_log, desk_admin
 from sqlalchemy import text
 
 from lrs_cli.main import EXIT_AUDIT_BROKEN, EXIT_ERROR, main
+from lrs_core import second_factor
 from lrs_core.config import load_settings
 from lrs_core.db.database import Database
 from lrs_core.services import Services
@@ -28,8 +29,10 @@ def cli_admin(cli_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
     db = Database(cli_db)
     services = Services(db, load_settings())
     otp = services.operators.bootstrap_admin("first.admin").one_time_password
-    services.operators.change_password(
-        services.operators.sign_in("first.admin", otp).actor, otp, "Desk-Admin-2026"
+    actor = services.operators.sign_in("first.admin", otp).actor
+    services.operators.change_password(actor, otp, "Desk-Admin-2026")
+    services.operators.confirm_enrolment(
+        actor, TOTP_SECRET, second_factor.code_at(TOTP_SECRET, services.clock())
     )
     db.dispose()
     monkeypatch.setenv("LRS_OPERATOR_PASSWORD", "Desk-Admin-2026")
@@ -74,9 +77,9 @@ def test_audit_verify_detects_a_tampered_row(cli_db: str, capsys) -> None:  # ty
     main(["operator", "add", "nia.jones", "--role", "agent", *ADMIN])
     main(["operator", "reset-password", "nia.jones", *ADMIN])
     assert main(["audit", "verify", *ADMIN]) == 0
-    # The bootstrap, first.admin's sign-in and password change; a sign-in and the action
-    # for each command; and the sign-in of verify itself.
-    assert "8 events verified" in capsys.readouterr().out
+    # The bootstrap, first.admin's sign-in, password change and second factor; a sign-in
+    # and the action for each command; and the sign-in of verify itself.
+    assert "9 events verified" in capsys.readouterr().out
     db = Database(cli_db)
     with db.engine.begin() as connection:
         connection.execute(text("UPDATE audit_event SET action = 'nothing' WHERE sequence = 1"))
@@ -214,17 +217,12 @@ def test_learner_find_and_show_as_a_named_operator(cli_db: str, monkeypatch, cap
     assert "sign-in refused" in capsys.readouterr().err
 
 
+@pytest.mark.no_authenticator
 def test_an_admin_signs_in_with_a_code_and_resets_a_second_factor(
     cli_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Issue 9 item 8: CLI commands acting as an operator take the code from
     # LRS_OPERATOR_CODE (or a prompt); `operator reset-2fa NAME` is audited.
-    from factories import TOTP_SECRET
-
-    from lrs_core import second_factor
-    from lrs_core.config import load_settings
-    from lrs_core.services import Services
-
     db = Database(cli_db)
     services = Services(db, load_settings())
     for name in ("ada.admin", "bo.admin"):

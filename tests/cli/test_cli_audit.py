@@ -7,6 +7,7 @@ import base64
 from pathlib import Path
 
 import pytest
+from factories import operator
 from sqlalchemy import text
 
 from lrs_cli.main import EXIT_AUDIT_BROKEN, EXIT_ERROR, main
@@ -14,15 +15,37 @@ from lrs_core import secrets
 from lrs_core.actor import Actor
 from lrs_core.config import load_settings
 from lrs_core.db.database import Database
+from lrs_core.db.types import utcnow
 from lrs_core.permissions import OperatorRole
 from lrs_core.services import Services
 
 SECRET = "test-audit-key-not-a-real-secret"  # set by tests/conftest.py for every test
 
 
+ADMIN_PASSWORD = "Desk-Admin-2026"
+AS_ADMIN = ["--operator", "ada.admin"]  # the audit commands need VIEW_AUDIT (issue 9 item 4)
+
+
+def _admin(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ada.admin, with TOTP_SECRET as their second factor (tests/cli/conftest.py's codes)."""
+    db = Database(url)
+    with db.transaction() as session:
+        operator(
+            session,
+            "ada.admin",
+            "admin",
+            ADMIN_PASSWORD,
+            now=utcnow(),
+            totp_key=db.key("totp-key").key,
+        )
+    db.dispose()
+    monkeypatch.setenv("LRS_OPERATOR_PASSWORD", ADMIN_PASSWORD)
+
+
 @pytest.fixture
 def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("LRS_DATABASE_URL", database_url)
+    _admin(database_url, monkeypatch)
     return database_url
 
 
@@ -62,42 +85,38 @@ def test_a_checkpoint_kept_in_a_file_catches_a_truncation(
 ) -> None:
     _events(cli_db, 2)
     kept = tmp_path / "audit-checkpoints.txt"
-    assert main(["audit", "checkpoint"]) == 0
+    assert main(["audit", "checkpoint", *AS_ADMIN]) == 0
     first = capsys.readouterr()
     line = first.out.strip()
-    assert line.startswith("lrs-audit-checkpoint:2:") and len(first.out.splitlines()) == 1
+    # Two looks, then the admin's own sign-in (every command as an operator is audited).
+    assert line.startswith("lrs-audit-checkpoint:3:") and len(first.out.splitlines()) == 1
     assert "keep this line outside the database" in first.err
     _events(cli_db, 2)
-    assert main(["audit", "checkpoint"]) == 0
+    assert main(["audit", "checkpoint", *AS_ADMIN]) == 0
     kept.write_text(f"{line}\n{capsys.readouterr().out}", encoding="utf-8")
-    assert main(["audit", "verify", "--checkpoint", line]) == 0
-    assert main(["audit", "verify", "--checkpoint", str(kept)]) == 0
-    assert "4 events verified, 2 checkpoints held" in capsys.readouterr().out
-    # Cut back to event 3, the head set to it: no key needed, and the chain alone agrees.
+    assert main(["audit", "verify", "--checkpoint", line, *AS_ADMIN]) == 0
+    assert main(["audit", "verify", "--checkpoint", str(kept), *AS_ADMIN]) == 0
+    assert "8 events verified, 2 checkpoints held" in capsys.readouterr().out
+    # Cut back to event 5, the head set to it: no key needed, and the chain alone agrees.
     _sql(
         cli_db,
-        "DELETE FROM audit_event WHERE sequence = 4",
-        "UPDATE audit_chain_head SET sequence = 3,"
-        " hash = (SELECT hash FROM audit_event WHERE sequence = 3)",
+        "DELETE FROM audit_event WHERE sequence >= 6",
+        "UPDATE audit_chain_head SET sequence = 5,"
+        " hash = (SELECT hash FROM audit_event WHERE sequence = 5)",
     )
-    assert main(["audit", "verify"]) == 0
-    capsys.readouterr()
-    assert main(["audit", "verify", "--checkpoint", str(kept)]) == EXIT_AUDIT_BROKEN
+    assert main(["audit", "verify", "--checkpoint", str(kept), *AS_ADMIN]) == EXIT_AUDIT_BROKEN
     err = capsys.readouterr().err
-    assert "BROKEN at event 4: event 4, checkpointed at" in err and "cut back to 3" in err
-    assert main(["audit", "verify", "--checkpoint", line]) == 0  # the older one still holds
+    assert "BROKEN at event 6: event 6 is not the one checkpointed" in err
+    assert (
+        main(["audit", "verify", "--checkpoint", line, *AS_ADMIN]) == 0
+    )  # the older one still holds
 
 
-def test_no_checkpoint_of_a_broken_or_empty_trail(
-    cli_db: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["audit", "checkpoint"]) == EXIT_ERROR
-    assert capsys.readouterr().err.strip() == (
-        "lrs-desk: error: the audit trail is empty: there is nothing to checkpoint yet"
-    )
+def test_no_checkpoint_of_a_broken_trail(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # (An empty trail cannot be reached here: the admin's own sign-in is its first event.)
     _events(cli_db, 2)
     _sql(cli_db, "UPDATE audit_event SET actor = 'someone.else' WHERE sequence = 1")
-    assert main(["audit", "checkpoint"]) == EXIT_AUDIT_BROKEN
+    assert main(["audit", "checkpoint", *AS_ADMIN]) == EXIT_AUDIT_BROKEN
     out, err = capsys.readouterr()
     assert out == "" and "BROKEN at event 1" in err
 
@@ -106,7 +125,7 @@ def test_no_checkpoint_of_a_broken_or_empty_trail(
 def test_a_bad_checkpoint_is_one_line_naming_it(
     cli_db: str, value: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["audit", "verify", "--checkpoint", value]) == EXIT_ERROR
+    assert main(["audit", "verify", "--checkpoint", value, *AS_ADMIN]) == EXIT_ERROR
     err = capsys.readouterr().err
     assert err.startswith("lrs-desk: error: Checkpoint: none found") and err.count("\n") == 1
 
@@ -123,8 +142,9 @@ def test_the_embedded_database_makes_its_key_once_and_says_where(
     assert main(["db", "upgrade"]) == 0
     assert "made the audit key" not in capsys.readouterr().out  # once
     _events(f"sqlite:///{tmp_path / 'lrs-desk.sqlite3'}", 1)
-    assert main(["audit", "checkpoint"]) == 0
-    assert main(["audit", "verify"]) == 0
+    _admin(f"sqlite:///{tmp_path / 'lrs-desk.sqlite3'}", monkeypatch)
+    assert main(["audit", "checkpoint", *AS_ADMIN]) == 0
+    assert main(["audit", "verify", *AS_ADMIN]) == 0
     assert main(["secrets", "status"]) == 0
     shown = capsys.readouterr()
     assert f"audit-key: made for the embedded database, kept in {where}" in shown.out
@@ -139,10 +159,10 @@ def test_the_key_never_appears_in_output_or_the_audit_trail(
     _events(cli_db, 2)
     outputs = []
     for argv in (["audit", "checkpoint"], ["audit", "verify"], ["audit", "tail"]):
-        assert main(argv) == 0
+        assert main([*argv, *AS_ADMIN]) == 0
         outputs.append(capsys.readouterr())
     _sql(cli_db, "UPDATE audit_event SET action = 'x' WHERE sequence = 2")
-    assert main(["audit", "verify"]) == EXIT_AUDIT_BROKEN
+    assert main(["audit", "verify", *AS_ADMIN]) == EXIT_AUDIT_BROKEN
     outputs.append(capsys.readouterr())
     db = Database(cli_db)
     with db.engine.connect() as connection:

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import factories
 import pytest
-from factories import SIAN, audit_log, desk_admin, plr_learners
+from factories import SIAN, TOTP_SECRET, audit_log, desk_admin, plr_learners
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lrs_cli import bench
 from lrs_cli.main import EXIT_ERROR, build_parser, main
+from lrs_core import second_factor
 from lrs_core.actor import Actor
 from lrs_core.config import load_settings
 from lrs_core.db.database import Database
@@ -160,8 +161,10 @@ def test_the_bootstrap_on_an_empty_database_then_the_admin_signs_in(
         "system",
         "bootstrap-admin",
     )
-    services.operators.change_password(
-        services.operators.sign_in("first.admin", otp).actor, otp, ADMIN_PASSWORD
+    actor = services.operators.sign_in("first.admin", otp).actor
+    services.operators.change_password(actor, otp, ADMIN_PASSWORD)
+    services.operators.confirm_enrolment(
+        actor, TOTP_SECRET, second_factor.code_at(TOTP_SECRET, services.clock())
     )
     db.dispose()
     monkeypatch.setenv("LRS_OPERATOR_PASSWORD", ADMIN_PASSWORD)
@@ -169,6 +172,7 @@ def test_the_bootstrap_on_an_empty_database_then_the_admin_signs_in(
     assert code == 0 and "bootstrap-admin" in out and "mallory" not in out
 
 
+@pytest.mark.no_authenticator
 def test_demo_seed_into_a_database_with_data_needs_an_admin(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -183,6 +187,8 @@ def test_demo_seed_into_a_database_with_data_needs_an_admin(
     code, _, err = run(capsys, "demo", "seed", "--learners", "3", "--operator", "demo-agent")
     assert code == EXIT_ERROR and "agent role" in err
     monkeypatch.setenv("LRS_OPERATOR_PASSWORD", "Admin-Demo-2026")
+    code_now = second_factor.code_at(demo.DEMO_ADMIN_TOTP_SECRET, utcnow())
+    monkeypatch.setenv("LRS_OPERATOR_CODE", code_now)  # README's published demo secret
     code, out, _ = run(capsys, "demo", "seed", "--learners", "3", "--operator", "demo-admin")
     assert code == 0 and "seeded 3 learners" in out
 
@@ -241,7 +247,7 @@ def test_a_value_error_from_anywhere_is_one_line(
 
     monkeypatch.setattr("lrs_cli.main.cmd_config_show", broken)
     code, _, err = run(capsys, "config", "show")
-    assert (code, err) == (EXIT_ERROR, "lrs-desk: error: first line\\nsecond line\n")
+    assert (code, err) == (EXIT_ERROR, "lrs-desk: error: first line␊second line\n")
 
 
 def commands(
@@ -282,7 +288,14 @@ def any_input(
     os.chmod(path, 0o600)
     db = Database(f"sqlite:///{path}")
     with db.transaction() as session:
-        factories.operator(session, "ada.admin", "admin", ADMIN_PASSWORD, now=utcnow())
+        factories.operator(
+            session,
+            "ada.admin",
+            "admin",
+            ADMIN_PASSWORD,
+            now=utcnow(),
+            totp_key=db.key("totp-key").key,
+        )
         factories.operator(session, "kim.lee", "agent", "Desk-Shift-2026", now=utcnow())
         plr_learners(session)
     db.dispose()

@@ -57,6 +57,15 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+def tail_as_admin(capsys: pytest.CaptureFixture[str], n: int) -> tuple[int, str]:
+    """`audit tail -n N` as ada.admin (VIEW_AUDIT), whose own sign-in is then the newest
+    event: the N events before it are shown too."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LRS_OPERATOR_PASSWORD", "Desk-Admin-2026")  # tests/conftest.py's
+        code, out, _ = run(capsys, "audit", "tail", "-n", str(n + 1), "--operator", "ada.admin")
+    return code, out
+
+
 @pytest.mark.usefixtures("cli")
 def test_learner_show_prints_an_old_hostile_row_harmlessly(capsys) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = run(capsys, "learner", "show", ULN, *OP)
@@ -86,8 +95,8 @@ def test_audit_tail_shows_a_hostile_actor_and_subject_harmlessly(  # type: ignor
     forged = Actor("system:\x1b]0;x\x07\nroot", OperatorRole.ADMIN, "forged")
     with cli.db.transaction() as session:
         append(session, forged, "register-learner", "learner", "\x9b2J\u202e")
-    code, out, _ = run(capsys, "audit", "tail", "-n", "1")
-    assert code == 0 and terminal_safe(out) and len(out.splitlines()) == 1
+    code, out = tail_as_admin(capsys, 1)
+    assert code == 0 and terminal_safe(out) and len(out.splitlines()) == 2
     assert "system:␛]0;x␇␊root" in out and "<U+009B>2J<U+202E>" in out
 
 
@@ -122,5 +131,5 @@ def test_every_category_through_learner_show_json_and_audit_tail(  # type: ignor
     for argv in (["learner", "show", ULN, *OP], ["learner", "show", ULN, *OP, "--json"]):
         code, out, err = run(capsys, *argv)
         assert code == 0 and terminal_safe(out) and terminal_safe(err)
-    code, out, _ = run(capsys, "audit", "tail", "-n", "1")
-    assert code == 0 and terminal_safe(out) and len(out.splitlines()) == 1
+    code, out = tail_as_admin(capsys, 3)  # the forged look and the two shows
+    assert code == 0 and terminal_safe(out) and len(out.splitlines()) == 4

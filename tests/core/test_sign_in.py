@@ -27,6 +27,7 @@ from lrs_core.services import Services
 from lrs_core.services.operators import SIGN_IN_FAILED
 
 PASSWORD = "Desk-Shift-2026"
+ADMIN_PASSWORD = "Desk-Admin-2026"  # tests/conftest.py's ada.admin
 
 
 def operator(services: Services, name: str, role: str = "agent") -> Actor:
@@ -109,13 +110,13 @@ def _suspended(services: Services, admin: Actor, clock: MovableClock) -> tuple[s
 def _wrong_code(services: Services, admin: Actor, clock: MovableClock) -> tuple[str, str, str]:
     code = next_code(clock)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    return "ada.admin", PASSWORD, wrong
+    return "ada.admin", ADMIN_PASSWORD, wrong
 
 
 def _used_code(services: Services, admin: Actor, clock: MovableClock) -> tuple[str, str, str]:
     code = next_code(clock)
-    services.operators.sign_in("ada.admin", PASSWORD, code)
-    return "ada.admin", PASSWORD, code  # the same code again, within its 30 seconds
+    services.operators.sign_in("ada.admin", ADMIN_PASSWORD, code)
+    return "ada.admin", ADMIN_PASSWORD, code  # the same code again, within its 30 seconds
 
 
 def _wrong_password_with_code(
@@ -191,9 +192,9 @@ def test_admins_are_locked_too_and_the_lock_lifts_by_itself(
 
     clock.now += timedelta(minutes=29)
     with pytest.raises(AuthenticationFailed, match=SIGN_IN_FAILED):
-        services.operators.sign_in("ada.admin", PASSWORD, next_code(clock))  # 29.5 min
+        services.operators.sign_in("ada.admin", ADMIN_PASSWORD, next_code(clock))  # 29.5 min
     clock.now += timedelta(seconds=1)
-    assert services.operators.sign_in("ada.admin", PASSWORD, next_code(clock)).actor == admin
+    assert services.operators.sign_in("ada.admin", ADMIN_PASSWORD, next_code(clock)).actor == admin
     assert row(services, "ada.admin").status is AccountStatus.ACTIVE
     lifted = audit_log(services, actions=["lock-lifted"], limit=1)[0]
     assert lifted.actor == "ada.admin" and lifted.detail["by"] == "time"
@@ -313,18 +314,20 @@ def test_an_admin_needs_a_code_and_a_code_works_once(
     # Issue 9 item 8: sign-in asks an admin for the code; a code is accepted once.
     before = row(services, "ada.admin").failed_attempts
     with pytest.raises(SecondFactorRequired, match="six-digit code"):
-        services.operators.sign_in("ada.admin", PASSWORD)
+        services.operators.sign_in("ada.admin", ADMIN_PASSWORD)
     assert row(services, "ada.admin").failed_attempts == before  # not a failure
     code = next_code(clock)
-    signed_in = services.operators.sign_in("ada.admin", PASSWORD, code.replace("", " ").strip())
+    signed_in = services.operators.sign_in(
+        "ada.admin", ADMIN_PASSWORD, code.replace("", " ").strip()
+    )
     assert signed_in.actor == admin and not signed_in.must_enrol_second_factor
     clock.now += timedelta(seconds=10)  # still within the code's 30 seconds
     with pytest.raises(AuthenticationFailed, match=SIGN_IN_FAILED):
-        services.operators.sign_in("ada.admin", PASSWORD, code)
+        services.operators.sign_in("ada.admin", ADMIN_PASSWORD, code)
     # A code from the step before, typed late, is refused too once a later one was used.
     earlier = second_factor.code_at(TOTP_SECRET, clock.now - timedelta(seconds=30))
     with pytest.raises(AuthenticationFailed, match=SIGN_IN_FAILED):
-        services.operators.sign_in("ada.admin", PASSWORD, earlier)
+        services.operators.sign_in("ada.admin", ADMIN_PASSWORD, earlier)
 
 
 def test_a_code_from_the_next_or_previous_step_is_accepted(
@@ -333,13 +336,13 @@ def test_a_code_from_the_next_or_previous_step_is_accepted(
     # A phone's clock drifts: one step either side is accepted (and then used up).
     clock.now += timedelta(minutes=5)
     ahead = second_factor.code_at(TOTP_SECRET, clock.now + timedelta(seconds=30))
-    services.operators.sign_in("ada.admin", PASSWORD, ahead)
+    services.operators.sign_in("ada.admin", ADMIN_PASSWORD, ahead)
     clock.now += timedelta(minutes=5)
     behind = second_factor.code_at(TOTP_SECRET, clock.now - timedelta(seconds=30))
-    services.operators.sign_in("ada.admin", PASSWORD, behind)
+    services.operators.sign_in("ada.admin", ADMIN_PASSWORD, behind)
     far = second_factor.code_at(TOTP_SECRET, clock.now + timedelta(seconds=90))
     with pytest.raises(AuthenticationFailed):
-        services.operators.sign_in("ada.admin", PASSWORD, far)
+        services.operators.sign_in("ada.admin", ADMIN_PASSWORD, far)
 
 
 def test_wrong_codes_count_towards_the_lockout(
@@ -348,12 +351,12 @@ def test_wrong_codes_count_towards_the_lockout(
     # Issue 9 item 8: wrong codes count like wrong passwords.
     for attempt in range(3):
         with pytest.raises(AuthenticationFailed, match=SIGN_IN_FAILED):
-            services.operators.sign_in("ada.admin", PASSWORD, f"00000{attempt}")
+            services.operators.sign_in("ada.admin", ADMIN_PASSWORD, f"00000{attempt}")
     assert row(services, "ada.admin").status is AccountStatus.LOCKED
     reasons = [e.detail["reason"] for e in audit_log(services, actions=["sign-in"], limit=3)]
     assert reasons == ["wrong or used code"] * 3
     with pytest.raises(AuthenticationFailed, match=SIGN_IN_FAILED):
-        services.operators.sign_in("ada.admin", PASSWORD, next_code(clock))
+        services.operators.sign_in("ada.admin", ADMIN_PASSWORD, next_code(clock))
 
 
 def test_an_admin_without_a_second_factor_must_set_one_up_first(
@@ -383,7 +386,7 @@ def test_an_admin_without_a_second_factor_must_set_one_up_first(
     assert audit_log(services, limit=1)[0].action == "enrol-second-factor"
     services.operators.list(actor)
     with pytest.raises(AuthenticationFailed):  # the confirming code is used up
-        services.operators.sign_in("ada.admin", PASSWORD, code)
+        services.operators.sign_in("ada.admin", ADMIN_PASSWORD, code)
     with pytest.raises(ValidationError, match="already set up"):
         services.operators.confirm_enrolment(actor, TOTP_SECRET, next_code(clock))
 
@@ -444,7 +447,7 @@ def test_an_admin_resets_another_operators_second_factor(
         "bo.admin",
         True,
     )
-    again = services.operators.sign_in("ada.admin", PASSWORD)  # password alone, then enrol
+    again = services.operators.sign_in("ada.admin", ADMIN_PASSWORD)  # password alone, then enrol
     assert again.must_enrol_second_factor
 
 
@@ -457,7 +460,7 @@ def test_one_code_signs_in_once_even_at_the_same_moment(
 
     def attempt(_: int) -> bool:
         try:
-            services.operators.sign_in("ada.admin", PASSWORD, code)
+            services.operators.sign_in("ada.admin", ADMIN_PASSWORD, code)
         except AuthenticationFailed:
             return False
         return True
