@@ -908,7 +908,7 @@ def cmd_bench_search(ctx: Context, args: argparse.Namespace) -> int:
         **summarise(outcomes, args.show_misses),
     }
     if args.json:
-        print(json.dumps(report, ensure_ascii=False))
+        print(json.dumps(report, ensure_ascii=True))
     else:
         print_report(report)
     return 0

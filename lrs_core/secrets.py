@@ -8,10 +8,9 @@ prompted for from inside the TUI.
 Two keys belong to LRS Desk itself rather than to an outside service: ``audit-key`` (keys the
 audit chain) and ``totp-key`` (encrypts operators' second-factor secrets). A deployment sets
 them like any other secret. The embedded SQLite default is one person's desk on one machine,
-so there a missing key is made on first use (:func:`application_key`): kept in the keyring
-when there is one, otherwise in a file only its owner can read, under the data directory
-(``keys/<name>``, 0600 in a 0700 folder). That file is the one place a secret is read from a
-file, and only for the embedded database.
+so there a missing key is made on first use (:func:`application_key`) and kept in a file only
+its owner can read, under the data directory (``keys/<name>``, 0600 in a 0700 folder). That
+file is the one place a secret is read from a file, and only for the embedded database.
 """
 
 from __future__ import annotations
@@ -61,7 +60,7 @@ def env_name(name: str) -> str:
 
 
 def key_file(name: str) -> Path:
-    """Where the embedded default keeps an application key when there is no keyring."""
+    """Where the embedded database keeps an application key it made."""
     return data_dir() / "keys" / name
 
 
@@ -147,13 +146,10 @@ def application_key(
         return ApplicationKey(name, derive(found.value, name), found.source)
     if not create:
         raise ConfigurationError(describe(name) + " (LRS Desk cannot start without it)")
+    # Always the file, never the keyring: a keyring that cannot be read in some later
+    # session (SSH into the same desktop has no D-Bus) would otherwise make a second key, and
+    # the audit chain or the sealed second factors could no longer be checked or opened.
     value = base64.urlsafe_b64encode(_random.token_bytes(32)).decode("ascii")
-    if keyring_available():
-        try:
-            keyring.set_password(SERVICE, name, value)
-            return ApplicationKey(name, derive(value, name), "keyring", created=True)
-        except keyring.errors.KeyringError:
-            pass  # a locked or read-only keyring: fall back to the owner-only file
     value = _write_key_file(name, value)
     return ApplicationKey(name, derive(value, name), "file", created=True)
 

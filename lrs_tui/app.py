@@ -378,14 +378,19 @@ class LrsDeskApp(App[None]):
                 info = self.services.operators.reset_second_factor(actor, username)
             except (LrsError, SQLAlchemyError) as exc:
                 self.call_from_thread(
-                    self.notify, error_text(exc), title="Second factor", severity="error"
+                    self.notify,
+                    shown(error_text(exc)),  # quotes what was typed: never markup
+                    title="Second factor",
+                    severity="error",
+                    markup=False,
                 )
                 return
             self.call_from_thread(
                 self.notify,
-                f"{info.username}'s second factor is reset: they set up a new one at their "
-                "next sign-in.",
+                f"{shown(info.username)}'s second factor is reset: they set up a new one at "
+                "their next sign-in.",
                 title="Second factor",
+                markup=False,
             )
 
         self.run_worker(reset, thread=True, group="reset-second-factor", exit_on_error=False)

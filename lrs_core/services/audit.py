@@ -277,7 +277,10 @@ class _PasswordFirst(PermissionDenied):
 
 class AuditService:
     def __init__(
-        self, db: Database, clock: Clock = utcnow, second_factor_roles: Collection[str] = ()
+        self,
+        db: Database,
+        clock: Clock = utcnow,
+        second_factor_roles: Collection[str] = ("admin",),  # as [accounts] requires at least
     ) -> None:
         self.db = db
         self.clock = clock

@@ -265,7 +265,8 @@ class LearnerService:
                         learner.uln,
                         detail={
                             **_sanitised_detail(raw),
-                            "confirmed_possible_matches": sorted(confirmed_ulns or ()),
+                            # The matches shown and confirmed, never the caller's text.
+                            "confirmed_possible_matches": sorted(c.uln for c in found.candidates),
                         },
                         now=now,
                     )

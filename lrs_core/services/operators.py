@@ -49,6 +49,7 @@ SIGN_IN_FAILED = (
     "for a while; try again, or ask an LRS Desk admin"
 )
 CODE_NEEDED = "enter the six-digit code from your authenticator app"
+CODE_USED = "code used already"  # an audit reason, never shown: the caller sees SIGN_IN_FAILED
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,12 @@ class OperatorService:
                     failure = self._check_code(operator, code, now)
                     if failure is None:
                         return self._signed_in(session, operator, now)
-                    self._count_failure(session, operator, "sign-in", now, failure)
+                    if failure == CODE_USED:
+                        # The right password and a real code, typed again (two commands within
+                        # one step): refused, as a replay must be, but no guess to count.
+                        self._refused(session, _actor(operator), operator.id, failure, now)
+                    else:
+                        self._count_failure(session, operator, "sign-in", now, failure)
         raise AuthenticationFailed(SIGN_IN_FAILED)
 
     def _check_code(self, operator: Operator, code: str | None, now: datetime) -> str | None:
@@ -196,7 +202,9 @@ class OperatorService:
         secret = second_factor.unseal(self.totp_key, operator.totp_secret, operator.id)
         step = second_factor.matching_step(secret, code, now, operator.totp_last_step)
         if step is None:
-            return "wrong or used code"
+            if second_factor.matching_step(secret, code, now, None) is not None:
+                return CODE_USED
+            return "wrong code"
         operator.totp_last_step = step  # this code (and any earlier one) never works again
         return None
 
@@ -349,6 +357,7 @@ class OperatorService:
     def reset_second_factor(self, actor: Actor, username: str) -> OperatorInfo:
         """Recovery (a lost phone): an admin removes another operator's second factor; they
         set up a new one at their next sign-in. Audited."""
+        username = validate_username(username)  # what the audit keeps is checked first
         self.audit.require(
             actor, Permission.MANAGE_OPERATORS, "reset-second-factor", "operator", username
         )
@@ -383,6 +392,7 @@ class OperatorService:
         self, actor: Actor, username: str, role: OperatorRole | str, display_name: str = ""
     ) -> NewOperator:
         """Create an operator with a one-time password that must be changed at first sign-in."""
+        username = validate_username(username)  # what the audit keeps is checked first
         self.audit.require(actor, Permission.MANAGE_OPERATORS, "add-operator", "operator", username)
         name, role, display = _new_operator(username, role, display_name)
         otp = one_time_password()
@@ -463,6 +473,7 @@ class OperatorService:
 
     def reset_password(self, actor: Actor, username: str) -> str:
         """A new one-time password, shown once; also reactivates a locked account."""
+        username = validate_username(username)  # what the audit keeps is checked first
         self.audit.require(
             actor, Permission.MANAGE_OPERATORS, "reset-password", "operator", username
         )
@@ -490,6 +501,7 @@ class OperatorService:
         return otp
 
     def unlock(self, actor: Actor, username: str) -> OperatorInfo:
+        username = validate_username(username)  # what the audit keeps is checked first
         self.audit.require(
             actor, Permission.MANAGE_OPERATORS, "unlock-operator", "operator", username
         )

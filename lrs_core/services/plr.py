@@ -28,6 +28,7 @@ from lrs_core.domain.plr import (
     apply_privacy,
     in_date_order,
 )
+from lrs_core.domain.text import clean_text
 from lrs_core.domain.values import validate_uln
 from lrs_core.errors import NotFound, PermissionDenied, ValidationError
 from lrs_core.files import check_path, private_dir
@@ -83,14 +84,14 @@ class ReportResult:
 
 
 def check_reason(reason: str | None) -> str:
-    text = " ".join((reason or "").split())
+    """A reason for a restricted look: outside text, so the text rule first (it is kept in
+    the append-only audit trail), then long enough to mean something."""
+    text = clean_text(reason or "", "Reason", REASON_MAX, collapse=True)
     if len(text) < REASON_MIN:
         raise ValidationError(
             "Reason",
             f"must say why you need this restricted record (at least {REASON_MIN} characters)",
         )
-    if len(text) > REASON_MAX:
-        raise ValidationError("Reason", f"must be at most {REASON_MAX} characters")
     return text
 
 

@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
@@ -150,7 +151,9 @@ class PlrScreen(Screen[None]):
         )
         notes = [n for n in (plr.notice, plr.empty_message or plr.explanation) if n]
         self.query_one("#explanation", Static).update(shown("  ".join(notes)))
-        levels = [("All levels", "")] + [(level, level) for level in levels_of(plr.events)]
+        # A str prompt is markup: stored levels go in as Content, shown().
+        levels: list[tuple[str | Content, str]] = [("All levels", "")]
+        levels += [(Content(shown(level)), level) for level in levels_of(plr.events)]
         level_select = self.query_one("#level", Select)
         level_select.set_options(levels)
         self._refresh_table()

@@ -354,7 +354,7 @@ def test_wrong_codes_count_towards_the_lockout(
             services.operators.sign_in("ada.admin", ADMIN_PASSWORD, f"00000{attempt}")
     assert row(services, "ada.admin").status is AccountStatus.LOCKED
     reasons = [e.detail["reason"] for e in audit_log(services, actions=["sign-in"], limit=3)]
-    assert reasons == ["wrong or used code"] * 3
+    assert reasons == ["wrong code"] * 3
     with pytest.raises(AuthenticationFailed, match=SIGN_IN_FAILED):
         services.operators.sign_in("ada.admin", ADMIN_PASSWORD, next_code(clock))
 
@@ -480,3 +480,20 @@ def test_the_demo_admin_has_the_published_second_factor(services: Services) -> N
     code = second_factor.code_at(DEMO_ADMIN_TOTP_SECRET, services.clock())
     assert services.operators.sign_in("demo-admin", "Admin-Demo-2026", code).actor.role == "admin"
     assert services.operators.sign_in("demo-agent", "Agent-Demo-2026").actor.role == "agent"
+
+
+def test_a_used_code_is_refused_without_counting_as_a_guess(
+    services: Services, admin: Actor, clock: MovableClock
+) -> None:
+    # RFC 6238 §5.2: a code works once. Typed again (an admin's second command within the
+    # same 30 seconds), it is refused with the one message, but it is no guess: three of
+    # them do not lock the account, and the app's next code signs in.
+    code = next_code(clock)
+    services.operators.sign_in("ada.admin", ADMIN_PASSWORD, code)
+    for _ in range(3):
+        with pytest.raises(AuthenticationFailed, match=SIGN_IN_FAILED):
+            services.operators.sign_in("ada.admin", ADMIN_PASSWORD, code)
+    assert row(services, "ada.admin").status is AccountStatus.ACTIVE
+    reasons = [e.detail["reason"] for e in audit_log(services, actions=["sign-in"], limit=3)]
+    assert reasons == ["code used already"] * 3
+    services.operators.sign_in("ada.admin", ADMIN_PASSWORD, next_code(clock))

@@ -6,7 +6,7 @@ secret encrypted with AES-GCM under the ``totp-key`` application key, never in c
 ``totp_last_step`` is the time step of the last code accepted, so no code works twice.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-24 09:00:00
 """
 

@@ -11,7 +11,7 @@ required (a ConfigurationError saying where to set it) for a deployment. An empt
 no key here.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-11-30 09:00:00
 """
 
