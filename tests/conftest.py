@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import factories
 import keyring
 import pytest
+from factories import PG_URL, scratch_postgres
 from keyring.backends import fail
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 from lrs_core import secrets
 from lrs_core.actor import Actor
@@ -25,7 +24,6 @@ from lrs_core.db.models import Base, UlnAllocation
 from lrs_core.services import Services
 from lrs_core.services.audit import GENESIS
 
-PG_URL = os.environ.get("LRS_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
@@ -68,23 +66,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db.upgrade()
     db.dispose()
     return path
-
-
-@contextmanager
-def scratch_postgres() -> Iterator[str]:
-    """A new, empty PostgreSQL database, dropped afterwards whatever happens."""
-    if not PG_URL:
-        pytest.fail("PostgreSQL tests need LRS_TEST_DATABASE_URL")
-    name = f"lrs_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

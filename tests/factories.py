@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.orm import Session
 
 from lrs_core import second_factor
@@ -169,3 +174,23 @@ def desk_admin(services: Services, username: str = "head.admin") -> Actor:
             now=services.operators.clock(),
             totp_key=services.key("totp-key").key,
         )
+
+
+PG_URL = os.environ.get("LRS_TEST_DATABASE_URL", "")
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards whatever happens."""
+    if not PG_URL:
+        pytest.fail("PostgreSQL tests need LRS_TEST_DATABASE_URL")
+    name = f"lrs_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from conftest import PG_URL, scratch_postgres
-from factories import desk_admin
+from factories import PG_URL, desk_admin, scratch_postgres
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import ProgrammingError
 

@@ -143,7 +143,7 @@ async def test_an_admin_resets_a_second_factor_from_the_palette(
 
     app = LrsDeskApp(services)
     async with app.run_test(size=(80, 24)) as pilot:
-        await Keys.sign_in(pilot, "ada.admin", KNOWN_PASSWORD)
+        await Keys.sign_in(pilot, "ada.admin", "Desk-Admin-2026")  # tests/conftest.py's admin
         await Keys.type(pilot, next_code(clock))
         await pilot.press("enter")
         await Keys.settle(pilot)
