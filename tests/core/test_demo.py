@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import TOTP_SECRET
 from sqlalchemy import func, inspect, select
 
+from lrs_core import second_factor
 from lrs_core.actor import Actor
 from lrs_core.db.database import Database
 from lrs_core.db.models import (
@@ -78,9 +80,12 @@ def rows(db: Database, model: type[Base], *exclude: str) -> list[dict[str, Any]]
 
 
 def demo_admin(db: Database) -> Actor:
-    """The seeded demo admin, as a signed-in actor."""
-    with db.transaction(read_only=True) as session:
+    """The seeded demo admin, as a signed-in actor with a second factor (admins need one;
+    these tests seed without the totp-key, so it is set up here)."""
+    with db.transaction() as session:
         op = session.execute(select(Operator).where(Operator.username == "demo-admin")).scalar_one()
+        if op.totp_secret is None:
+            op.totp_secret = second_factor.seal(db.key("totp-key").key, TOTP_SECRET, op.id)
         return Actor(op.username, op.role, op.display_name, op.id)
 
 
