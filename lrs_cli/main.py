@@ -14,18 +14,18 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from lrs_cli.bench import add_bench_commands
+from lrs_cli.command import Context, Handler, count
 from lrs_cli.output import shown_streams
 from lrs_core import secrets
 from lrs_core.actor import Actor
-from lrs_core.config import Settings, load_settings
-from lrs_core.db.database import Database, SchemaState, redact
+from lrs_core.db.database import SchemaState, redact
 from lrs_core.domain.learner_fields import FIELDS
 from lrs_core.domain.plr import PlrView
 from lrs_core.domain.text import shown
@@ -48,24 +48,6 @@ from lrs_core.services.search import Candidate, DemographicQuery
 
 EXIT_ERROR = 2
 EXIT_AUDIT_BROKEN = 3
-
-
-class Context:
-    """Settings, then the database and services only when a command needs them."""
-
-    def __init__(self) -> None:
-        self.settings: Settings = load_settings()
-        self._db: Database | None = None
-
-    @property
-    def db(self) -> Database:
-        if self._db is None:
-            self._db = Database(self.settings.database_url)
-        return self._db
-
-    def services(self) -> Services:
-        self.db.require_current_schema()
-        return Services(self.db, self.settings)
 
 
 def signed_in(ctx: Context, services: Services, username: str) -> Actor:
@@ -504,21 +486,6 @@ def cmd_secrets_status(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def count(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number no smaller than ``minimum``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
-        return value
-
-    return parse
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="lrs-desk",
@@ -529,7 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(
         group: argparse._SubParsersAction[argparse.ArgumentParser],
         name: str,
-        handler: Callable[[Context, argparse.Namespace], int],
+        handler: Handler,
         help_text: str,
     ) -> argparse.ArgumentParser:
         sub = group.add_parser(name, help=help_text, description=help_text)
