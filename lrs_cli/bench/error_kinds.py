@@ -36,8 +36,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-DEFAULT_POSTCODE = "ZZ99 9ZZ"  # lrs_core.domain.values.UNKNOWN_POSTCODE (imported lazily)
-FEMALE = 2  # lrs_core.domain.values.Gender.FEMALE
+from lrs_core.domain.names import name_key
+from lrs_core.domain.values import UNKNOWN_POSTCODE, Gender, age_on
+
+DEFAULT_POSTCODE = UNKNOWN_POSTCODE
+FEMALE = int(Gender.FEMALE)
 ADULT_AGE = 18  # the youngest age at which a marriage may be made in England and Wales
 
 
@@ -181,8 +184,6 @@ def _on(side: str, change: Callable[[str, Rng], str | None]) -> Apply:
 
 
 def _previous_family(source: Source, typed: Typed, rng: Rng) -> bool:
-    from lrs_core.domain.names import name_key
-
     old = [p for p in source.previous_family if name_key(p) != name_key(source.family)]
     if not old:
         return False
@@ -322,8 +323,6 @@ def _swapped_with_typo(source: Source, typed: Typed, rng: Rng) -> bool:
 
 
 def _one_name_in_both(source: Source, typed: Typed, rng: Rng) -> bool:
-    from lrs_core.domain.names import name_key
-
     if name_key(typed.given) == name_key(typed.family):
         return False
     if rng.random() < 0.5:
@@ -331,10 +330,6 @@ def _one_name_in_both(source: Source, typed: Typed, rng: Rng) -> bool:
     else:
         typed.given = typed.family  # the family name in both: George George
     return True
-
-
-def age(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def moved_postcode(current: str, rng: Rng) -> str:
@@ -350,9 +345,8 @@ def moved_postcode(current: str, rng: Rng) -> str:
 
 def _married_and_moved(source: Source, typed: Typed, rng: Rng) -> bool:
     from lrs_core.demo_data import FAMILY
-    from lrs_core.domain.names import name_key
 
-    if source.gender != FEMALE or age(source.dob, date.today()) < ADULT_AGE:
+    if source.gender != FEMALE or age_on(source.dob, date.today()) < ADULT_AGE:
         return False
     had = {name_key(n) for n in (source.family, typed.family, *source.previous_family)}
     typed.family = rng.choice([n for n in FAMILY if name_key(n) not in had])
@@ -424,8 +418,6 @@ def _stranger(sources: Sequence[Source]) -> Typed | None:
 
 
 def _sibling(sources: Sequence[Source]) -> Typed | None:
-    from lrs_core.domain.names import name_key
-
     kin, named, born = sources
     if name_key(named.given) == name_key(kin.given) or born.dob == kin.dob:
         return None
