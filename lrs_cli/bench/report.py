@@ -20,6 +20,9 @@ from lrs_cli.bench.error_kinds import ABSENT_KINDS, ERROR_KINDS
 from lrs_cli.bench.runner import AbsentOutcome, Outcome
 
 WRONG_CANDIDATE_TARGET = 1.0  # per cent of searches for persons not in the register
+# Plausible scores to try: what the wrong-candidate rate and top-10 recall would be if the
+# plausible list began there (only higher than the engine's own: no lower score is shown).
+SCORE_BARS = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85)
 GROUPS = (
     (1, "one_error", "one error"),
     (2, "two_errors", "two errors"),
@@ -99,6 +102,29 @@ def not_registered(absent: Sequence[AbsentOutcome], misses: int) -> dict[str, An
     }
 
 
+def score_bars(
+    outcomes: Sequence[Outcome], absent: Sequence[AbsentOutcome]
+) -> list[dict[str, float]]:
+    """For each bar of ``SCORE_BARS``: the share of searches for persons not in the register
+    whose best wrong candidate reaches it, and the share of searches whose true learner is in
+    the top 10 with a score that reaches it (a learner shown below the 10th is counted as
+    missed, though fewer candidates above the bar could move it up)."""
+    bars = []
+    for bar in SCORE_BARS:
+        wrong = sum(1 for o in absent if o.best_score is not None and o.best_score >= bar)
+        found = sum(
+            1 for o in outcomes if o.rank is not None and o.rank <= 10 and (o.score or 0) >= bar
+        )
+        bars.append(
+            {
+                "score": bar,
+                "wrong_candidate_pct": share(wrong, len(absent)),
+                "top10_pct": share(found, len(outcomes)),
+            }
+        )
+    return bars
+
+
 def summarise(
     outcomes: Sequence[Outcome],
     misses: int,
@@ -146,6 +172,7 @@ def summarise(
             **{f"true_learner_in_it_{key}_pct": in_weaker(group) for key, group in groups.items()},
         },
         "not_registered": not_registered(absent, misses),
+        "if_plausible_from": score_bars(outcomes, absent),
         "outcomes": dict(sorted(outcome_counts.items())),
         "widened": sum(o.widened for o in outcomes),
         "misses": [_miss(o) for o in missed[:misses]],
@@ -276,6 +303,14 @@ def print_report(report: dict[str, Any]) -> None:
             f"    {name:<30}{k['n']:>6}  wrong {k['wrong_candidate_pct']:>6.2f}%"
             f"  weaker {k['weaker_shown_pct']:>6.2f}%\n"
         )
+    bars = report["if_plausible_from"]
+
+    def row(key: str, form: str) -> str:
+        return "".join(format(b[key], form) for b in bars)
+
+    out(f"\nif the plausible list began at a score of {row('score', '>7.2f')}\n")
+    out(f"  wrong-candidate rate (not registered)  {row('wrong_candidate_pct', '>6.1f')}%\n")
+    out(f"  top-10 recall (registered)             {row('top10_pct', '>6.1f')}%\n")
     outcomes = ", ".join(f"{k} {v}" for k, v in report["outcomes"].items())
     out(f"\noutcomes: {outcomes}; widened: {report['widened']}\n")
     for miss in report["misses"]:

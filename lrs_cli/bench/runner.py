@@ -35,6 +35,7 @@ class Outcome:
     shown: int
     weaker_rank: int | None = None  # 1-based rank of the true learner in the weaker band
     weaker_shown: int = 0
+    score: float | None = None  # the true learner's score when it is among the plausible
 
 
 @dataclass
@@ -45,6 +46,7 @@ class AbsentOutcome:
     shown: int  # plausible candidates: every one is wrong
     weaker_shown: int  # weaker candidates: every one is wrong too
     first: dict[str, Any] | None  # the best wrong candidate shown, plausible else weaker
+    best_score: float | None = None  # the best plausible (wrong) candidate's score
 
 
 def weaker(result: SearchResult) -> tuple[Any, ...]:
@@ -91,18 +93,20 @@ def run_queries(
         result = learners.find_by_details(actor, ask)
         details_ms = (clock() - started) * 1000
         band = weaker(result)
+        rank = _rank(result.candidates, s.truth)
         outcomes.append(
             Outcome(
                 q,
                 uln_ms,
                 uln_ok,
                 details_ms,
-                _rank(result.candidates, s.truth),
+                rank,
                 str(result.outcome),
                 result.widened,
                 len(result.candidates),
                 _rank(band, s.truth),
                 len(band),
+                None if rank is None else float(result.candidates[rank - 1].score),
             )
         )
     return outcomes[warmup:]
@@ -142,7 +146,13 @@ def run_absent(
         )
         outcomes.append(
             AbsentOutcome(
-                q, details_ms, str(result.outcome), len(result.candidates), len(band), first
+                q,
+                details_ms,
+                str(result.outcome),
+                len(result.candidates),
+                len(band),
+                first,
+                max((float(c.score) for c in result.candidates), default=None),
             )
         )
     return outcomes

@@ -312,7 +312,10 @@ TYPED = typed_as_stored(SOMEONE)
 
 
 def outcome(
-    kinds: Sequence[ErrorKind], rank: int | None, weaker_rank: int | None = None
+    kinds: Sequence[ErrorKind],
+    rank: int | None,
+    weaker_rank: int | None = None,
+    score: float | None = None,
 ) -> Outcome:
     return Outcome(
         Query(SOMEONE, tuple(kinds), TYPED),
@@ -325,10 +328,11 @@ def outcome(
         shown=0 if rank is None else rank,
         weaker_rank=weaker_rank,
         weaker_shown=0 if weaker_rank is None else 1,
+        score=score if score is not None else None if rank is None else 0.9,
     )
 
 
-def absent(shown: int, weaker: int = 0, kind: int = 0) -> AbsentOutcome:
+def absent(shown: int, weaker: int = 0, kind: int = 0, best: float | None = None) -> AbsentOutcome:
     first = {"band": "plausible", "uln": "1000000043", "given": "Kyra", "family": "George",
              "dob": "2000-05-06", "gender": 2, "postcode": "LS6 1AB", "score": 0.7}  # fmt: skip
     return AbsentOutcome(
@@ -338,6 +342,7 @@ def absent(shown: int, weaker: int = 0, kind: int = 0) -> AbsentOutcome:
         shown=shown,
         weaker_shown=weaker,
         first=first if shown or weaker else None,
+        best_score=best if best is not None else 0.7 if shown else None,
     )
 
 
@@ -398,6 +403,20 @@ def test_the_wrong_candidate_rate_and_its_target(wrong: int, exceeded: bool, cap
     assert "the search engine has no weaker band" in out
 
 
+def test_what_a_higher_plausible_score_would_give() -> None:
+    kind = ERROR_KINDS[0]
+    found = [outcome([kind], 1, score=0.62), outcome([kind], 2, score=0.78)]
+    found += [outcome([kind], 11, score=0.99), outcome([kind], None)]
+    people = [absent(1, best=0.6), absent(2, best=0.66), absent(1, best=0.86), absent(0)]
+    bars = {b["score"]: b for b in summarise(found, 0, people)["if_plausible_from"]}
+    assert {s: b["wrong_candidate_pct"] for s, b in bars.items()} == {
+        0.6: 75.0, 0.65: 50.0, 0.7: 25.0, 0.75: 25.0, 0.8: 25.0, 0.85: 25.0
+    }  # fmt: skip
+    assert {s: b["top10_pct"] for s, b in bars.items()} == {
+        0.6: 50.0, 0.65: 25.0, 0.7: 25.0, 0.75: 25.0, 0.8: 0.0, 0.85: 0.0
+    }  # fmt: skip
+
+
 class _Learners:
     """Find by ULN and by details as an engine with a weaker band answers: the true learner
     only in the weaker band."""
@@ -425,7 +444,7 @@ def test_the_runner_reads_the_weaker_band() -> None:
     services = SimpleNamespace(learners=_Learners(band))
     query = Query(SOMEONE, (ERROR_KINDS[0],), TYPED)
     (found,) = run_queries(services, None, [query], warmup=0)  # type: ignore[arg-type]
-    assert (found.rank, found.weaker_rank, found.weaker_shown) == (None, 2, 2)
+    assert (found.rank, found.weaker_rank, found.weaker_shown, found.score) == (None, 2, 2, None)
     (nobody,) = run_absent(services, None, [AbsentQuery(ABSENT_KINDS[0], TYPED)])  # type: ignore[arg-type]
     assert (nobody.shown, nobody.weaker_shown) == (0, 2)
     assert nobody.first is not None and nobody.first["band"] == "weaker"
