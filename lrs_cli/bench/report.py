@@ -305,12 +305,12 @@ def print_report(report: dict[str, Any]) -> None:
         )
     bars = report["if_plausible_from"]
 
-    def row(key: str, form: str) -> str:
-        return "".join(format(b[key], form) for b in bars)
+    def row(key: str, form: str, unit: str = "") -> str:
+        return "".join(f"{format(b[key], form) + unit:>8}" for b in bars)
 
-    out(f"\nif the plausible list began at a score of {row('score', '>7.2f')}\n")
-    out(f"  wrong-candidate rate (not registered)  {row('wrong_candidate_pct', '>6.1f')}%\n")
-    out(f"  top-10 recall (registered)             {row('top10_pct', '>6.1f')}%\n")
+    out(f"\nif the plausible list began at a score of{row('score', '.2f')}\n")
+    out(f"  wrong-candidate rate (not registered)  {row('wrong_candidate_pct', '.1f', '%')}\n")
+    out(f"  top-10 recall (registered)             {row('top10_pct', '.1f', '%')}\n")
     outcomes = ", ".join(f"{k} {v}" for k, v in report["outcomes"].items())
     out(f"\noutcomes: {outcomes}; widened: {report['widened']}\n")
     for miss in report["misses"]:

@@ -8,7 +8,7 @@ import argparse
 import json
 import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,6 +16,7 @@ from typing import Any
 
 import jellyfish
 import pytest
+from factories import PG_URL, scratch_postgres
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -86,9 +87,16 @@ def run_bench(argv: Sequence[str]) -> int:
         return EXIT_ERROR
 
 
-@pytest.fixture
-def bench_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def bench_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A benchmark database on each backend (PostgreSQL when LRS_TEST_DATABASE_URL is set)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+        return
+    if not PG_URL:
+        pytest.skip("needs LRS_TEST_DATABASE_URL (PostgreSQL)")
+    with scratch_postgres() as url:
+        yield url
 
 
 def test_the_report_names_the_percentiles_and_the_recall(bench_url: str, capsys) -> None:  # type: ignore[no-untyped-def]
