@@ -36,7 +36,9 @@ from lrs_cli.bench.database import (
     settle,
 )
 from lrs_cli.bench.error_kinds import ABSENT_KINDS, ERROR_KINDS
+from lrs_cli.bench.queries import Pools, build_absent, build_queries
 from lrs_cli.bench.report import percentile, print_report, summarise
+from lrs_cli.bench.runner import run_absent, run_queries
 from lrs_cli.command import Add, Context, count
 
 __all__ = ["ABSENT_KINDS", "ERROR_KINDS", "add_bench_commands", "percentile", "prepare_database"]
@@ -96,19 +98,18 @@ def add_bench_commands(commands: Any, add: Add) -> None:
         type=count(0, thousands=True),
         default=0,
         metavar="N",
-        help="print up to N queries whose learner was not in the top 10, and up to N persons"
-        " not in the register who were shown a candidate",
+        help="print up to N queries whose learner was not in the top 10, up to N persons"
+        " not in the register who were shown a candidate, and the N slowest queries",
     )
     search.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def cmd_bench_search(ctx: Context, args: argparse.Namespace) -> int:
-    from lrs_cli.bench.queries import Pools, build_absent, build_queries
-    from lrs_cli.bench.runner import run_absent, run_queries
     from lrs_core.config import data_dir, default_sqlite_url
     from lrs_core.db.database import Database
     from lrs_core.errors import ConfigurationError
     from lrs_core.services import Services
+    from lrs_core.services.search import SearchResult
 
     url = args.url or f"sqlite:///{data_dir() / BENCH_FILE}"
     db = Database(url)
@@ -136,8 +137,6 @@ def cmd_bench_search(ctx: Context, args: argparse.Namespace) -> int:
         load_after = load_average()
     finally:
         db.dispose()
-    from lrs_core.services.search import SearchResult
-
     report: dict[str, Any] = {
         "database": db.display_url,
         "backend": db.url.get_backend_name(),

@@ -176,6 +176,10 @@ def summarise(
         "outcomes": dict(sorted(outcome_counts.items())),
         "widened": sum(o.widened for o in outcomes),
         "misses": [_miss(o) for o in missed[:misses]],
+        "slowest": [
+            {"ms": round(o.details_ms, 2), **_miss(o)}
+            for o in sorted(outcomes, key=lambda o: -o.details_ms)[:misses]
+        ],
     }
 
 
@@ -322,6 +326,12 @@ def print_report(report: dict[str, Any]) -> None:
             f" {s['given']} {s['family']} {s['dob']} {s['gender']} {s['postcode']}"
             f" (middle {s['middle'] or '-'}, preferred {s['preferred'] or '-'},"
             f" previous {', '.join(s['previous_family'] + s['previous_postcode']) or '-'})\n"
+        )
+    for slow in report["slowest"]:
+        t = slow["typed"]
+        out(
+            f"slow ({slow['ms']:.1f} ms; {' + '.join(slow['errors'])}; {slow['outcome']}):"
+            f" typed {t['given']} {t['family']} {t['dob']} {t['gender']} {t['postcode']}\n"
         )
     for wrong in absent["wrong"]:
         t, c = wrong["typed"], wrong["first"]

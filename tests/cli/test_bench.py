@@ -389,6 +389,7 @@ def test_recall_and_the_weaker_band_per_kind_and_per_number_of_errors() -> None:
     assert report["weaker_band"]["true_learner_in_it_pct"] == 25.0
     assert report["weaker_band"]["true_learner_in_it_three_errors_pct"] == 50.0
     assert len(report["misses"]) == 4  # not shown, or below the 10th
+    assert len(report["slowest"]) == 8
 
 
 @pytest.mark.parametrize(("wrong", "exceeded"), [(0, False), (2, False), (3, True)])
