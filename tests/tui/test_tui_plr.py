@@ -241,3 +241,37 @@ def test_plr_snapshots(
 ) -> None:
     app = _snapshot_app(sqlite_services)
     assert snap_compare(app, terminal_size=size, run_before=_drive(snapshot_operator, *keys))
+
+
+async def test_the_report_names_a_missing_folder_and_makes_none(
+    services: Services,
+    desk_operator: DeskOperator,
+    plrs: dict[str, list[int]],
+    tmp_path: Path,
+) -> None:
+    # Issue 10 item 6: "Save as" into a folder that does not exist is refused in the dialog,
+    # naming the folder, with the name kept to correct; the default place still works.
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_plr(pilot, desk_operator, SIAN)
+        await Keys.type(pilot, REASON)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        default = app.screen.query_one("#path", Input).value
+        typo = tmp_path / "Reprots" / "sian.pdf"
+        await Keys.fill(pilot, "#path", str(typo))
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        said = app.screen.query_one(MessageLine).text
+        assert f"the folder {typo.parent} does not exist" in said
+        assert app.screen.query_one("#path", Input).value == str(typo)
+        assert not typo.parent.exists()
+
+        await Keys.fill(pilot, "#path", default)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, PlrScreen)
+        assert f"Report written: {default}" in app.screen.query_one(MessageLine).text
