@@ -170,6 +170,8 @@ async def test_typing_register_in_the_palette_finds_it_and_opens_the_form(
         await reach_home(pilot, AGENT, clock)
         if start == "find":
             await pilot.press("ctrl+f")
+            await Keys.settle(pilot)
+            await Keys.fill(pilot, "#given", "Carys")
         elif start == "profile":
             await app.push_screen(_profile(app))
         await Keys.settle(pilot)
@@ -183,6 +185,8 @@ async def test_typing_register_in_the_palette_finds_it_and_opens_the_form(
         await pilot.press("enter")
         await Keys.settle(pilot)
         assert isinstance(app.screen, LearnerFormScreen) and app.screen.registering
+        # From Find, with the details typed there.
+        assert app.screen.fields.values()["given_name"] == ("Carys" if start == "find" else "")
 
 
 async def test_register_from_find_starts_from_the_details_typed(
