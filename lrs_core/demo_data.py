@@ -8,6 +8,31 @@ characters and passes :func:`lrs_core.domain.names.validate_name`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class DemoLearner:
+    """A learner the demo seed writes with the configured seed and count (`make run`:
+    ``[demo] learners = 2000``, ``seed = 2026``), named so README's examples can use it."""
+
+    uln: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    postcode: str
+
+
+# README's example learners, all in the demo database `make run` creates (README's commands
+# are run against it by tests/cli/test_readme_commands.py, so the two cannot drift apart).
+README_LEARNER = DemoLearner("8414908070", "Michael", "Davis", date(1981, 7, 31), "EC1A 4AL")
+# Found by personal details typed as a caller gives them: "Andre McKenzie", BN2 7LW.
+README_NEAR_MATCH = DemoLearner("2775588238", "André", "MacKenzie", date(1965, 12, 26), "BN2 7LW")
+# A PLR with events to leave out of a report (134 and 135: README's `--exclude`).
+README_PLR_LEARNER = DemoLearner("9694293730", "Omar", "Watkins", date(2011, 9, 18), "SA1 4BA")
+README_PLR_EVENTS = (134, 135)
+
 # fmt: off
 
 MALE_GIVEN = (

@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-from lrs_core.errors import ValidationError
+from lrs_core.errors import LrsError, ValidationError
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
@@ -33,6 +33,61 @@ def check_path(path: Path | str, field: str) -> Path:
     if not text.strip():
         raise ValidationError(field, "is required: name the file")
     return Path(text)
+
+
+class FileRefused(LrsError):
+    """A file cannot be written where the operator asked; the message names the real reason
+    (a missing folder, a file where a folder should be, permission denied, a read-only file
+    system, a name too long, a file already there)."""
+
+
+def reason(error: OSError) -> str:
+    """The operating system's own words for why: "Permission denied", "Read-only file
+    system", "File name too long"..."""
+    return error.strerror or str(error)
+
+
+def new_file_path(path: Path | str, field: str) -> Path:
+    """Where the operator asked for a new file, once it is sure it can go there: refused,
+    with the reason, when something is already there or its folder does not exist.
+
+    A folder is never made for a file the operator names: a mistyped folder would put a
+    report of a minor's personal data where nobody looks, so the missing folder is named
+    instead and the operator creates it or corrects the name. (Permission and read-only
+    refusals come from the write itself, so their reason is the real one.)"""
+    path = check_path(path, field)
+    try:
+        info = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # nothing there: the folders are checked below
+    except OSError as error:
+        raise FileRefused(f"cannot write {path}: {reason(error)} (nothing was written)") from None
+    else:
+        if stat.S_ISDIR(info.st_mode):
+            raise FileRefused(f"{path} is a folder: add the file's name (nothing was written)")
+        raise FileRefused(f"{path} already exists: choose another name (nothing was written)")
+    missing: Path | None = None
+    for folder in (path.parent, *path.parent.parents):
+        try:
+            info = os.stat(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            missing = folder
+            continue
+        except OSError as error:
+            raise FileRefused(
+                f"cannot write to {path.parent}: {folder}: {reason(error)} (nothing was written)"
+            ) from None
+        if not stat.S_ISDIR(info.st_mode):
+            raise FileRefused(
+                f"cannot write {path}: {folder} is a file, not a folder (nothing was written)"
+            )
+        break
+    if missing is not None:
+        raise FileRefused(
+            f"cannot write {path}: the folder {missing} does not exist. LRS Desk does not "
+            "make folders for a file: create it, or choose another folder (nothing was written)"
+        )
+    return path
 
 
 def private_dir(folder: Path, *, tighten: bool = True) -> Path:

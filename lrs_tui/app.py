@@ -26,9 +26,9 @@ from textual.screen import Screen
 
 from lrs_core.domain.text import shown
 from lrs_core.errors import LrsError
-from lrs_core.permissions import Permission
 from lrs_core.services import Services
 from lrs_core.services.operators import SignIn
+from lrs_tui.desk_actions import BY_ACTION, DESK_ACTIONS, DeskAction, When, app_bindings
 from lrs_tui.formatting import duration, error_text
 from lrs_tui.messages import SignedIn, SignOutRequested
 from lrs_tui.screens.change_password import ChangePasswordScreen
@@ -39,6 +39,7 @@ from lrs_tui.terminal_filter import ControlFilter
 from lrs_tui.widgets.ordered_input import OrderedInput
 
 if TYPE_CHECKING:  # imported lazily at run time: keeps the first paint quick
+    from lrs_core.services.learners import LearnerRecord
     from lrs_tui.screens.find_learner import FindLearnerScreen
 
 # ansi-* use the terminal's own 16 colours, so they read well over SSH and in any scheme.
@@ -63,12 +64,10 @@ class LrsDeskApp(App[None]):
     DEFAULT_MODE: ClassVar[str] = "desk"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # A priority binding, so Find works from inside a text field too (where Textual's
-        # Input would take ctrl+f to delete a word), as the footer promises.
-        Binding("ctrl+f", "find_learner", "Find", id="app.find_learner", priority=True),
-        Binding("ctrl+l", "lock", "Lock", id="app.lock", priority=True),
-        Binding("ctrl+o", "sign_out", "Sign out", id="app.sign_out", priority=True),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        # Find, Register, Lock, Sign out, Quit: the keys of the declared actions. Find is a
+        # priority binding, so it works from inside a text field too (where Textual's Input
+        # would take ctrl+f to delete a word), as the footer promises.
+        *app_bindings(),
         Binding("ctrl+c", "help_quit", show=False, system=True),
         # Tab as a priority binding moves the focus as the key is read; as Textual's ordinary
         # screen binding it moves only after the focused input has taken the keys queued
@@ -266,18 +265,35 @@ class LrsDeskApp(App[None]):
     # -- actions and the command palette ---------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "lock":
-            return self.signed_in is not None and not self.locked
-        if action == "sign_out":
-            return self.signed_in is not None
-        if action == "find_learner":
-            if self._find_screen() is self.screen:
-                return False  # already there: keep the footer short at 80 columns
-            # Not over a dialog or the palette: a priority binding would otherwise reach
-            # past them and drop what they were asking for.
-            return self._desk_open and not self.locked and not self.screen.is_modal
+        if action in BY_ACTION:
+            return self.offers(BY_ACTION[action], self.screen)
         if action == "command_palette":
             return not self.locked  # the palette must not reach past the lock
+        return True
+
+    def offers(self, action: DeskAction, screen: Screen[object]) -> bool:
+        """Whether a declared action is offered on ``screen`` now: its key works (and is in
+        the footer) and the palette lists it. Never one the operator's role does not allow."""
+        if not action.allowed_for(self.signed_in.actor if self.signed_in else None):
+            return False
+        if action.when is When.ALWAYS:
+            return True
+        if action is BY_ACTION["lock"]:
+            return not self.locked
+        if action.when is When.SIGNED_IN:
+            return True
+        # The desk's own actions: not before the desk opens, not under the lock, and not
+        # over a dialog (a key would otherwise reach past it and drop what it was asking).
+        if not self._desk_open or self.locked or screen.is_modal:
+            return False
+        from lrs_tui.screens.learner_form import LearnerFormScreen
+
+        if action.action == "find_learner":
+            return self._find_screen() is not screen  # already there: keep the footer short
+        if action.action == "register_learner":
+            return not isinstance(screen, LearnerFormScreen)  # one form at a time
+        if action.action == "change_password":
+            return not isinstance(screen, ChangePasswordScreen)
         return True
 
     def action_enter_moves_on(self) -> None:
@@ -333,6 +349,29 @@ class LrsDeskApp(App[None]):
             return
         while self.screen is not existing:
             self.pop_screen()
+
+    def action_register_learner(self) -> None:
+        """A new learner: from the find screen with the details typed there, else blank."""
+        if self.signed_in is None or not self._desk_open or self.locked:
+            return
+        from lrs_tui.screens.find_learner import FindLearnerScreen
+        from lrs_tui.screens.learner_form import LearnerFormScreen
+
+        if isinstance(self.screen, FindLearnerScreen):
+            self.screen.action_register()
+            return
+        form = LearnerFormScreen.register(self.services.learners, self.signed_in.actor, {})
+        self.push_screen(form, callback=self._registered)
+
+    def _registered(self, learner: LearnerRecord | None) -> None:
+        if learner is not None and self.signed_in is not None:
+            from lrs_tui.screens.learner_profile import LearnerProfileScreen
+
+            actor = self.signed_in.actor
+            self.push_screen(LearnerProfileScreen(self.services.learners, actor, learner.uln))
+
+    def action_open_plr(self) -> None:
+        self.open_plr()
 
     def open_plr(self, uln: str | None = None) -> None:
         """The PLR of ``uln``, or ask for a ULN first (the palette's "Open a PLR by ULN")."""
@@ -396,43 +435,21 @@ class LrsDeskApp(App[None]):
         self.run_worker(reset, thread=True, group="reset-second-factor", exit_on_error=False)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        if self.signed_in is not None and not self.locked:
-            if self._desk_open:
+        """The declared actions this operator may take here, then the screen's own (edit,
+        copy the ULN, sort...), then Textual's (keys, maximise)."""
+        for action in DESK_ACTIONS:
+            if self.offers(action, screen):
                 yield SystemCommand(
-                    "Find a learner",
-                    "By ULN and names, or by personal details",
-                    self.action_find_learner,
+                    action.title, action.help, getattr(self, f"action_{action.action}")
                 )
-                yield SystemCommand(
-                    "Open a PLR by ULN",
-                    "A learner's Personal Learning Record, as the desk or an organisation sees it",
-                    self.open_plr,
-                )
-                # The screen's own actions (register, edit, copy ULN...).
-                screen_commands = getattr(screen, "palette_commands", None)
-                if callable(screen_commands):
-                    yield from screen_commands()
-                if self.signed_in.actor.may(Permission.MANAGE_OPERATORS):
-                    yield SystemCommand(
-                        "Reset an operator's second factor",
-                        "After a lost phone: they set up a new authenticator at next sign-in",
-                        self.action_reset_second_factor,
-                    )
-            if self._desk_open and not isinstance(screen, ChangePasswordScreen):
-                yield SystemCommand(
-                    "Change my password",
-                    "Choose a new password (you need the current one)",
-                    self.action_change_password,
-                )
-            yield SystemCommand(
-                "Lock the session", "Hide the screen until you enter your password", self.lock
-            )
-            yield SystemCommand(
-                "Sign out", "End the session and return to sign-in", self.action_sign_out
-            )
+        if self._desk_open and not self.locked:
+            screen_commands = getattr(screen, "palette_commands", None)
+            if callable(screen_commands):
+                yield from screen_commands()
+        declared = {action.title for action in DESK_ACTIONS}
         for command in super().get_system_commands(screen):
             # No SVG screenshots: they would copy OFFICIAL learner data to the Downloads folder.
-            if command.title != "Screenshot":
+            if command.title != "Screenshot" and command.title not in declared:
                 yield command
 
     def _fatal_error(self) -> None:

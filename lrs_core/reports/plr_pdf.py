@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING
 from fpdf import FPDF
 
 from lrs_core.domain.plr import COLUMNS, PlrEvent
-from lrs_core.errors import LrsError
-from lrs_core.files import check_path, private_dir
+from lrs_core.files import FileRefused, new_file_path, reason
 
 if TYPE_CHECKING:
     from lrs_core.services.plr import Plr
@@ -30,8 +29,8 @@ MARKING = "OFFICIAL"
 _WIDTHS = (120, 22, 20, 15, 16, 28, 28, 28)  # mm: landscape A4 has 277 mm between margins
 
 
-class ReportFileError(LrsError):
-    """The report cannot be written where asked (exists, or the folder is not writable)."""
+class ReportFileError(FileRefused):
+    """The report cannot be written where asked (exists, no such folder, not writable)."""
 
 
 def _uk(day: date | None) -> str:
@@ -117,30 +116,33 @@ def render(plr: Plr, events: Sequence[PlrEvent], produced_by: str, at: datetime)
 def write_plr_report(
     path: Path, plr: Plr, events: Sequence[PlrEvent], *, produced_by: str, at: datetime
 ) -> None:
-    """Render, then put the file at ``path`` atomically, refusing to replace one."""
-    path = check_path(path, "File")
-    if path.exists():
-        raise ReportFileError(f"{path} already exists: choose another name (nothing was written)")
-    data = render(plr, events, produced_by, at)
+    """Put the report at ``path`` atomically, refusing to replace a file or to make a
+    folder (``files.new_file_path``): the place is tried before the PDF is drawn, so a
+    refusal is quick and names the real reason."""
     try:
-        private_dir(path.parent, tighten=False)  # a missing folder is made 0700
+        path = new_file_path(path, "File")
+    except FileRefused as error:
+        raise ReportFileError(str(error)) from None
+    try:
         # mkstemp makes the file 0600 (its owner's alone) and the link below keeps that
         # mode: the report holds a minor's personal data.
         handle, temporary = tempfile.mkstemp(prefix=".plr-", suffix=".pdf", dir=path.parent)
     except OSError as error:
         raise ReportFileError(
-            f"cannot write to {path.parent}: {error.strerror or error} (nothing was written)"
+            f"cannot write to {path.parent}: {reason(error)} (nothing was written)"
         ) from None
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(data)
+            file.write(render(plr, events, produced_by, at))
         os.link(temporary, path)  # fails if the name was taken meanwhile: never overwrites
     except FileExistsError:
         raise ReportFileError(
             f"{path} already exists: choose another name (nothing was written)"
         ) from None
     except OSError as error:
-        raise ReportFileError(f"cannot write {path}: {error.strerror or error}") from None
+        raise ReportFileError(
+            f"cannot write {path}: {reason(error)} (nothing was written)"
+        ) from None
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

@@ -149,11 +149,23 @@ class OperatorService:
 
     # -- sign-in -------------------------------------------------------------------------
 
-    def sign_in(self, username: str, password: str, code: str | None = None) -> SignIn:
+    def sign_in(
+        self,
+        username: str,
+        password: str,
+        code: str | None = None,
+        *,
+        agreement_follows: bool = False,
+    ) -> SignIn:
         """Check the password (and the code, for an account that has one or whose role
         needs one). Every failure counts towards the lockout and gives :data:`SIGN_IN_FAILED`
         after one Argon2id check, whatever the account's state. With the right password and
-        no code where one is needed, raises SecondFactorRequired (nothing is counted)."""
+        no code where one is needed, raises SecondFactorRequired (nothing is counted).
+
+        The operator's last sign-in is when they last got in: at once for a command, but
+        with ``agreement_follows`` (the app, which asks for the User Agreement next) only
+        when :meth:`record_agreement` hears it accepted, so a declined attempt never shows
+        as the "last sign-in" (DOMAIN.md "Accounts and super users")."""
         name = username.strip().lower()
         if not name or not password:
             raise AuthenticationFailed("enter your username and password")
@@ -178,7 +190,7 @@ class OperatorService:
                 else:
                     failure = self._check_code(operator, code, now)
                     if failure is None:
-                        return self._signed_in(session, operator, now)
+                        return self._signed_in(session, operator, now, agreement_follows)
                     if failure == CODE_USED:
                         # The right password and a real code, typed again (two commands within
                         # one step): refused, as a replay must be, but no guess to count.
@@ -208,10 +220,13 @@ class OperatorService:
         operator.totp_last_step = step  # this code (and any earlier one) never works again
         return None
 
-    def _signed_in(self, session: Session, operator: Operator, now: datetime) -> SignIn:
+    def _signed_in(
+        self, session: Session, operator: Operator, now: datetime, agreement_follows: bool
+    ) -> SignIn:
         previous = operator.last_sign_in_at
         operator.failed_attempts = 0
-        operator.last_sign_in_at = now
+        if not agreement_follows:
+            operator.last_sign_in_at = now
         reason = self._password_change_reason(operator, now)
         enrol = second_factor.must_enrol(
             str(operator.role), operator.totp_secret is not None, self.settings.second_factor_roles
@@ -264,13 +279,21 @@ class OperatorService:
             )
 
     def record_agreement(self, actor: Actor, accepted: bool) -> None:
-        """The User Agreement is accepted (or declined) at every sign-in (DOMAIN.md)."""
-        self.audit.record(
-            actor,
-            "accept-agreement" if accepted else "decline-agreement",
-            "operator",
-            actor.operator_id or actor.username,
-        )
+        """The User Agreement is accepted (or declined) at every sign-in (DOMAIN.md).
+        Accepting it is getting in: it becomes the operator's last sign-in."""
+        now = self.clock()
+        with self.db.transaction() as session:
+            if accepted and actor.operator_id:
+                operator = self._get(session, actor)
+                operator.last_sign_in_at = now
+            append(
+                session,
+                actor,
+                "accept-agreement" if accepted else "decline-agreement",
+                "operator",
+                actor.operator_id or actor.username,
+                now=now,
+            )
 
     def sign_out(self, actor: Actor, reason: str = "signed out") -> None:
         self.audit.record(

@@ -8,6 +8,7 @@ A linked (merged-away) ULN opens its master's PLR and says so.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -156,11 +157,13 @@ class PlrService:
                 raise ValidationError(
                     "Events", "tick at least one event: a report with no events is not produced"
                 )
-            if out is None:
-                private_dir(self.reports_dir)  # LRS Desk's own: 0700, tightened if need be
-                path = self.default_report_path(plr.uln, now)
-            else:
-                path = check_path(out, "File")
+            path = (
+                self.default_report_path(plr.uln, now) if out is None else check_path(out, "File")
+            )
+            if os.path.abspath(path.parent) == os.path.abspath(self.reports_dir):
+                # LRS Desk's own reports folder (the default): made 0700, tightened if need
+                # be. Any other folder must exist already (files.new_file_path).
+                private_dir(self.reports_dir)
             write_plr_report(
                 path, plr, chosen, produced_by=actor.display_name or actor.username, at=now
             )

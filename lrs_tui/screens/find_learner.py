@@ -23,9 +23,9 @@ from lrs_core.actor import Actor
 from lrs_core.domain.text import shown
 from lrs_core.domain.values import UNKNOWN_POSTCODE, Gender
 from lrs_core.errors import InvalidFields, ValidationError
-from lrs_core.permissions import Permission
 from lrs_core.services.learners import FindResult, LearnerRecord, LearnerService
 from lrs_core.services.search import DemographicQuery, SearchResult
+from lrs_tui.desk_actions import REGISTER_LEARNER
 from lrs_tui.formatting import error_text
 from lrs_tui.widgets.candidate_table import CandidateTable, ResultRow
 from lrs_tui.widgets.fields import FieldInput, FieldSelect
@@ -76,7 +76,8 @@ class FindLearnerScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="find-learner.back"),
-        Binding("ctrl+r", "register", "Register", id="find-learner.register"),
+        # The app's Register, shown here: it starts from the details typed.
+        REGISTER_LEARNER.screen_binding("find-learner.register", "Register"),
         Binding("ctrl+t", "more_fields", "More", id="find-learner.more-fields"),
     ]
 
@@ -139,12 +140,11 @@ class FindLearnerScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "more_fields":
             return self.has_class("-narrow")
-        if action == "register":
-            return self._actor.may(Permission.REGISTER_LEARNER)
         return True
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        """This screen's actions, for the app's command palette."""
+        """This screen's actions, for the app's command palette (the app's "Register a
+        learner" starts from the details typed here)."""
         yield SystemCommand(
             "Find by ULN", "ULN, given name and family name", lambda: self._focus("#uln")
         )
@@ -158,12 +158,6 @@ class FindLearnerScreen(Screen[None]):
                 "Show or hide more search fields",
                 "Preferred given name, middle names, previous family name, email, UPN, UCI",
                 self.action_more_fields,
-            )
-        if self.check_action("register", ()):
-            yield SystemCommand(
-                "Register a learner",
-                "A new ULN, starting from the personal details typed here",
-                self.action_register,
             )
 
     def _focus(self, selector: str) -> None:
@@ -307,6 +301,7 @@ class FindLearnerScreen(Screen[None]):
     # -- registering --------------------------------------------------------------------------
 
     def action_register(self) -> None:
+        """Register with the details typed here (the app's Register, on this screen)."""
         from lrs_tui.screens.learner_form import LearnerFormScreen
 
         prefill = {field.register_as: self._text(field.input_id) for field in DETAILS}

@@ -1,4 +1,6 @@
-"""Home: who is signed in, with which role, and what that role lets them do."""
+"""Home: who is signed in, with which role, and what that role lets them do: the app's
+declared actions (``lrs_tui.desk_actions``) the role allows, each with its key, as the
+footer and the command palette offer them."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from textual.widgets import Footer, Header, Label, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.domain.text import shown
-from lrs_core.permissions import PERMISSION_LABELS, ROLE_PERMISSIONS, Permission
 from lrs_core.services.operators import OperatorInfo, OperatorService, SignIn
+from lrs_tui.desk_actions import DESK_ACTIONS
 from lrs_tui.formatting import days_until, error_text, uk_date, uk_datetime
 from lrs_tui.widgets.message_line import MessageLine
 
@@ -30,8 +32,6 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         actor = self._signed_in.actor
         previous = self._signed_in.previous_sign_in_at
-        # The role's permissions in the order the core declares them (a frozenset has none).
-        allowed = [p for p in Permission if p in ROLE_PERMISSIONS[actor.role]]
         yield Header()
         with VerticalScroll(id="body"):
             with Grid(id="account"):
@@ -47,8 +47,15 @@ class HomeScreen(Screen[None]):
                 yield Label(self._database_label, markup=False, id="database")
             yield MessageLine(id="message")
             yield Static("What you can do", classes="heading")
-            for permission in allowed:
-                yield Label(f"• {PERMISSION_LABELS[permission]}", classes="permission")
+            with Grid(id="actions"):
+                for action in DESK_ACTIONS:
+                    if action.allowed_for(actor):
+                        yield Label(action.key_label, classes="key-name")
+                        yield Label(action.title, classes="action")
+            yield Static(
+                "ctrl+p opens the command palette: type what you want to do, on any screen.",
+                id="palette-note",
+            )
         yield Footer()
 
     def on_mount(self) -> None:

@@ -52,9 +52,27 @@ def _cell(event: PlrEvent, key: str, wide: bool) -> str:
         return f"{value:%d/%m/%Y}" if wide else f"{value:%d/%m/%y}"
     if key == "level":
         return _level(value)
-    if key == "subject" and event.challenge:
-        return f"⚑ {value}"  # under a data challenge (details show its reference and status)
+    if key == "subject":
+        return _marks(event) + str(value)
     return str(value)
+
+
+# Marks at the start of the subject, as shapes (not colour alone: 16 colours, or none), and
+# explained under the table whenever a shown event carries one.
+SENSITIVE_MARK = "✱"  # a sensitive event: organisations never see it (Appendix E)
+CHALLENGE_MARK = "⚑"  # under a data challenge (details show its reference and status)
+MARK_LEGEND = ((SENSITIVE_MARK, "sensitive"), (CHALLENGE_MARK, "data challenge"))
+
+
+def _marks(event: PlrEvent) -> str:
+    sensitive = f"{SENSITIVE_MARK} " if event.sensitive else ""
+    return sensitive + (f"{CHALLENGE_MARK} " if event.challenge else "")
+
+
+def mark_legend(events: list[PlrEvent]) -> str:
+    """What the marks in the table mean, for those the shown events carry ("" for none)."""
+    marks = "".join(_marks(e) for e in events)
+    return "  ".join(f"{mark} {meaning}" for mark, meaning in MARK_LEGEND if mark in marks)
 
 
 def column_widths(screen_width: int) -> dict[str, int]:
@@ -201,6 +219,7 @@ class PlrScreen(Screen[None]):
         total = len(self._plr.events)
         count = f"{len(events)} of {total} events" if len(events) != total else f"{total} events"
         table.border_title = count
+        table.border_subtitle = mark_legend(events)
 
     def sort_by(self, column: str) -> None:
         """Ascending first, then descending, then ascending again (§5.2)."""

@@ -105,7 +105,7 @@ class SignInScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
     def _sign_in(self, username: str, password: str, code: str | None) -> SignIn:
         # Runs in a thread: touches no widget; the result comes back as Worker.StateChanged.
-        return self._operators.sign_in(username, password, code)
+        return self._operators.sign_in(username, password, code, agreement_follows=True)
 
     @on(Worker.StateChanged)
     def _sign_in_finished(self, event: Worker.StateChanged) -> None:

@@ -67,3 +67,17 @@ def test_plr_report_writes_the_chosen_events(
     assert "Biology" in text and "Counselling" not in text and "Zoë Nowak" in text
     assert main(args) == EXIT_ERROR
     assert "already exists" in capsys.readouterr().err
+
+
+def test_plr_report_refuses_a_folder_that_does_not_exist(
+    plr_ids: list[int],
+    tmp_path: Path,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    # Issue 10 item 6: the command never makes the folder a mistyped --out names.
+    out = tmp_path / "reprots" / "zoe.pdf"
+    assert main(["plr", "report", ULN, "--out", str(out), *OP, *REASON]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert f"the folder {tmp_path / 'reprots'} does not exist" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "reprots").exists()

@@ -198,6 +198,36 @@ def test_agreement_answers_and_sign_out_are_audited(services: Services) -> None:
     assert audit_log(services, limit=1)[0].detail == {"reason": "idle"}
 
 
+def test_last_sign_in_is_the_last_time_the_agreement_was_accepted(
+    services: Services, clock: MovableClock
+) -> None:
+    # DOMAIN.md "Accounts": the User Agreement is accepted at every login and declining
+    # returns to the login screen, so a declined attempt never got in: it is not shown as
+    # the operator's last sign-in (issue 10 item 8).
+    otp = make_operator(services)
+    first = services.operators.sign_in("asha.patel", otp, agreement_follows=True)
+    assert first.previous_sign_in_at is None
+    accepted_at = clock.now
+    services.operators.record_agreement(first.actor, accepted=True)
+
+    clock.now += timedelta(hours=3)
+    declined = services.operators.sign_in("asha.patel", otp, agreement_follows=True)
+    assert declined.previous_sign_in_at == accepted_at
+    services.operators.record_agreement(declined.actor, accepted=False)
+
+    clock.now += timedelta(hours=1)
+    again = services.operators.sign_in("asha.patel", otp, agreement_follows=True)
+    assert again.previous_sign_in_at == accepted_at  # not the declined attempt
+    assert services.operators.get(again.actor).last_sign_in_at == accepted_at
+
+
+def test_a_command_signing_in_is_a_sign_in_at_once(services: Services, clock: MovableClock) -> None:
+    # A command (no agreement follows) got in as soon as its sign-in succeeded.
+    otp = make_operator(services)
+    actor = services.operators.sign_in("asha.patel", otp).actor
+    assert services.operators.get(actor).last_sign_in_at == clock.now
+
+
 def test_an_unknown_name_is_audited_without_what_was_typed(services: Services) -> None:
     # Someone may type their password into the username box.
     with pytest.raises(AuthenticationFailed):

@@ -4,6 +4,10 @@ privacy: ability to share 0, sensitive events; the desk's looks audited)."""
 
 from __future__ import annotations
 
+import errno
+import os
+import tempfile
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -171,6 +175,89 @@ def test_the_report_never_overwrites_and_needs_an_event(
     with pytest.raises(ReportFileError, match="cannot write"):
         services.plr.report(agent, NOT_SHARED, out=not_a_folder / "x.pdf", reason=REASON)
     assert list(tmp_path.glob("*.pdf")) == [out]
+
+
+def _file_in_place_of_a_folder(tmp: Path) -> Path:
+    (tmp / "notes.txt").write_text("a file where a folder should be")
+    return tmp / "notes.txt" / "plr.pdf"
+
+
+def _folder_as_the_file(tmp: Path) -> Path:
+    (tmp / "chosen").mkdir()
+    return tmp / "chosen"
+
+
+# (where the operator asked for the report, what the refusal must say)
+UNWRITABLE = [
+    pytest.param(
+        lambda tmp: tmp / "no-such-folder" / "plr.pdf",
+        "the folder {tmp}/no-such-folder does not exist",
+        id="missing-folder",
+    ),
+    pytest.param(
+        lambda tmp: tmp / "typo" / "reports" / "plr.pdf",
+        "the folder {tmp}/typo does not exist",  # the first folder missing, by name
+        id="missing-folders",
+    ),
+    pytest.param(
+        _file_in_place_of_a_folder, "{tmp}/notes.txt is a file, not a folder", id="not-a-folder"
+    ),
+    pytest.param(_folder_as_the_file, "{tmp}/chosen is a folder", id="a-folder"),
+    pytest.param(lambda tmp: tmp / ("x" * 300 + ".pdf"), "File name too long", id="too-long"),
+]
+
+
+@pytest.mark.parametrize(("where", "says"), UNWRITABLE)
+@pytest.mark.usefixtures("plrs")
+def test_the_report_is_refused_where_it_cannot_go_naming_the_reason(
+    services: Services, agent: Actor, tmp_path: Path, where: Callable[[Path], Path], says: str
+) -> None:
+    # Issue 10 item 6: a report of a minor's personal data never lands in a folder made by
+    # a typo; the refusal names the missing folder or the operating system's real reason.
+    out = where(tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(ReportFileError) as refused:
+        services.plr.report(agent, NOT_SHARED, out=out, reason=REASON)
+    assert says.format(tmp=tmp_path) in str(refused.value)
+    assert "nothing was written" in str(refused.value)
+    assert sorted(tmp_path.rglob("*")) == before  # no folder made, no file left behind
+    entry = audit_log(services, limit=1)[0]
+    assert (entry.action, entry.outcome) == ("plr-report", "failed")
+
+
+@pytest.mark.parametrize(
+    "error", [errno.EACCES, errno.EROFS], ids=["permission-denied", "read-only"]
+)
+@pytest.mark.usefixtures("plrs")
+def test_an_unwritable_folder_is_named_with_the_real_reason(
+    services: Services,
+    agent: Actor,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    error: int,
+) -> None:
+    # The tests run as root, who may write anywhere: the refusal is the system's own.
+    def refuse(**_: object) -> tuple[int, str]:
+        raise OSError(error, os.strerror(error), str(tmp_path))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(ReportFileError) as refused:
+        services.plr.report(agent, NOT_SHARED, out=tmp_path / "plr.pdf", reason=REASON)
+    assert str(refused.value) == (
+        f"cannot write to {tmp_path}: {os.strerror(error)} (nothing was written)"
+    )
+
+
+@pytest.mark.usefixtures("plrs")
+def test_the_default_report_folder_is_the_desks_own_and_is_made(
+    services: Services, agent: Actor
+) -> None:
+    # The one folder LRS Desk makes for a report is its own reports folder (0700).
+    default = services.plr.default_report_path(NOT_SHARED, services.plr.clock())
+    assert not services.plr.reports_dir.exists()
+    result = services.plr.report(agent, NOT_SHARED, out=default, reason=REASON)
+    assert result.path == default and default.exists()
+    assert services.plr.reports_dir.stat().st_mode & 0o777 == 0o700
 
 
 @pytest.mark.usefixtures("plrs")

@@ -50,7 +50,7 @@ async def open_plr(pilot: Pilot[None], operator: DeskOperator, uln: str) -> None
 
 
 def subjects(app: LrsDeskApp) -> list[str]:
-    return [row[0].removeprefix("⚑ ") for row in app.screen.query_one(RowTable).rows]
+    return [row[0].lstrip("✱⚑ ") for row in app.screen.query_one(RowTable).rows]
 
 
 @pytest.mark.usefixtures("plrs")
@@ -241,3 +241,66 @@ def test_plr_snapshots(
 ) -> None:
     app = _snapshot_app(sqlite_services)
     assert snap_compare(app, terminal_size=size, run_before=_drive(snapshot_operator, *keys))
+
+
+async def test_the_report_names_a_missing_folder_and_makes_none(
+    services: Services,
+    desk_operator: DeskOperator,
+    plrs: dict[str, list[int]],
+    tmp_path: Path,
+) -> None:
+    # Issue 10 item 6: "Save as" into a folder that does not exist is refused in the dialog,
+    # naming the folder, with the name kept to correct; the default place still works.
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_plr(pilot, desk_operator, SIAN)
+        await Keys.type(pilot, REASON)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        default = app.screen.query_one("#path", Input).value
+        typo = tmp_path / "Reprots" / "sian.pdf"
+        await Keys.fill(pilot, "#path", str(typo))
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        said = app.screen.query_one(MessageLine).text
+        assert f"the folder {typo.parent} does not exist" in said
+        assert app.screen.query_one("#path", Input).value == str(typo)
+        assert not typo.parent.exists()
+
+        await Keys.fill(pilot, "#path", default)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, PlrScreen)
+        assert f"Report written: {default}" in app.screen.query_one(MessageLine).text
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_desk_view_marks_sensitive_events_in_the_table(
+    services: Services,
+    desk_operator: DeskOperator,
+    plrs: dict[str, list[int]],
+    size: tuple[int, int],
+) -> None:
+    # Issue 10 item 8 (DOMAIN.md "Personal Learning Record", Appendix E): the desk sees
+    # sensitive events that organisations never do, so each is marked in the table itself,
+    # by a shape and a legend (legible in 16 colours or none), not only in its details.
+    app = LrsDeskApp(services)
+    async with app.run_test(size=size) as pilot:
+        await open_plr(pilot, desk_operator, SIAN)
+        await Keys.type(pilot, REASON)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        table = app.screen.query_one(RowTable)
+        lines = [table.render_line(y).text for y in range(1, 5)]
+        marked = [line for line in lines if "✱" in line]
+        assert len(marked) == 1 and marked[0].strip().startswith("✱ Subst")
+        assert "✱ sensitive" in str(table.border_subtitle)
+        assert "⚑ data challenge" in str(table.border_subtitle)
+
+        await pilot.press("v")  # what an organisation sees: no sensitive event to mark
+        await Keys.settle(pilot)
+        assert not any("✱" in row[0] for row in table.rows)
+        assert "sensitive" not in str(table.border_subtitle)

@@ -4,8 +4,10 @@ DOMAIN.md "Accounts and super users". Runs on SQLite, and PostgreSQL when config
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
-from factories import audit_log
+from factories import MovableClock, audit_log
 from textual import events
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
@@ -90,7 +92,7 @@ async def test_keys_typed_in_one_burst_land_in_the_right_fields(
 async def test_errors_from_the_core_are_shown_never_raised(
     services: Services, desk_operator: DeskOperator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unreachable(username: str, password: str, code: str | None = None) -> None:
+    def unreachable(username: str, password: str, code: str | None = None, **_: bool) -> None:
         raise ConfigurationError("cannot reach the database at postgresql://desk@db/lrs")
 
     monkeypatch.setattr(services.operators, "sign_in", unreachable)
@@ -99,7 +101,7 @@ async def test_errors_from_the_core_are_shown_never_raised(
         await Keys.sign_in(pilot, desk_operator.username, desk_operator.password)
         assert message(app) == "Cannot reach the database at postgresql://desk@db/lrs."
 
-        def broken(username: str, password: str, code: str | None = None) -> None:
+        def broken(username: str, password: str, code: str | None = None, **_: bool) -> None:
             raise RuntimeError("driver exploded")
 
         monkeypatch.setattr(services.operators, "sign_in", broken)
@@ -146,8 +148,10 @@ async def test_accepting_the_agreement_reaches_home_with_name_role_and_permissio
         # The fixture's own sign-in at the fixed clock is the previous one.
         assert "Mon 23 Nov 2026, 10:00" in shown
         assert "expires Wed 6 Jan 2027 (in 44 days)" in shown
-        assert PERMISSION_LABELS[Permission.RESOLVE_CHALLENGE] in shown
-        assert PERMISSION_LABELS[Permission.MANAGE_OPERATORS] not in shown  # admins only
+        assert "Register a learner" in shown and "ctrl+r" in shown
+        assert "Reset an operator's second factor" not in shown  # admins only
+        # Only what exists: data challenges are not built yet, so not advertised.
+        assert PERMISSION_LABELS[Permission.RESOLVE_CHALLENGE] not in shown
         assert app.signed_in is not None and app.signed_in.actor.username == "sam.okafor"
 
 
@@ -167,6 +171,28 @@ async def test_declining_the_agreement_signs_out(
         await app.workers.wait_for_complete()
     actions = [e.action for e in audit_log(services, limit=2)]
     assert actions == ["sign-out", "decline-agreement"]
+
+
+async def test_a_declined_sign_in_is_not_shown_as_the_last_sign_in(
+    services: Services, desk_operator: DeskOperator, clock: MovableClock
+) -> None:
+    # Issue 10 item 8 (DOMAIN.md "Accounts": declining returns to the login screen): home's
+    # "last sign-in" is the last time the operator got into the desk.
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        clock.now = datetime(2026, 11, 23, 11, 15, tzinfo=UTC)
+        await Keys.reach_home(pilot, desk_operator)  # accepted at 11:15
+        await pilot.press("ctrl+o")
+        await Keys.settle(pilot)
+        clock.now = datetime(2026, 11, 23, 14, 40, tzinfo=UTC)
+        await Keys.sign_in(pilot, desk_operator.username, desk_operator.password)
+        await pilot.press("d")  # declined at 14:40
+        await Keys.settle(pilot)
+        clock.now = datetime(2026, 11, 23, 15, 5, tzinfo=UTC)
+        await Keys.reach_home(pilot, desk_operator)
+        assert isinstance(app.screen, HomeScreen)
+        assert "Mon 23 Nov 2026, 11:15" in texts(app)
+        assert "14:40" not in texts(app)
 
 
 async def test_the_agreement_is_shown_again_at_the_next_sign_in(
