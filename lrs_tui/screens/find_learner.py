@@ -28,7 +28,7 @@ from lrs_core.services.learners import FindResult, LearnerRecord, LearnerService
 from lrs_core.services.search import DemographicQuery, SearchResult
 from lrs_tui.formatting import error_text
 from lrs_tui.widgets.candidate_table import CandidateTable, ResultRow
-from lrs_tui.widgets.fields import FieldInput, FieldSelect
+from lrs_tui.widgets.fields import DATE_PLACEHOLDER, FieldInput, FieldSelect
 from lrs_tui.widgets.message_line import MessageLine
 
 WORKER_GROUP = "find-learner"
@@ -61,7 +61,7 @@ OPTIONAL = (
     DetailField("uci", "UCI", "uci", "uci"),
 )
 DETAILS = MANDATORY + OPTIONAL
-PLACEHOLDERS = {"dob": "YYYY-MM-DD", "postcode": f"{UNKNOWN_POSTCODE} if unknown"}
+PLACEHOLDERS = {"dob": DATE_PLACEHOLDER, "postcode": f"{UNKNOWN_POSTCODE} if unknown"}
 # Enter in these moves on to the next field; in any other details field it searches.
 MOVES_ON = {"given", "family"}  # Enter moves on from these; elsewhere it searches
 

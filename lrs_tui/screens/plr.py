@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from lrs_core.actor import Actor
 from lrs_core.domain.plr import COLUMNS, PlrEvent, PlrView, filter_events, levels_of, sort_events
 from lrs_core.domain.text import shown
+from lrs_core.domain.values import display_date
 from lrs_core.services.plr import Plr, PlrService, ReasonRequired
 from lrs_tui.formatting import error_text
 from lrs_tui.screens.plr_dialogs import EventDetailsScreen, ReasonScreen, ReportScreen
@@ -34,7 +35,8 @@ WORKER_GROUP = "plr"
 _SOURCES = (("All sources", ""), ("NPD", "NPD"), ("ILR", "ILR"), ("AO", "AO"))
 _FIXED = {"level": 5, "grade": 6, "credits": 6, "source": 6}  # the subject takes the rest
 _NARROW_HEADINGS = {"start_date": "Start", "end_date": "End", "award_date": "Award"}
-_WIDE = 110  # from this width dates show the century
+_WIDE = 110  # from this width the date columns' headings are written in full
+DATE_WIDTH = len("30 Sep 2026")  # the house style's widest date
 
 
 def _level(level: str | None) -> str:
@@ -49,7 +51,7 @@ def _cell(event: PlrEvent, key: str, wide: bool) -> str:
     if value is None:
         return ""
     if key.endswith("_date"):
-        return f"{value:%d/%m/%Y}" if wide else f"{value:%d/%m/%y}"
+        return display_date(value)
     if key == "level":
         return _level(value)
     if key == "subject" and event.challenge:
@@ -59,7 +61,7 @@ def _cell(event: PlrEvent, key: str, wide: bool) -> str:
 
 def column_widths(screen_width: int) -> dict[str, int]:
     """Fixed columns, dates by the width available, and the subject gets what is left."""
-    date_width = 10 if screen_width >= _WIDE else 8
+    date_width = DATE_WIDTH
     widths = {key: _FIXED.get(key, date_width) for key, _ in COLUMNS if key != "subject"}
     # Two cells of padding per column, a border each side, a one-cell scrollbar.
     spare = screen_width - 2 * len(COLUMNS) - 3 - sum(widths.values())
@@ -146,7 +148,7 @@ class PlrScreen(Screen[None]):
         self.sub_title = f"PLR · {plr.view.label}"
         self.query_one("#learner", Static).update(
             f"ULN {plr.uln}  {shown(plr.given_name)} {shown(plr.family_name)}"
-            f"  born {plr.date_of_birth:%d/%m/%Y}"
+            f"  born {display_date(plr.date_of_birth)}"
             f"  ·  {plr.view.label}"
         )
         notes = [n for n in (plr.notice, plr.empty_message or plr.explanation) if n]

@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 from lrs_core.actor import Actor
 from lrs_core.domain.plr import PlrEvent
 from lrs_core.domain.text import shown
-from lrs_core.domain.values import validate_uln
+from lrs_core.domain.values import display_date, validate_uln
 from lrs_core.errors import ValidationError
 from lrs_core.services.plr import REASON_MIN, Plr, PlrService, ReportResult, check_reason
 from lrs_tui.formatting import error_text
@@ -78,14 +78,14 @@ class ReasonScreen(ModalScreen[str | None]):
 
 
 def _day(value: date | None) -> str:
-    return f"{value:%d/%m/%Y}" if value else "(no date)"
+    return display_date(value) if value else "(no date)"
 
 
 def event_rows(event: PlrEvent) -> list[tuple[str, str]]:
     """Every learning-event field (DOMAIN.md "Learning event fields"), blank ones left out."""
 
-    def day(value: object) -> str:
-        return f"{value:%d/%m/%Y}" if value else ""
+    def day(value: date | None) -> str:
+        return display_date(value) if value else ""
 
     rows = [
         ("Subject", event.subject),
@@ -183,7 +183,7 @@ class ReportScreen(ModalScreen[str | None]):
                 *(
                     Selection(
                         # A str prompt is markup: stored text goes in as Content, shown().
-                        Content(shown(f"{_day(e.date)}  {e.subject}")),
+                        Content(shown(f"{_day(e.date):<11}  {e.subject}")),
                         e.id,
                         True,
                     )

@@ -14,6 +14,9 @@ from textual.widgets import Select
 
 from lrs_tui.widgets.ordered_input import OrderedInput
 
+# Any of the core's DATE_FORMS is accepted; the placeholder shows the one most people type.
+DATE_PLACEHOLDER = "e.g. 3/8/1977"
+
 
 class Coded(Protocol):
     """A member of one of lrs_core's code lists (Gender, VerificationType, AbilityToShare)."""

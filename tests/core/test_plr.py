@@ -148,7 +148,7 @@ def test_the_report_holds_exactly_the_ticked_events_in_date_order(
     order = [text.index(s) for s in ("Cymraeg Iaith Gyntaf", "Mathematics", "Health and Social")]
     assert order == sorted(order)
     assert "Substance misuse" not in text
-    assert "Siân Ó Súilleabháin" in text and "02/04/2006" in text and SIAN in text
+    assert "Siân Ó Súilleabháin" in text and "Date of birth 2 Apr 2006" in text and SIAN in text
     assert "OFFICIAL" in text and "Produced by kim.lee" in text
     entry = audit_log(services, limit=1)[0]
     assert (entry.action, entry.detail["events"]) == ("plr-report", [welsh, maths, care])
