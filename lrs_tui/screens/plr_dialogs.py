@@ -53,7 +53,7 @@ class ReasonScreen(ModalScreen[str | None]):
             dialog.border_title = "Restricted record"
             yield Static(shown(self._explanation), markup=False)
             yield Label(f"Reason (at least {REASON_MIN} characters)")
-            yield OrderedInput(id="reason", max_length=500)
+            yield OrderedInput(id="reason", max_length=500, required=True)
             yield MessageLine(id="message")
             with Horizontal(id="buttons"):
                 yield Button("Open the record", id="open", variant="warning")
@@ -192,7 +192,7 @@ class ReportScreen(ModalScreen[str | None]):
                 id="events",
             )
             yield Label("Save as")
-            yield OrderedInput(str(default), id="path")
+            yield OrderedInput(str(default), id="path", required=True)
             yield MessageLine(id="message")
             with Horizontal(id="buttons"):
                 yield Button("Write report", id="write", variant="primary")
@@ -265,7 +265,7 @@ class OpenPlrScreen(ModalScreen[str | None]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Open a PLR"
             yield Label("ULN (10 digits)")
-            yield OrderedInput(id="uln", max_length=10, restrict=r"[0-9 ]*")
+            yield OrderedInput(id="uln", max_length=10, restrict=r"[0-9 ]*", required=True)
             yield MessageLine(id="message")
 
     def on_mount(self) -> None:

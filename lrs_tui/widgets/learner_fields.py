@@ -145,12 +145,14 @@ class LearnerFields(VerticalScroll):
                 label.set_class(spec.required, "-required")
                 yield label
                 if name in CODE_LISTS:
-                    yield FieldSelect(CODE_LISTS[name], id=f"f-{name}", value=value)
+                    yield FieldSelect(
+                        CODE_LISTS[name], id=f"f-{name}", value=value, required=spec.required
+                    )
                 else:
                     placeholder = PLACEHOLDERS.get(name, "")
-                    # Enter moves on, as Tab does; ctrl+s submits the form.
+                    # Enter moves to the next empty required field, or saves (ordered_input).
                     yield FieldInput(
-                        value, id=f"f-{name}", placeholder=placeholder, enter_moves_on=True
+                        value, id=f"f-{name}", placeholder=placeholder, required=spec.required
                     )
             yield Static("", classes="field-error", id=f"error-{name}", markup=False)
 
