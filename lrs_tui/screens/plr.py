@@ -105,7 +105,9 @@ class PlrScreen(Screen[None]):
                     [("All levels", "")], value="", allow_blank=False, id="level", compact=True
                 )
                 yield OrderedInput(
-                    placeholder="/ filter subjects, grades, providers…", id="text", compact=True
+                    placeholder="/ filter subjects, grades, providers, dates…",
+                    id="text",
+                    compact=True,
                 )
             yield MessageLine(id="message")
         yield RowTable(id="events")
@@ -181,6 +183,7 @@ class PlrScreen(Screen[None]):
             source=source if isinstance(source, str) and source else None,
             level=level if isinstance(level, str) and level else None,
             text=self.query_one("#text", Input).value,
+            today=self._service.clock().date(),
         )
         if self._sort:
             events = sort_events(events, self._sort[0], descending=self._sort[1])
