@@ -34,8 +34,17 @@ from lrs_tui.widgets.row_table import RowTable
 WORKER_GROUP = "plr"
 _SOURCES = (("All sources", ""), ("NPD", "NPD"), ("ILR", "ILR"), ("AO", "AO"))
 _FIXED = {"level": 5, "grade": 6, "credits": 6, "source": 6}  # the subject takes the rest
-_NARROW_HEADINGS = {"start_date": "Start", "end_date": "End", "award_date": "Award"}
-_WIDE = 110  # from this width the date columns' headings are written in full
+# Below 110 columns the short columns' headings shrink to make room for three dates in the
+# house style (11 columns each: "30 Sep 2026"), so all eight columns fit in 80.
+_NARROW_FIXED = {"level": 5, "grade": 5, "credits": 4, "source": 3}
+_NARROW_HEADINGS = {
+    "start_date": "Start",
+    "end_date": "End",
+    "award_date": "Award",
+    "credits": "Cred",
+    "source": "Src",
+}
+_WIDE = 110  # from this width the headings are written in full
 DATE_WIDTH = len("30 Sep 2026")  # the house style's widest date
 
 
@@ -60,12 +69,12 @@ def _cell(event: PlrEvent, key: str, wide: bool) -> str:
 
 
 def column_widths(screen_width: int) -> dict[str, int]:
-    """Fixed columns, dates by the width available, and the subject gets what is left."""
-    date_width = DATE_WIDTH
-    widths = {key: _FIXED.get(key, date_width) for key, _ in COLUMNS if key != "subject"}
+    """Fixed columns, dates in the house style, and the subject gets what is left."""
+    fixed = _FIXED if screen_width >= _WIDE else _NARROW_FIXED
+    widths = {key: fixed.get(key, DATE_WIDTH) for key, _ in COLUMNS if key != "subject"}
     # Two cells of padding per column, a border each side, a one-cell scrollbar.
     spare = screen_width - 2 * len(COLUMNS) - 3 - sum(widths.values())
-    return {"subject": max(12, spare)} | widths
+    return {"subject": max(11, spare)} | widths
 
 
 class PlrScreen(Screen[None]):
