@@ -333,12 +333,10 @@ async def test_keys_typed_in_one_burst_land_in_the_fields_they_were_typed_for(
         await pilot.press("ctrl+r")
         await Keys.settle(pilot)
         assert field(app, "title").has_focus
-        # Enter moves to the next empty required field (Family name), skipping optional ones.
-        await Keys.burst(pilot, "Dr\tIsla\rLe\x15Lee")
-        assert [field(app, name).value for name in ("title", "given_name", "family_name")] == [
+        await Keys.burst(pilot, "Dr\tIsla\tIz\x15Izzy")
+        assert [field(app, name).value for name in ("title", "preferred_given_name")] == [
             "Dr",
-            "Isla",
-            "Lee",
+            "Izzy",
         ]
 
 
