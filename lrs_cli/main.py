@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -29,6 +30,7 @@ from lrs_core.db.database import SchemaState, redact
 from lrs_core.domain.learner_fields import FIELDS
 from lrs_core.domain.plr import PlrView
 from lrs_core.domain.text import shown
+from lrs_core.domain.values import DATE_FORMS, display_date
 from lrs_core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -80,11 +82,22 @@ def signed_in(ctx: Context, services: Services, username: str) -> Actor:
     return result.actor
 
 
+def human(value: object) -> str:
+    """A value as the commands' human output shows it: dates in the house style (3 Aug 1977),
+    times as 3 Aug 1977 14:05 UTC; --json keeps ISO."""
+    if isinstance(value, datetime):
+        at = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return f"{display_date(at.date())} {at:%H:%M} UTC"
+    if isinstance(value, date):
+        return display_date(value)
+    return str(value)
+
+
 def print_learner(record: LearnerRecord) -> None:
     for field in dataclasses.fields(record):
         value = getattr(record, field.name)
         if value not in (None, "", ()):
-            text = ", ".join(value) if isinstance(value, tuple) else str(value)
+            text = ", ".join(value) if isinstance(value, tuple) else human(value)
             print(f"{field.name:<32} {shown(text)}")
 
 
@@ -107,7 +120,7 @@ def print_candidates(candidates: Sequence[Candidate]) -> None:
     for rank, c in enumerate(candidates, 1):
         print(
             f"{rank:>2}. {c.uln}  {c.score:.2f}  {shown(c.given_name)} {shown(c.family_name)}"
-            f"  born {c.date_of_birth.isoformat()}  {shown(c.postcode)}"
+            f"  born {display_date(c.date_of_birth)}  {shown(c.postcode)}"
         )
         for reason in c.reasons():
             print(f"      {shown(reason)}")
@@ -261,7 +274,7 @@ def cmd_plr_show(ctx: Context, args: argparse.Namespace) -> int:
             else ""
         )
         dates = " ".join(
-            f"{d:%d/%m/%Y}" if d else "-" for d in (e.start_date, e.end_date, e.award_date)
+            f"{display_date(d) if d else '-':<11}" for d in (e.start_date, e.end_date, e.award_date)
         )
         level, grade = shown(e.level or "-"), shown(e.grade or "-")
         print(f"{e.id:>8}  {e.source:<3}  {level:<6} {grade:<5} {dates}  {shown(e.subject)}{mark}")
@@ -336,7 +349,7 @@ def cmd_operator_add(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_operator_list(ctx: Context, args: argparse.Namespace) -> int:
     services = ctx.services()
     for op in services.operators.list(signed_in(ctx, services, args.operator)):
-        last = op.last_sign_in_at.strftime("%d/%m/%Y %H:%M") if op.last_sign_in_at else "never"
+        last = human(op.last_sign_in_at) if op.last_sign_in_at else "never"
         print(f"{shown(op.username):<24} {op.role:<8} {op.status:<9} last sign-in {last}")
     return 0
 
@@ -611,7 +624,7 @@ def build_parser() -> argparse.ArgumentParser:
     find.add_argument("--uln", help="find by ULN (with --given and --family)")
     find.add_argument("--given", required=True, help="given name")
     find.add_argument("--family", required=True, help="family name")
-    find.add_argument("--dob", help="date of birth, YYYY-MM-DD")
+    find.add_argument("--dob", help=f"date of birth, day first: {DATE_FORMS}")
     find.add_argument("--gender", help="0 not known, 1 male, 2 female, 9 not specified")
     find.add_argument("--postcode", help="postcode; ZZ99 9ZZ when unknown")
     find.add_argument("--preferred", help="preferred given name")
@@ -642,7 +655,9 @@ def build_parser() -> argparse.ArgumentParser:
                 "--" + spec.name.replace("_", "-"),
                 dest=spec.name,
                 metavar="TEXT",
-                help=spec.label + (" (required)" if registering and spec.required else ""),
+                help=spec.label
+                + (f", day first: {DATE_FORMS}" if "date" in spec.name else "")
+                + (" (required)" if registering and spec.required else ""),
             )
     for sub in (find, show, register, update):
         sub.add_argument(

@@ -36,7 +36,7 @@ from lrs_tui.screens.home import HomeScreen
 from lrs_tui.screens.lock import LockScreen
 from lrs_tui.screens.sign_in import SignInScreen
 from lrs_tui.terminal_filter import ControlFilter
-from lrs_tui.widgets.ordered_input import OrderedInput
+from lrs_tui.widgets.ordered_input import OrderedInput, enter_target
 
 if TYPE_CHECKING:  # imported lazily at run time: keeps the first paint quick
     from lrs_core.services.learners import LearnerRecord
@@ -74,8 +74,9 @@ class LrsDeskApp(App[None]):
         # behind it, so "Adam<Tab>Smith" arriving in one burst would all land in one field.
         Binding("tab", "focus_next", show=False, priority=True, id="app.focus-next"),
         Binding("shift+tab", "focus_previous", show=False, priority=True, id="app.focus-prev"),
-        # Enter in a field that moves on (a form's fields, username, ...) is Tab, as above.
-        Binding("enter", "enter_moves_on", show=False, priority=True, id="app.enter-moves-on"),
+        # Enter in a form's field moves to the next empty required field as the key is read,
+        # as above, or submits the form (widgets/ordered_input.py: enter_target).
+        Binding("enter", "enter_in_form", show=False, priority=True, id="app.enter-in-form"),
     ]
 
     def __init__(
@@ -296,11 +297,12 @@ class LrsDeskApp(App[None]):
             return not isinstance(screen, ChangePasswordScreen)
         return True
 
-    def action_enter_moves_on(self) -> None:
+    def action_enter_in_form(self) -> None:
         focused = self.screen.focused
-        if not (isinstance(focused, OrderedInput) and focused.enter_moves_on):
+        target = enter_target(focused) if isinstance(focused, OrderedInput) else None
+        if target is None:
             raise SkipAction()  # Enter goes the ordinary way: submit, press, open a choice
-        self.screen.focus_next()
+        self.screen.set_focus(target)  # now, not later as Widget.focus: keys queue behind it
 
     def action_lock(self) -> None:
         self.lock()

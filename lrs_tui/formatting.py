@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from lrs_core.domain.values import display_date
 from lrs_core.errors import LrsError
 
 
@@ -20,9 +21,9 @@ UK = _uk_zone()
 
 
 def uk_date(value: datetime) -> str:
-    """``Wed 6 Jan 2027``: day first, month in words, so nobody reads 06/01 the US way."""
+    """``Wed 6 Jan 2027``: the weekday, then the house style (lrs_core ``display_date``)."""
     local = value.astimezone(UK)
-    return f"{local:%a} {local.day} {local:%b %Y}"
+    return f"{local:%a} {display_date(local.date())}"
 
 
 def uk_datetime(value: datetime) -> str:
@@ -60,11 +61,6 @@ def error_text(error: BaseException | None) -> str:
         return sentence(str(error))
     name = type(error).__name__ if error is not None else "unknown error"
     return f"Something went wrong ({name}). Try again; if it happens again, tell an LRS Desk admin."
-
-
-def uk_day(value: date) -> str:
-    """``14 Mar 2008``: a date of birth as the desk reads it back to a caller."""
-    return f"{value.day} {value:%b %Y}"
 
 
 def percent(score: float) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from lrs_core.domain.names import (
@@ -29,6 +29,7 @@ from lrs_core.domain.text import check_characters, check_length
 from lrs_core.domain.values import (
     OTHER_DESCRIPTION_MAX,
     POSTCODE_MAX,
+    display_date,
     parse_ability_to_share,
     parse_date,
     parse_gender,
@@ -87,9 +88,9 @@ def _optional_date(label: str) -> Check:
     def check(raw: str, today: date) -> date | None:
         if not raw.strip():
             return None
-        day = parse_date(raw, label)
+        day = parse_date(raw, label, today)
         if day > today:
-            raise ValidationError(label, f"{day.isoformat()} is in the future")
+            raise ValidationError(label, f"{display_date(day)} is in the future")
         return day
 
     return check
@@ -206,6 +207,13 @@ def field_text(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def display_text(value: object) -> str:
+    """A stored value as the operator reads it: dates in the house style (3 Aug 1977)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return display_date(value)
+    return field_text(value)
 
 
 KEY_FIELDS = tuple(f.name for f in FIELDS if f.key)

@@ -13,6 +13,8 @@ from enum import StrEnum
 from typing import Any
 
 from lrs_core.domain.names import name_key
+from lrs_core.domain.values import parse_date
+from lrs_core.errors import ValidationError
 
 
 class PlrView(StrEnum):
@@ -122,17 +124,24 @@ def filter_events(
     source: str | None = None,
     level: str | None = None,
     text: str = "",
+    today: date | None = None,
 ) -> list[PlrEvent]:
     """Events of one source and level whose subject, grade, awarding organisation, provider
-    or qualification type contains ``text`` (ignoring case and accents)."""
+    or qualification type contains ``text`` (ignoring case and accents); when ``text`` is a
+    date as people type it (``values.parse_date``: 3/8/22, 3 Aug 2022; a two-digit year is
+    the nearest past one before ``today``), the events started, ended or awarded that day."""
     wanted = name_key(text)
+    on_day = _typed_date(text, today)
     out = []
     for e in events:
         if source and e.source != source:
             continue
         if level and (e.level or "") != level:
             continue
-        if wanted:
+        if on_day is not None:
+            if on_day not in (e.start_date, e.end_date, e.award_date):
+                continue
+        elif wanted:
             haystack = name_key(
                 " ".join(
                     v or ""
@@ -150,6 +159,13 @@ def filter_events(
                 continue
         out.append(e)
     return out
+
+
+def _typed_date(text: str, today: date | None) -> date | None:
+    try:
+        return parse_date(text, "Filter", today) if text.strip() else None
+    except ValidationError:
+        return None  # not a date: the text is looked for in the events' words
 
 
 def levels_of(events: Sequence[PlrEvent]) -> list[str]:

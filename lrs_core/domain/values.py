@@ -189,10 +189,34 @@ def validate_postcode(
     )
 
 
-# --- Date of birth (DOMAIN.md "Formats and codes": dates YYYY-MM-DD) --------------------------
+# --- Dates as people in the UK type them, and the house style (DOMAIN.md "Formats and codes") -
 
 MIN_AGE = 13
 MAX_AGE = 110
+
+DATE_FORMS = "3/8/1977, 03/08/1977, 3-8-1977, 3.8.1977, 3 Aug 1977, 3 August 1977 or 1977-08-03"
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Not calendar.month_name, which follows the machine's locale.
+_MONTH_WORDS = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")  # fmt: skip
+_MONTH_NAMES = {
+    **{name.casefold(): i for i, name in enumerate(_MONTH_WORDS, 1)},
+    **{name.casefold(): i for i, name in enumerate(_MONTHS, 1)},
+    "sept": 9,
+}
+# Day first, as the UK writes it; [0-9], not \d (which takes other scripts' digits too).
+_NUMERIC = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{2}|[0-9]{4})")
+_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_WORDS = re.compile(
+    r"([0-9]{1,2})(?:st|nd|rd|th)?[ -]+([A-Za-z]{3,9})\.?[ -]+([0-9]{2}|[0-9]{4})", re.IGNORECASE
+)
+
+
+def display_date(value: date) -> str:
+    """A date in the house style, on every screen and in the commands' output: ``3 Aug 1977``
+    (day without a leading zero, three-letter month, four-digit year). ``parse_date`` reads it
+    back as the same date."""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year:04d}"
 
 
 def age_on(dob: date, day: date) -> int:
@@ -200,26 +224,117 @@ def age_on(dob: date, day: date) -> int:
     return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
-def parse_date(value: str, field: str) -> date:
-    """Parse a strict YYYY-MM-DD date, saying what is wrong with a bad one."""
+def _refuse_form(field: str, text: str) -> ValidationError:
+    return ValidationError(
+        field, f"must be a date written day first, such as {DATE_FORMS}; not {quoted(text)}"
+    )
+
+
+def _read_date(value: str, field: str) -> tuple[int, int, int, bool]:
+    """(day, month, year, two-digit year?) from any accepted form, or refuse."""
     text = value.strip()
-    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text)
-    if not match:
-        raise ValidationError(
-            field, f"must be a date written YYYY-MM-DD (e.g. 2008-09-01), not {quoted(text)}"
-        )
-    year, month, day = (int(g) for g in match.groups())
+    if match := _ISO.fullmatch(text):
+        year, month, day = (int(g) for g in match.groups())
+        return day, month, year, False
+    if match := _NUMERIC.fullmatch(text):
+        day_text, _, month_text, year_text = match.groups()
+        day, month = int(day_text), int(month_text)
+        if not 1 <= month <= 12 and 1 <= day <= 12:
+            # 08/25/1977 is the US order: say so rather than just "no month 25".
+            raise ValidationError(
+                field,
+                f"{text} has no month {month}: dates are written day first"
+                f" ({month}/{day}/{year_text} for {month} {_MONTHS[day - 1]})",
+            )
+        return day, month, int(year_text), len(year_text) == 2
+    if match := _WORDS.fullmatch(text):
+        day_text, month_word, year_text = match.groups()
+        named = _MONTH_NAMES.get(month_word.casefold())
+        if named is None:
+            raise ValidationError(
+                field, f"{quoted(month_word)} is not a month: write it as Aug or August"
+            )
+        return int(day_text), named, int(year_text), len(year_text) == 2
+    raise _refuse_form(field, text)
+
+
+def _real_date(day: int, month: int, year: int, text: str, field: str) -> date:
     if year < 1:
-        raise ValidationError(field, f"{text} is not a real date: there is no year 0000")
+        raise ValidationError(field, f"{text} is not a real date: there is no year 0")
     if not 1 <= month <= 12:
-        raise ValidationError(field, f"{text} is not a real date: the month must be 01 to 12")
+        raise ValidationError(field, f"{text} is not a real date: the month must be 1 to 12")
     days = calendar.monthrange(year, month)[1]
     if not 1 <= day <= days:
         raise ValidationError(
             field,
-            f"{text} is not a real date: {calendar.month_name[month]} {year} has {days} days",
+            f"{text} is not a real date: {_MONTH_WORDS[month - 1]} {year} has {days} days",
         )
     return date(year, month, day)
+
+
+def _centuries(day: int, month: int, yy: int, text: str, field: str) -> list[date]:
+    """The real dates a two-digit year may mean, one per century, from year 1 on."""
+    out: list[date] = []
+    for century in range(0, 10_000, 100):
+        if century + yy < 1:
+            continue
+        try:
+            out.append(_real_date(day, month, century + yy, text, field))
+        except ValidationError:
+            continue  # 29/2/00 is real in 2000, not in 1900
+    if not out:
+        _real_date(day, month, 2000 + yy, text, field)  # raises, saying why
+    return out
+
+
+def parse_date(value: str, field: str, today: date | None = None) -> date:
+    """A date as people in the UK type it (``DATE_FORMS``, day first), refusing an ambiguous or
+    impossible one with a message naming ``field``.
+
+    A two-digit year (3/8/77) means the most recent such date that is not after ``today``:
+    3/8/77 is 3 Aug 1977, and on 30 Nov 2026 3/8/26 is 3 Aug 2026 but 3/12/26 is 3 Dec 1926.
+    Without ``today`` a two-digit year is refused. A date of birth uses
+    :func:`parse_date_of_birth` instead, whose century rule follows the learner's age range.
+    """
+    text = value.strip()
+    day, month, year, short = _read_date(text, field)
+    if not short:
+        return _real_date(day, month, year, text, field)
+    if today is None:
+        raise ValidationError(field, f"{text}: write the year in four digits")
+    past = [d for d in _centuries(day, month, year, text, field) if d <= today]
+    if not past:
+        raise ValidationError(field, f"{text}: write the year in four digits")
+    return max(past)
+
+
+def parse_date_of_birth(
+    value: str,
+    today: date,
+    field: str = "Date of birth",
+    min_age: int = MIN_AGE,
+    max_age: int = MAX_AGE,
+) -> date:
+    """A date of birth as typed (any of ``DATE_FORMS``). A two-digit year takes the century
+    that makes the learner ``min_age`` to ``max_age`` today (DOMAIN.md "Learners and ULNs");
+    when no century does, or more than one, it asks for the year in four digits. The age
+    itself is :func:`validate_date_of_birth`'s to check."""
+    text = value.strip()
+    day, month, year, short = _read_date(text, field)
+    if not short:
+        return _real_date(day, month, year, text, field)
+    dates = _centuries(day, month, year, text, field)
+    fits = [d for d in dates if d <= today and min_age <= age_on(d, today) <= max_age]
+    if len(fits) == 1:
+        return fits[0]
+    nearest = sorted((d for d in dates if d.year <= today.year), reverse=True)[:2]
+    readings = " or ".join(display_date(d) for d in nearest)
+    why = (
+        f"{readings} would not make the learner {min_age} to {max_age}"
+        if not fits
+        else f"it could be {' or '.join(display_date(d) for d in fits)}"
+    )
+    raise ValidationError(field, f"{text}: write the year in four digits ({why})")
 
 
 def validate_date_of_birth(
@@ -235,23 +350,23 @@ def validate_date_of_birth(
     elif isinstance(value, date):
         dob = value
     else:
-        dob = parse_date(value, field)
+        dob = parse_date_of_birth(value, today, field, min_age, max_age)
     if dob > today:
         raise ValidationError(
-            field, f"{dob.isoformat()} is in the future (today is {today.isoformat()})"
+            field, f"{display_date(dob)} is in the future (today is {display_date(today)})"
         )
     age = age_on(dob, today)
     if age < min_age:
         raise ValidationError(
             field,
             f"the learner must be at least {min_age} years old;"
-            f" born {dob.isoformat()} they are {age}",
+            f" born {display_date(dob)} they are {age}",
         )
     if age > max_age:
         raise ValidationError(
             field,
             f"the learner must be at most {max_age} years old;"
-            f" born {dob.isoformat()} they are {age}",
+            f" born {display_date(dob)} they are {age}",
         )
     return dob
 

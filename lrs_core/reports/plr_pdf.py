@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from fpdf import FPDF
 
 from lrs_core.domain.plr import COLUMNS, PlrEvent
+from lrs_core.domain.values import display_date
 from lrs_core.files import FileRefused, new_file_path, reason
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ class ReportFileError(FileRefused):
 
 
 def _uk(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
+    return display_date(day) if day else ""
 
 
 class _Report(FPDF):
@@ -92,7 +93,9 @@ def render(plr: Plr, events: Sequence[PlrEvent], produced_by: str, at: datetime)
         f"ULN {plr.uln}    {plr.given_name} {plr.family_name}    "
         f"Date of birth {_uk(plr.date_of_birth)}"
     )
-    produced = f"Produced by {produced_by} on {at:%d/%m/%Y at %H:%M} UTC with LRS Desk"
+    produced = (
+        f"Produced by {produced_by} on {display_date(at.date())} at {at:%H:%M} UTC with LRS Desk"
+    )
     pdf = _Report(title, produced)
     pdf.alias_nb_pages()
     pdf.add_page()

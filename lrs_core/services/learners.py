@@ -29,6 +29,7 @@ from lrs_core.domain.learner_fields import (
     BY_NAME,
     KEY_FIELDS,
     Change,
+    display_text,
     field_text,
     validate_learner_fields,
 )
@@ -488,7 +489,7 @@ def _history_entry(entry: AuditEntry) -> HistoryEntry:
 
 def _changes(before: Mapping[str, object], after: Mapping[str, object]) -> list[Change]:
     return [
-        Change(BY_NAME[name].label, field_text(before.get(name)), field_text(after.get(name)))
+        Change(BY_NAME[name].label, display_text(before.get(name)), display_text(after.get(name)))
         for name in BY_NAME
         if name in after and field_text(before.get(name)) != field_text(after.get(name))
     ]

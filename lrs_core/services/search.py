@@ -60,7 +60,8 @@ from lrs_core.domain.values import (
     UNKNOWN_POSTCODE,
     Gender,
     OutcomeCode,
-    parse_date,
+    display_date,
+    parse_date_of_birth,
     parse_gender,
     validate_postcode,
     validate_upn,
@@ -181,9 +182,9 @@ def _searched_name(value: str, field: str, required: bool = True) -> str:
 
 
 def _search_dob(value: str, today: date) -> date:
-    dob = parse_date(value, "Date of birth")
+    dob = parse_date_of_birth(value, today)
     if dob > today:
-        raise ValidationError("Date of birth", f"{dob.isoformat()} is in the future")
+        raise ValidationError("Date of birth", f"{display_date(dob)} is in the future")
     return dob
 
 

@@ -57,11 +57,11 @@ class ChangePasswordScreen(Screen[bool]):
                 yield Static(sentence(self._reason), id="reason", markup=False)
             with Grid(id="fields"):
                 yield Label("Current password", classes="field-label")
-                yield OrderedInput(id="current", password=True, max_length=128, enter_moves_on=True)
+                yield OrderedInput(id="current", password=True, max_length=128, required=True)
                 yield Label("New password", classes="field-label")
-                yield OrderedInput(id="new", password=True, max_length=128, enter_moves_on=True)
+                yield OrderedInput(id="new", password=True, max_length=128, required=True)
                 yield Label("Confirm new", classes="field-label")
-                yield OrderedInput(id="confirm", password=True, max_length=128)
+                yield OrderedInput(id="confirm", password=True, max_length=128, required=True)
             yield Static(policy_summary(self._operators.settings.password_expiry_days), id="hint")
             with Horizontal(id="buttons"):
                 yield Button("Change password", id="change", variant="primary")
@@ -80,7 +80,7 @@ class ChangePasswordScreen(Screen[bool]):
 
     # -- moving through the form -------------------------------------------------------
 
-    @on(Input.Submitted, "#confirm")
+    @on(Input.Submitted)  # Enter: from Confirm, or once all three are filled
     @on(Button.Pressed, "#change")
     def _submit(self) -> None:
         current = self.query_one("#current", Input).value

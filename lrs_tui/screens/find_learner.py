@@ -28,8 +28,9 @@ from lrs_core.services.search import DemographicQuery, SearchResult
 from lrs_tui.desk_actions import REGISTER_LEARNER
 from lrs_tui.formatting import error_text
 from lrs_tui.widgets.candidate_table import CandidateTable, ResultRow
-from lrs_tui.widgets.fields import FieldInput, FieldSelect
+from lrs_tui.widgets.fields import DATE_PLACEHOLDER, FieldInput, FieldSelect
 from lrs_tui.widgets.message_line import MessageLine
+from lrs_tui.widgets.ordered_input import FORM
 
 WORKER_GROUP = "find-learner"
 
@@ -61,9 +62,7 @@ OPTIONAL = (
     DetailField("uci", "UCI", "uci", "uci"),
 )
 DETAILS = MANDATORY + OPTIONAL
-PLACEHOLDERS = {"dob": "YYYY-MM-DD", "postcode": f"{UNKNOWN_POSTCODE} if unknown"}
-# Enter in these moves on to the next field; in any other details field it searches.
-MOVES_ON = {"given", "family"}  # Enter moves on from these; elsewhere it searches
+PLACEHOLDERS = {"dob": DATE_PLACEHOLDER, "postcode": f"{UNKNOWN_POSTCODE} if unknown"}
 
 
 class FindLearnerScreen(Screen[None]):
@@ -78,7 +77,9 @@ class FindLearnerScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="find-learner.back"),
         # The app's Register, shown here: it starts from the details typed.
         REGISTER_LEARNER.screen_binding("find-learner.register", "Register"),
+        # One key, named for what it does now: check_action shows the one that applies.
         Binding("ctrl+t", "more_fields", "More", id="find-learner.more-fields"),
+        Binding("ctrl+t", "fewer_fields", "Fewer", id="find-learner.fewer-fields"),
     ]
 
     def __init__(self, learners: LearnerService, actor: Actor) -> None:
@@ -90,31 +91,32 @@ class FindLearnerScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="forms"):
-            with Vertical(id="by-uln") as by_uln:
+            # Two forms: Enter moves on or submits within its own (ordered_input.FORM).
+            with Vertical(id="by-uln", classes=FORM) as by_uln:
                 by_uln.border_title = "By ULN"
                 with Grid(classes="fields"):
                     yield Label("ULN")
-                    yield FieldInput(id="uln", placeholder="10 digits", enter_moves_on=True)
+                    yield FieldInput(id="uln", placeholder="10 digits", required=True)
                     yield Label("Given")
-                    yield FieldInput(id="uln-given", enter_moves_on=True)
+                    yield FieldInput(id="uln-given", required=True)
                     yield Label("Family")
-                    yield FieldInput(id="uln-family")
+                    yield FieldInput(id="uln-family", required=True)
                 with Horizontal(classes="buttons"):
                     yield Button("Find", id="find", compact=True, variant="primary")
-            with Vertical(id="by-details") as by_details:
+            with Vertical(id="by-details", classes=FORM) as by_details:
                 by_details.border_title = "By personal details"
                 with Horizontal(id="columns"):
                     with Grid(id="mandatory", classes="fields"):
                         for field in MANDATORY:
                             yield Label(f"{field.label} *")
                             if field.name == "gender":
-                                yield FieldSelect(Gender, id=field.input_id)
+                                yield FieldSelect(Gender, id=field.input_id, required=True)
                             else:
                                 placeholder = PLACEHOLDERS.get(field.input_id, "")
                                 yield FieldInput(
                                     id=field.input_id,
                                     placeholder=placeholder,
-                                    enter_moves_on=field.input_id in MOVES_ON,
+                                    required=True,
                                 )
                     with Grid(id="optional", classes="fields"):
                         for field in OPTIONAL:
@@ -139,7 +141,9 @@ class FindLearnerScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "more_fields":
-            return self.has_class("-narrow")
+            return self.has_class("-narrow") and not self.has_class("-more")
+        if action == "fewer_fields":
+            return self.has_class("-narrow") and self.has_class("-more")
         return True
 
     def palette_commands(self) -> Iterable[SystemCommand]:
@@ -153,11 +157,11 @@ class FindLearnerScreen(Screen[None]):
             "Given and family name, date of birth, gender, postcode",
             lambda: self._focus("#given"),
         )
-        if self.check_action("more_fields", ()):
+        if self.has_class("-narrow"):
             yield SystemCommand(
                 "Show or hide more search fields",
                 "Preferred given name, middle names, previous family name, email, UPN, UCI",
-                self.action_more_fields,
+                self._toggle_more,
             )
 
     def _focus(self, selector: str) -> None:
@@ -167,20 +171,30 @@ class FindLearnerScreen(Screen[None]):
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
-        if event.input.id == "uln-family":
+        # Enter submits the form it was pressed in (ordered_input.enter_target decides when).
+        if event.input.id in {selector.removeprefix("#") for selector in ULN_FIELDS.values()}:
             self._find_by_uln()
         else:
             self._find_by_details()
 
-    @on(Button.Pressed, "#more")
     def action_more_fields(self) -> None:
-        self._show_more(not self.has_class("-more"))
+        self._show_more(True)
+        self.query_one("#preferred").focus()
+
+    def action_fewer_fields(self) -> None:
+        self._show_more(False)
+
+    @on(Button.Pressed, "#more")
+    def _toggle_more(self) -> None:
         if self.has_class("-more"):
-            self.query_one("#preferred").focus()
+            self.action_fewer_fields()
+        else:
+            self.action_more_fields()
 
     def _show_more(self, show: bool) -> None:
         self.set_class(show, "-more")
         self.query_one("#more", Button).label = "Fewer fields" if show else "More fields"
+        self.refresh_bindings()  # the footer's ctrl+t says More or Fewer, as the button does
 
     # -- searching ------------------------------------------------------------------------
 

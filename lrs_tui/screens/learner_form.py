@@ -146,6 +146,7 @@ class LearnerFormScreen(Screen[LearnerRecord | None]):
         self.action_submit()
 
     @on(Button.Pressed, "#submit")
+    @on(Input.Submitted)  # Enter, from the last field or with every required one filled
     def action_submit(self) -> None:
         button = self.query_one("#submit", Button)
         if button.disabled:

@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from lrs_core.actor import Actor
 from lrs_core.domain.learner_fields import FIELDS, field_text
 from lrs_core.domain.text import shown
-from lrs_core.domain.values import AbilityToShare, Gender, VerificationType
+from lrs_core.domain.values import AbilityToShare, Gender, VerificationType, display_date
 from lrs_core.services.learners import (
     HistoryEntry,
     LearnerProfile,
@@ -27,7 +27,7 @@ from lrs_core.services.learners import (
     LearnerService,
     ProfileAction,
 )
-from lrs_tui.formatting import error_text, uk_datetime, uk_day
+from lrs_tui.formatting import error_text, uk_datetime
 from lrs_tui.widgets.message_line import MessageLine
 
 WORKER_GROUP = "learner-profile"
@@ -57,7 +57,7 @@ def record_rows(record: LearnerRecord) -> list[tuple[str, str]]:
     for spec in FIELDS:
         value = getattr(record, spec.name)
         if isinstance(value, date):
-            text = uk_day(value)
+            text = display_date(value)
         elif spec.name in CODE_LABELS and value is not None:
             text = f"{CODE_LABELS[spec.name](value)} ({value})"
         else:

@@ -54,7 +54,9 @@ class LockScreen(ModalScreen[None]):
                 id="who",
                 markup=False,
             )
-            yield OrderedInput(id="password", password=True, placeholder="Password", max_length=128)
+            yield OrderedInput(
+                id="password", password=True, placeholder="Password", max_length=128, required=True
+            )
             with Horizontal(id="buttons"):
                 yield Button("Unlock", id="unlock", variant="primary")
                 yield Button("Sign out", id="sign-out")

@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from lrs_core.actor import Actor
 from lrs_core.domain.plr import COLUMNS, PlrEvent, PlrView, filter_events, levels_of, sort_events
 from lrs_core.domain.text import shown
+from lrs_core.domain.values import display_date
 from lrs_core.services.plr import Plr, PlrService, ReasonRequired
 from lrs_tui.formatting import error_text
 from lrs_tui.screens.plr_dialogs import EventDetailsScreen, ReasonScreen, ReportScreen
@@ -33,8 +34,18 @@ from lrs_tui.widgets.row_table import RowTable
 WORKER_GROUP = "plr"
 _SOURCES = (("All sources", ""), ("NPD", "NPD"), ("ILR", "ILR"), ("AO", "AO"))
 _FIXED = {"level": 5, "grade": 6, "credits": 6, "source": 6}  # the subject takes the rest
-_NARROW_HEADINGS = {"start_date": "Start", "end_date": "End", "award_date": "Award"}
-_WIDE = 110  # from this width dates show the century
+# Below 110 columns the short columns' headings shrink to make room for three dates in the
+# house style (11 columns each: "30 Sep 2026"), so all eight columns fit in 80.
+_NARROW_FIXED = {"level": 5, "grade": 5, "credits": 4, "source": 3}
+_NARROW_HEADINGS = {
+    "start_date": "Start",
+    "end_date": "End",
+    "award_date": "Award",
+    "credits": "Cred",
+    "source": "Src",
+}
+_WIDE = 110  # from this width the headings are written in full
+DATE_WIDTH = len("30 Sep 2026")  # the house style's widest date
 
 
 def _level(level: str | None) -> str:
@@ -49,7 +60,7 @@ def _cell(event: PlrEvent, key: str, wide: bool) -> str:
     if value is None:
         return ""
     if key.endswith("_date"):
-        return f"{value:%d/%m/%Y}" if wide else f"{value:%d/%m/%y}"
+        return display_date(value)
     if key == "level":
         return _level(value)
     if key == "subject":
@@ -76,12 +87,12 @@ def mark_legend(events: list[PlrEvent]) -> str:
 
 
 def column_widths(screen_width: int) -> dict[str, int]:
-    """Fixed columns, dates by the width available, and the subject gets what is left."""
-    date_width = 10 if screen_width >= _WIDE else 8
-    widths = {key: _FIXED.get(key, date_width) for key, _ in COLUMNS if key != "subject"}
+    """Fixed columns, dates in the house style, and the subject gets what is left."""
+    fixed = _FIXED if screen_width >= _WIDE else _NARROW_FIXED
+    widths = {key: fixed.get(key, DATE_WIDTH) for key, _ in COLUMNS if key != "subject"}
     # Two cells of padding per column, a border each side, a one-cell scrollbar.
     spare = screen_width - 2 * len(COLUMNS) - 3 - sum(widths.values())
-    return {"subject": max(12, spare)} | widths
+    return {"subject": max(11, spare)} | widths
 
 
 class PlrScreen(Screen[None]):
@@ -121,7 +132,9 @@ class PlrScreen(Screen[None]):
                     [("All levels", "")], value="", allow_blank=False, id="level", compact=True
                 )
                 yield OrderedInput(
-                    placeholder="/ filter subjects, grades, providers…", id="text", compact=True
+                    placeholder="/ filter subjects, grades, providers, dates…",
+                    id="text",
+                    compact=True,
                 )
             yield MessageLine(id="message")
         yield RowTable(id="events")
@@ -164,7 +177,7 @@ class PlrScreen(Screen[None]):
         self.sub_title = f"PLR · {plr.view.label}"
         self.query_one("#learner", Static).update(
             f"ULN {plr.uln}  {shown(plr.given_name)} {shown(plr.family_name)}"
-            f"  born {plr.date_of_birth:%d/%m/%Y}"
+            f"  born {display_date(plr.date_of_birth)}"
             f"  ·  {plr.view.label}"
         )
         notes = [n for n in (plr.notice, plr.empty_message or plr.explanation) if n]
@@ -197,6 +210,7 @@ class PlrScreen(Screen[None]):
             source=source if isinstance(source, str) and source else None,
             level=level if isinstance(level, str) and level else None,
             text=self.query_one("#text", Input).value,
+            today=self._service.clock().date(),
         )
         if self._sort:
             events = sort_events(events, self._sort[0], descending=self._sort[1])

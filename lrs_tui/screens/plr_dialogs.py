@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 from lrs_core.actor import Actor
 from lrs_core.domain.plr import PlrEvent
 from lrs_core.domain.text import shown
-from lrs_core.domain.values import validate_uln
+from lrs_core.domain.values import display_date, validate_uln
 from lrs_core.errors import ValidationError
 from lrs_core.services.plr import REASON_MIN, Plr, PlrService, ReportResult, check_reason
 from lrs_tui.formatting import error_text
@@ -53,7 +53,7 @@ class ReasonScreen(ModalScreen[str | None]):
             dialog.border_title = "Restricted record"
             yield Static(shown(self._explanation), markup=False)
             yield Label(f"Reason (at least {REASON_MIN} characters)")
-            yield OrderedInput(id="reason", max_length=500)
+            yield OrderedInput(id="reason", max_length=500, required=True)
             yield MessageLine(id="message")
             with Horizontal(id="buttons"):
                 yield Button("Open the record", id="open", variant="warning")
@@ -78,14 +78,14 @@ class ReasonScreen(ModalScreen[str | None]):
 
 
 def _day(value: date | None) -> str:
-    return f"{value:%d/%m/%Y}" if value else "(no date)"
+    return display_date(value) if value else "(no date)"
 
 
 def event_rows(event: PlrEvent) -> list[tuple[str, str]]:
     """Every learning-event field (DOMAIN.md "Learning event fields"), blank ones left out."""
 
-    def day(value: object) -> str:
-        return f"{value:%d/%m/%Y}" if value else ""
+    def day(value: date | None) -> str:
+        return display_date(value) if value else ""
 
     rows = [
         ("Subject", event.subject),
@@ -183,7 +183,7 @@ class ReportScreen(ModalScreen[str | None]):
                 *(
                     Selection(
                         # A str prompt is markup: stored text goes in as Content, shown().
-                        Content(shown(f"{_day(e.date)}  {e.subject}")),
+                        Content(shown(f"{_day(e.date):<11}  {e.subject}")),
                         e.id,
                         True,
                     )
@@ -192,7 +192,7 @@ class ReportScreen(ModalScreen[str | None]):
                 id="events",
             )
             yield Label("Save as")
-            yield OrderedInput(str(default), id="path")
+            yield OrderedInput(str(default), id="path", required=True)
             yield MessageLine(id="message")
             with Horizontal(id="buttons"):
                 yield Button("Write report", id="write", variant="primary")
@@ -265,7 +265,7 @@ class OpenPlrScreen(ModalScreen[str | None]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Open a PLR"
             yield Label("ULN (10 digits)")
-            yield OrderedInput(id="uln", max_length=10, restrict=r"[0-9 ]*")
+            yield OrderedInput(id="uln", max_length=10, restrict=r"[0-9 ]*", required=True)
             yield MessageLine(id="message")
 
     def on_mount(self) -> None:

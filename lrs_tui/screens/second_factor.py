@@ -67,7 +67,11 @@ class EnrolSecondFactorScreen(Screen[bool]):
                 )
                 yield Label("Code the app shows now", id="code-label")
                 yield OrderedInput(
-                    id="code", placeholder="six digits", max_length=7, restrict=r"[0-9 ]*"
+                    id="code",
+                    placeholder="six digits",
+                    max_length=7,
+                    restrict=r"[0-9 ]*",
+                    required=True,
                 )
                 with Horizontal(id="buttons"):
                     yield Button("Confirm", id="confirm", variant="primary")
@@ -133,7 +137,9 @@ class ResetSecondFactorScreen(ModalScreen[str | None]):
                 id="explain",
             )
             yield Label("Username")
-            yield OrderedInput(id="username", placeholder="e.g. sam.okafor", max_length=64)
+            yield OrderedInput(
+                id="username", placeholder="e.g. sam.okafor", max_length=64, required=True
+            )
             with Horizontal(id="buttons"):
                 yield Button("Reset", id="reset", variant="warning")
                 yield Button("Cancel", id="cancel")

@@ -48,17 +48,21 @@ class SignInScreen(Screen[None]):
         with Center(id="centre"), Vertical(id="panel") as panel:
             panel.border_title = "LRS Desk — sign in"
             yield Label("Username")
-            # Enter moves on to the password as the key is read, so a password typed (or pasted
-            # by a password manager) straight after it lands in the password field.
+            # Enter moves on to an empty password as the key is read, so a password typed (or
+            # pasted by a password manager) straight after it lands in the password field.
             yield OrderedInput(
-                id="username", placeholder="e.g. sam.okafor", max_length=64, enter_moves_on=True
+                id="username", placeholder="e.g. sam.okafor", max_length=64, required=True
             )
             yield Label("Password", id="password-label")
-            yield OrderedInput(id="password", password=True, max_length=128)
+            yield OrderedInput(id="password", password=True, max_length=128, required=True)
             # Shown only when the core asks for it (the account has a second factor).
             yield Label("Code from your authenticator app", id="code-label")
             yield OrderedInput(
-                id="code", placeholder="six digits", max_length=7, restrict=r"[0-9 ]*"
+                id="code",
+                placeholder="six digits",
+                max_length=7,
+                restrict=r"[0-9 ]*",
+                required=True,
             )
             yield Button(self.SIGN_IN_LABEL, id="sign-in", variant="primary")
             yield MessageLine(id="message")
@@ -76,6 +80,7 @@ class SignInScreen(Screen[None]):
             return self.asking_for_code  # the footer offers it only at the code step
         return True
 
+    @on(Input.Submitted, "#username")
     @on(Input.Submitted, "#password")
     @on(Input.Submitted, "#code")
     @on(Button.Pressed, "#sign-in")

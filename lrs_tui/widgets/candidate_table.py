@@ -16,9 +16,10 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from lrs_core.domain.text import shown
+from lrs_core.domain.values import display_date
 from lrs_core.services.learners import LearnerRecord
 from lrs_core.services.search import Candidate
-from lrs_tui.formatting import percent, uk_day
+from lrs_tui.formatting import percent
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ class CandidateTable(DataTable[Text]):
             self.add_row(
                 Text(row.uln),
                 Text(shown(row.name), overflow="ellipsis", no_wrap=True),
-                Text(uk_day(row.date_of_birth)),
+                Text(display_date(row.date_of_birth)),
                 Text(shown(row.postcode)),
                 Text(percent(row.score), justify="right"),
                 Text(shown(row.short), overflow="ellipsis", no_wrap=True),

@@ -12,7 +12,10 @@ from typing import ClassVar, Protocol
 
 from textual.widgets import Select
 
-from lrs_tui.widgets.ordered_input import OrderedInput
+from lrs_tui.widgets.ordered_input import FormField, OrderedInput
+
+# Any of the core's DATE_FORMS is accepted; the placeholder shows the one most people type.
+DATE_PLACEHOLDER = "e.g. 3/8/1977"
 
 
 class Coded(Protocol):
@@ -52,7 +55,7 @@ class FieldInput(OrderedInput):
         *,
         id: str | None = None,
         placeholder: str = "",
-        enter_moves_on: bool = False,
+        required: bool = False,
     ) -> None:
         # validate_on=[]: the core's rules decide what is invalid, never Textual's.
         super().__init__(
@@ -61,11 +64,11 @@ class FieldInput(OrderedInput):
             id=id,
             compact=True,
             validate_on=[],
-            enter_moves_on=enter_moves_on,
+            required=required,
         )
 
 
-class FieldSelect(Select[str]):
+class FieldSelect(FormField, Select[str]):
     """A code list (gender, verification type, ...) shown as "label (code)"."""
 
     DEFAULT_CSS: ClassVar[str] = """
@@ -86,7 +89,14 @@ class FieldSelect(Select[str]):
     }
     """
 
-    def __init__(self, codes: Iterable[Coded], *, id: str | None = None, value: str = "") -> None:
+    def __init__(
+        self,
+        codes: Iterable[Coded],
+        *,
+        id: str | None = None,
+        value: str = "",
+        required: bool = False,
+    ) -> None:
         options = [(f"{code.label} ({code.value})", str(code.value)) for code in codes]
         known = {v for _, v in options}
         self._codes = known
@@ -97,6 +107,11 @@ class FieldSelect(Select[str]):
             id=id,
             compact=True,
         )
+        self.required = required
+
+    @property
+    def filled(self) -> bool:
+        return self.value is not Select.NULL
 
     @property
     def text(self) -> str:

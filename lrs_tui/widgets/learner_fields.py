@@ -19,7 +19,7 @@ from textual.widgets import Input, Label, Select, Static
 from lrs_core.domain.learner_fields import (
     BY_NAME,
     FIELDS,
-    field_text,
+    display_text,
     validate_field,
     validate_learner_fields,
 )
@@ -27,7 +27,7 @@ from lrs_core.domain.text import shown
 from lrs_core.domain.values import UNKNOWN_POSTCODE, AbilityToShare, Gender, VerificationType
 from lrs_core.errors import InvalidFields, ValidationError
 from lrs_core.services.learners import LearnerRecord
-from lrs_tui.widgets.fields import Coded, FieldInput, FieldSelect
+from lrs_tui.widgets.fields import DATE_PLACEHOLDER, Coded, FieldInput, FieldSelect
 
 CODE_LISTS: dict[str, Iterable[Coded]] = {
     "gender": Gender,
@@ -35,8 +35,8 @@ CODE_LISTS: dict[str, Iterable[Coded]] = {
     "verification_type": VerificationType,
 }
 PLACEHOLDERS = {
-    "date_of_birth": "YYYY-MM-DD",
-    "date_of_address_capture": "YYYY-MM-DD",
+    "date_of_birth": DATE_PLACEHOLDER,
+    "date_of_address_capture": DATE_PLACEHOLDER,
     "postcode": f"{UNKNOWN_POSTCODE} if unknown",
 }
 # Headings that break the form into what an operator asks a caller about, in turn.
@@ -87,7 +87,8 @@ def in_form_order(errors: Iterable[ValidationError]) -> list[ValidationError]:
 
 
 def record_texts(record: LearnerRecord) -> dict[str, str]:
-    return {spec.name: field_text(getattr(record, spec.name)) for spec in FIELDS}
+    """The record as the form's fields hold it: dates in the house style, as they are shown."""
+    return {spec.name: display_text(getattr(record, spec.name)) for spec in FIELDS}
 
 
 class LearnerFields(VerticalScroll):
@@ -144,12 +145,14 @@ class LearnerFields(VerticalScroll):
                 label.set_class(spec.required, "-required")
                 yield label
                 if name in CODE_LISTS:
-                    yield FieldSelect(CODE_LISTS[name], id=f"f-{name}", value=value)
+                    yield FieldSelect(
+                        CODE_LISTS[name], id=f"f-{name}", value=value, required=spec.required
+                    )
                 else:
                     placeholder = PLACEHOLDERS.get(name, "")
-                    # Enter moves on, as Tab does; ctrl+s submits the form.
+                    # Enter moves to the next empty required field, or saves (ordered_input).
                     yield FieldInput(
-                        value, id=f"f-{name}", placeholder=placeholder, enter_moves_on=True
+                        value, id=f"f-{name}", placeholder=placeholder, required=spec.required
                     )
             yield Static("", classes="field-error", id=f"error-{name}", markup=False)
 

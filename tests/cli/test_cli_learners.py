@@ -112,3 +112,35 @@ def test_update_moves_the_old_family_name_and_refuses_identical_data(
     assert err.startswith("lrs-desk: WSRC0021: Learner update not allowed")
     code, _, err = run(capsys, "learner", "update", nia, *OP)
     assert code == EXIT_ERROR and "at least one field" in err
+
+
+@pytest.mark.usefixtures("cli")
+@pytest.mark.parametrize("typed", ["1/9/2008", "01/09/08", "1 Sep 2008", "1-Sept-2008"])
+def test_dates_are_typed_day_first_and_shown_in_the_house_style(capsys, typed: str) -> None:  # type: ignore[no-untyped-def]
+    # Issue 10 item 2: the same core parser as the app; shown as 1 Sep 2008, --json stays ISO.
+    details = [
+        "--given",
+        "Ffion",
+        "--family",
+        "Rees-Evans",
+        "--gender",
+        "2",
+        "--postcode",
+        "cf103at",
+    ]
+    code, out, _ = run(capsys, "learner", "find", *details, "--dob", typed, *OP)
+    assert code == 0 and "born 1 Sep 2008" in out
+    code, out, _ = run(capsys, "learner", "find", *details, "--dob", typed, *OP, "--json")
+    assert json.loads(out)["candidates"][0]["date_of_birth"] == "2008-09-01"
+    code, out, _ = run(capsys, "learner", "show", TWIN_A, *OP)
+    assert "date_of_birth" in out and "1 Sep 2008" in out and "2008-09-01" not in out
+
+
+@pytest.mark.usefixtures("cli")
+def test_an_ambiguous_date_is_refused_naming_the_option_field(capsys) -> None:  # type: ignore[no-untyped-def]
+    details = ["--given", "Ffion", "--family", "Rees", "--gender", "2", "--postcode", "cf103at"]
+    code, _, err = run(capsys, "learner", "find", *details, "--dob", "09/25/2008", *OP)
+    assert code == EXIT_ERROR
+    assert err.startswith("lrs-desk: error: Date of birth: 09/25/2008 has no month 25")
+    code, _, err = run(capsys, "learner", "update", TWIN_A, "--date-of-birth", "1/9/14", *OP)
+    assert code == EXIT_ERROR and "write the year in four digits" in err

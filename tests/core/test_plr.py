@@ -136,6 +136,18 @@ def test_every_column_sorts_both_ways_with_blanks_last(services: Services, agent
     assert [e.subject for e in filter_events(events, level="Level 3")] == ["Health and Social Care"]
 
 
+@pytest.mark.usefixtures("plrs")
+@pytest.mark.parametrize("typed", ["25/8/22", "25/08/2022", "25 Aug 2022", "2022-08-25"])
+def test_the_filter_takes_a_date_as_people_type_it(
+    services: Services, agent: Actor, typed: str
+) -> None:
+    # Issue 10 item 2: the PLR's filter reads dates with the core's one parser (values.parse_date)
+    events = services.plr.open(agent, SIAN, reason=REASON).events
+    found = filter_events(events, text=typed, today=date(2026, 11, 23))
+    assert [e.award_date for e in found] == [date(2022, 8, 25)]
+    assert filter_events(events, text="26 Aug 2022", today=date(2026, 11, 23)) == []
+
+
 def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(path).pages)
 
@@ -152,7 +164,7 @@ def test_the_report_holds_exactly_the_ticked_events_in_date_order(
     order = [text.index(s) for s in ("Cymraeg Iaith Gyntaf", "Mathematics", "Health and Social")]
     assert order == sorted(order)
     assert "Substance misuse" not in text
-    assert "Siân Ó Súilleabháin" in text and "02/04/2006" in text and SIAN in text
+    assert "Siân Ó Súilleabháin" in text and "Date of birth 2 Apr 2006" in text and SIAN in text
     assert "OFFICIAL" in text and "Produced by kim.lee" in text
     entry = audit_log(services, limit=1)[0]
     assert (entry.action, entry.detail["events"]) == ("plr-report", [welsh, maths, care])

@@ -325,7 +325,7 @@ def test_missing_mandatory_fields_are_named(services: Services, agent: Actor) ->
          "Given name", "only letters"),
         (("A" * 200, "Smith", "2005-01-02", "1", "M1 1AA"), "Given name", "at most 35"),
         (("   ", "Smith", "2005-01-02", "1", "M1 1AA"), "Given name", "required"),
-        (("Ann", "Smith", "02/01/2005", "1", "M1 1AA"), "Date of birth", "YYYY-MM-DD"),
+        (("Ann", "Smith", "02/13/2005", "1", "M1 1AA"), "Date of birth", "day first"),
         (("Ann", "Smith", "2005-01-02", "7", "M1 1AA"), "Gender", "must be one of"),
         (("Ann", "Smith", "2005-01-02", "1", "NOT A CODE"), "Postcode", "not a valid UK"),
         (("Ann", "Smith", "2099-01-02", "1", "M1 1AA"), "Date of birth", "in the future"),

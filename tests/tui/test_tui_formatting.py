@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,7 +15,6 @@ from lrs_tui.formatting import (
     sentence,
     uk_date,
     uk_datetime,
-    uk_day,
 )
 
 
@@ -49,6 +48,5 @@ def test_core_messages_become_sentences() -> None:
     assert error_text(KeyError("secret detail")).startswith("Something went wrong (KeyError)")
 
 
-def test_dates_of_birth_and_scores() -> None:
-    assert uk_day(date(2008, 3, 4)) == "4 Mar 2008"
+def test_scores() -> None:
     assert [percent(s) for s in (1.0, 0.999, 0.72, 0.0)] == ["100%", "99%", "72%", "0%"]

@@ -333,7 +333,7 @@ async def test_keys_typed_in_one_burst_land_in_the_fields_they_were_typed_for(
         await pilot.press("ctrl+r")
         await Keys.settle(pilot)
         assert field(app, "title").has_focus
-        await Keys.burst(pilot, "Dr\tIsla\rIz\x15Izzy")
+        await Keys.burst(pilot, "Dr\tIsla\tIz\x15Izzy")
         assert [field(app, name).value for name in ("title", "preferred_given_name")] == [
             "Dr",
             "Izzy",
