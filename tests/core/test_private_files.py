@@ -96,8 +96,11 @@ def test_plr_reports_are_private(services: Services, agent: Actor, tmp_path: Pat
         plr_learners(session)
     default = services.plr.report(agent, SIAN, reason=REASON).path
     assert (mode(default), mode(default.parent)) == (0o600, 0o700)
-    chosen = services.plr.report(agent, SIAN, out=tmp_path / "new" / "plr.pdf", reason=REASON)
-    assert (mode(chosen.path), mode(chosen.path.parent)) == (0o600, 0o700)
+    # A folder the operator chose is theirs: the report in it is private, the folder untouched.
+    (tmp_path / "chosen").mkdir()
+    (tmp_path / "chosen").chmod(0o755)
+    chosen = services.plr.report(agent, SIAN, out=tmp_path / "chosen" / "plr.pdf", reason=REASON)
+    assert (mode(chosen.path), mode(chosen.path.parent)) == (0o600, 0o755)
 
 
 @pytest.mark.usefixtures("open_umask")
