@@ -179,9 +179,9 @@ CROWD_FAMILY = ("Khan", "Ali", "Ahmed", "Hussain")
 NAMED_LEARNERS = (
     # Found when the names are typed the wrong way round with a typo: "Georte Kyra".
     ("Kyra", "George", "2007-03-14", 2, "LS6 3HN"),
-    # Married and moved, neither recorded: "Hannah Okoro 1994-06-21 female M14 5RT" finds her
+    # Married and moved, neither recorded: "Olivia Okoro 1994-06-21 female M14 5RT" finds her
     # only as a weaker candidate, and the desk asks for a previous family name or postcode.
-    ("Hannah", "Whitfield", "1994-06-21", 2, "BD7 2QR"),
+    ("Olivia", "Whitfield", "1994-06-21", 2, "BD7 2QR"),
 )
 
 TITLES_MALE = ("Mr", "Mr", "Mr", "Dr")

@@ -24,7 +24,7 @@ The data is made to exercise the hard cases of DOMAIN.md (User Guide §4.2, Appe
   and a dozen spellings of Mohammed Khan (Muhammad, Mohamed, Mohammod...) all born on one
   1 January at ZZ99 9ZZ: different key data, but more than 10 for a phonetic search.
 * **Named examples** (``demo_data.NAMED_LEARNERS``), the last learners of a seed of at least
-  30: Kyra George (found as "Georte Kyra", names swapped with a typo) and Hannah Whitfield
+  30: Kyra George (found as "Georte Kyra", names swapped with a typo) and Olivia Whitfield
   (married and moved, neither recorded: a weaker candidate). Seeded last, so every learner
   before them is the same as without them.
 * **No identical key data** (§4.2.4): no two active learners share given name, family
