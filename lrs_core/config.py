@@ -74,7 +74,7 @@ class SearchSettings:
     # When nobody reaches plausible_score, the best candidates from here up are shown apart,
     # labelled "not a match", for the operator to ask the caller one more question.
     # Equal to plausible_score: no weaker band.
-    weaker_floor: float = 0.45
+    weaker_floor: float = 0.5
 
 
 @dataclass(frozen=True)

@@ -223,11 +223,23 @@ def nickname_of_a_spelling(a: str, b: str) -> bool:
     spellings of it, so Mo ~ Mahomed is a nickname match (issue 10 item 12)."""
 
     def alike(x: str, y: str) -> bool:
-        return _near(x, y) or (len(x) > 2 and len(y) > 2 and phonetic_key(x) == phonetic_key(y))
+        # Stricter than _near: a nickname stands for many formal names (Nollie for Noel and
+        # Olivia, Lanna for Eleanor), so only long names one letter apart, very close, or
+        # sounding alike with a phonetic code of three sounds or more count.
+        if min(len(x), len(y)) < SPELLING_MIN:
+            return False
+        if jellyfish.damerau_levenshtein_distance(x, y) <= 1:
+            return True
+        if jellyfish.jaro_winkler_similarity(x, y) >= SPELLING_NEAR:
+            return True
+        sound = phonetic_key(x)
+        return len(sound) >= 3 and sound == phonetic_key(y)
 
     return any(alike(r, b) for r in related_names(a)) or any(alike(r, a) for r in related_names(b))
 
 
+SPELLING_MIN = 5  # letters in both names before a nickname carries over to a spelling
+SPELLING_NEAR = 0.92  # Jaro-Winkler from which a formal name's spelling carries its nicknames
 SWAPPED_FACTOR = 0.9  # a level read the wrong way round is worth this much of its value
 
 

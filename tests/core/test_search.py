@@ -566,6 +566,10 @@ def test_a_nickname_of_a_spelling_of_the_formal_name_is_a_nickname(spelling: str
     assert matching.compare_given("Mo", spelling) == matching.NICKNAME_MATCH
     assert matching.compare_given(spelling, "Mo") == matching.NICKNAME_MATCH
     assert matching.compare_given("Mo", "Morgan") == matching.DIFFERENT
+    # Only to a close spelling: Nollie is short for Noel and for Olivia, Lanna for Eleanor
+    # and Anna, Alfie for Alfred (but Aled is not Alfred).
+    for typed, given in (("Noël", "Olivia"), ("Eleanor", "Anna"), ("Aled", "Alfie")):
+        assert matching.compare_given(typed, given).label != "nickname or formal name"
 
 
 @pytest.mark.usefixtures("people")

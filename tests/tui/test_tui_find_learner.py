@@ -108,7 +108,7 @@ async def test_weaker_candidates_show_apart_under_their_label(
     app = LrsDeskApp(services)
     async with app.run_test(size=(80, 24)) as pilot:
         await Keys.reach_home(pilot, desk_operator)
-        await search_details(pilot, "Amelia", "Okoro", "2008-03-14", "9", "M14 5RT")
+        await search_details(pilot, "Amelia", "Okoro", "2008-03-14", "2", "M14 5RT")
         screen = app.screen
         assert screen.query_one(MessageLine).text.startswith("WSRC0001")
         assert not screen.query_one("#results", CandidateTable).display
