@@ -664,11 +664,9 @@ class DemographicSearch:
             if more:  # the search was too wide to show everyone who resembles the learner
                 narrow = _narrowing_hints(c)
                 message = (
-                    f"Exact match on every field given. {count - 1} other possible matches"
-                    f" exist, more than the maximum of {MAX_RESULTS} learners: the best"
-                    f" {others} are shown below, not the same learner. To narrow them: "
-                    + "; ".join(narrow)
-                    + "."
+                    f"Exact match on every field given. {count - 1} others resemble the"
+                    f" learner (the best {others} below, none the same learner)."
+                    " To narrow them: " + "; ".join(narrow) + "."
                 )
             return SearchResult(
                 OutcomeCode.EXACT_MATCH, message, shown, widened, tuple(narrow), count
@@ -740,9 +738,9 @@ def _or(items: Sequence[str]) -> str:
 def _narrowing_hints(c: Criteria) -> list[str]:
     hints = []
     if c.date_of_birth.month == 1 and c.date_of_birth.day == 1:
-        hints.append("check the date of birth: 1 January is often recorded when it is unknown")
+        hints.append("check the date of birth (1 January often means unknown)")
     if c.postcode == UNKNOWN_POSTCODE:
-        hints.append(f"give the learner's postcode instead of the default {UNKNOWN_POSTCODE}")
+        hints.append(f"give the learner's postcode, not {UNKNOWN_POSTCODE}")
     labels = {
         "upn": "UPN",
         "uci": "UCI",
