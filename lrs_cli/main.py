@@ -46,7 +46,7 @@ from lrs_core.services import Services
 from lrs_core.services.audit import AUDIT_KEY, Checkpoint, Verification
 from lrs_core.services.learners import LearnerRecord
 from lrs_core.services.plr import ReasonRequired
-from lrs_core.services.search import Candidate, DemographicQuery
+from lrs_core.services.search import WEAKER_LABEL, Candidate, DemographicQuery
 
 EXIT_ERROR = 2
 EXIT_AUDIT_BROKEN = 3
@@ -159,6 +159,9 @@ def cmd_learner_find(ctx: Context, args: argparse.Namespace) -> int:
                         "message": found.message,
                         "widened": found.widened,
                         "candidates": [_candidate_json(c) for c in found.candidates],
+                        # Never a match: shown apart when nothing is plausible.
+                        "weaker": [_candidate_json(c) for c in found.weaker],
+                        "ask_caller": list(found.ask_caller),
                     },
                     ensure_ascii=True,
                 )
@@ -166,6 +169,9 @@ def cmd_learner_find(ctx: Context, args: argparse.Namespace) -> int:
         else:
             print(f"{found.outcome} {found.outcome.meaning}: {shown(found.message)}")
             print_candidates(found.candidates)
+            if found.weaker:
+                print(f"{WEAKER_LABEL}:")
+                print_candidates(found.weaker)
         return 0 if found.candidates else 1
     result = services.learners.find_by_uln(actor, args.uln, args.given, args.family)
     if args.json:

@@ -69,8 +69,12 @@ class IntegrationSettings:
 class SearchSettings:
     """Scores (0-1) that shape the find-by-personal-details results."""
 
-    plausible_score: float = 0.6  # candidates below this are not shown
+    plausible_score: float = 0.6  # candidates below this are not shown as possible matches
     exact_first_score: float = 0.85  # the exact look stops when someone scores this
+    # When nobody reaches plausible_score, the best candidates from here up are shown apart,
+    # labelled "not a match", for the operator to ask the caller one more question.
+    # Equal to plausible_score: no weaker band.
+    weaker_floor: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -204,12 +208,20 @@ def _check_ranges(settings: Settings) -> None:
         ("demo.learners", settings.demo.learners, 0, 10_000_000),
         ("search.plausible_score", settings.search.plausible_score, 0.05, 1),
         ("search.exact_first_score", settings.search.exact_first_score, 0.05, 1),
+        ("search.weaker_floor", settings.search.weaker_floor, 0.05, 1),
     ]
     for name, value, low, high in limits:
         if not low <= value <= high:
             raise ConfigurationError(
                 f"setting {name} must be from {low:g} to {high:g}, not {value}"
             )
+    search = settings.search
+    if search.weaker_floor > search.plausible_score:
+        raise ConfigurationError(
+            f"setting search.weaker_floor ({search.weaker_floor:g}) must not be above"
+            f" search.plausible_score ({search.plausible_score:g}): weaker candidates are"
+            " those below it (set it equal to turn them off)"
+        )
     roles = [r.value for r in OperatorRole]
     for role in accounts.second_factor_roles:
         if role not in roles:

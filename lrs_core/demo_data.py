@@ -199,6 +199,16 @@ CROWD_GIVEN = (
 )
 CROWD_FAMILY = ("Khan", "Ali", "Ahmed", "Hussain")
 
+# Learners the matching examples name (issue 10), seeded as the last learners of a seed so
+# every learner before them is as it was: (given, family, date of birth, gender, postcode).
+NAMED_LEARNERS = (
+    # Found when the names are typed the wrong way round with a typo: "Georte Kyra".
+    ("Kyra", "George", "2007-03-14", 2, "LS6 3HN"),
+    # Married and moved, neither recorded: "Olivia Okoro 1994-06-21 female M14 5RT" finds her
+    # only as a weaker candidate, and the desk asks for a previous family name or postcode.
+    ("Olivia", "Whitfield", "1994-06-21", 2, "BD7 2QR"),
+)
+
 TITLES_MALE = ("Mr", "Mr", "Mr", "Dr")
 TITLES_FEMALE = ("Ms", "Mrs", "Miss", "Ms", "Dr")
 

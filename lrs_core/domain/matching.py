@@ -2,6 +2,11 @@
 field comparisons with levels in the spirit of Splink (exact / previous value / swapped /
 near / phonetic), used by :mod:`lrs_core.services.search`.
 
+Two values that look alike say nothing when they only mean "unknown": the default postcode
+ZZ99 9ZZ on both sides, and a 1 January birthday on both sides in a year where the register
+shows 1 January is a placeholder (:func:`placeholder_new_year`). Such a field is compared
+but not weighed (``Level.weighed`` False), so it never counts as evidence for a match.
+
 Nothing here touches the database: the search service turns variants into index lookups and
 scores what they find with :func:`compare_family`, :func:`compare_given` and the rest.
 """
@@ -138,6 +143,7 @@ class Level:
 
     value: float
     label: str
+    weighed: bool = True  # False: the same placeholder on both sides, which says nothing
 
     @property
     def exact(self) -> bool:
@@ -147,6 +153,15 @@ class Level:
 EXACT = Level(1.0, "exact")
 DIFFERENT = Level(0.0, "different")
 NOT_RECORDED = Level(0.5, "not recorded on the learner")
+NICKNAME_MATCH = Level(0.85, "nickname or formal name")
+UNKNOWN_ON_BOTH = Level(1.0, f"{UNKNOWN_POSTCODE} on both: unknown", weighed=False)
+PLACEHOLDER_ON_BOTH = Level(1.0, "1 January on both: a common placeholder", weighed=False)
+# A year's 1 January is a placeholder when it holds at least this many learners and this many
+# times the share of the year a birthday has by chance (1/365): the demo register records 0.4%
+# of unknown birthdays as 1 January, 2.5 times chance, and real registers more (dates of
+# birth unknown on arrival). Fewer than PLACEHOLDER_MIN could be chance in a small register.
+PLACEHOLDER_RATIO = 2.0
+PLACEHOLDER_MIN = 3
 
 
 def _near(a: str, b: str) -> bool:
@@ -191,7 +206,9 @@ def compare_given(
     if middle and a in _parts(middle):
         return Level(0.85, "middle name used as given name")
     if are_related(asked, given) or (preferred and are_related(asked, preferred)):
-        return Level(0.85, "nickname or formal name")
+        return NICKNAME_MATCH
+    if nickname_of_a_spelling(a, b) or (preferred and nickname_of_a_spelling(a, folded(preferred))):
+        return NICKNAME_MATCH
     if _near(a, b):
         return Level(0.8, "near spelling")
     if phonetic_key(asked) == (given_phonetic or phonetic_key(given)):
@@ -199,15 +216,79 @@ def compare_given(
     return DIFFERENT
 
 
-def compare_swapped_names(asked_given: str, asked_family: str, given: str, family: str) -> bool:
-    """True when the given and family names were typed the wrong way round."""
-    a_g, a_f = folded(asked_given), folded(asked_family)
-    return a_g != a_f and (a_g, a_f) == (folded(family), folded(given))
+@lru_cache(maxsize=_CACHED)
+def nickname_of_a_spelling(a: str, b: str) -> bool:
+    """True when name key ``a`` is a nickname of a near or sound-alike spelling of ``b``, or
+    the other way round: Mo is short for Mohammed, and Mohamed, Mohamad or Mahomed are
+    spellings of it, so Mo ~ Mahomed is a nickname match (issue 10 item 12)."""
+
+    def alike(x: str, y: str) -> bool:
+        # Stricter than _near: a nickname stands for many formal names (Nollie for Noel and
+        # Olivia, Lanna for Eleanor), so only long names one letter apart, very close, or
+        # sounding alike with a phonetic code of three sounds or more count.
+        if min(len(x), len(y)) < SPELLING_MIN:
+            return False
+        if jellyfish.damerau_levenshtein_distance(x, y) <= 1:
+            return True
+        if jellyfish.jaro_winkler_similarity(x, y) >= SPELLING_NEAR:
+            return True
+        sound = phonetic_key(x)
+        return len(sound) >= 3 and sound == phonetic_key(y)
+
+    return any(alike(r, b) for r in related_names(a)) or any(alike(r, a) for r in related_names(b))
 
 
-def compare_dob(asked: date, dob: date) -> Level:
+SPELLING_MIN = 5  # letters in both names before a nickname carries over to a spelling
+SPELLING_NEAR = 0.92  # Jaro-Winkler from which a formal name's spelling carries its nicknames
+SWAPPED_FACTOR = 0.9  # a level read the wrong way round is worth this much of its value
+
+
+def _swapped(level: Level) -> Level:
+    if not level.value:
+        return DIFFERENT
+    how = Variant.SWAPPED.value if level.exact else f"{Variant.SWAPPED.value}, {level.label}"
+    return Level(round(level.value * SWAPPED_FACTOR, 3), how)
+
+
+def compare_names_swapped(
+    asked_given: str,
+    asked_family: str,
+    given: str,
+    family: str,
+    *,
+    previous: Iterable[str] = (),
+    preferred: str = "",
+    middle: str = "",
+    given_phonetic: str = "",
+    family_phonetic: str = "",
+) -> tuple[Level, Level]:
+    """The names typed the wrong way round: (given name level, family name level) when the
+    given name typed is compared with the learner's family name (exact, previous, Mc/Mac and
+    prefix variants, near, sounds alike) and the family name typed with the learner's given
+    name (exact, preferred, middle, nickname, near, sounds alike), each marked "swapped" and
+    worth SWAPPED_FACTOR of its level. "Georte Kyra" ~ Kyra George. The caller keeps the
+    reading, straight or swapped, that weighs more."""
+    if folded(asked_given) == folded(asked_family):
+        return DIFFERENT, DIFFERENT  # "Thomas Thomas": swapping changes nothing
+    as_family = compare_family(asked_given, family, previous, family_phonetic)
+    as_given = compare_given(asked_family, given, preferred, middle, given_phonetic)
+    return _swapped(as_family), _swapped(as_given)
+
+
+def placeholder_new_year(on_the_day: int, in_the_year: int) -> bool:
+    """True when 1 January of a year looks like a placeholder in the register: at least
+    PLACEHOLDER_MIN of the ``in_the_year`` learners born that year were born on its 1 January
+    (``on_the_day``), PLACEHOLDER_RATIO times what chance gives a day (1/365)."""
+    if on_the_day < PLACEHOLDER_MIN or in_the_year <= 0:
+        return False
+    return on_the_day * 365 >= PLACEHOLDER_RATIO * in_the_year
+
+
+def compare_dob(asked: date, dob: date, *, placeholder: bool = False) -> Level:
+    """``placeholder``: the date asked is a 1 January the register uses as a placeholder
+    (:func:`placeholder_new_year`), which weighs nothing when the learner holds it too."""
     if asked == dob:
-        return EXACT
+        return PLACEHOLDER_ON_BOTH if placeholder else EXACT
     if asked.year == dob.year and (asked.day, asked.month) == (dob.month, dob.day):
         return Level(0.9, Variant.DOB_SWAPPED.value)
     if (asked.year, asked.month) == (dob.year, dob.month) and 1 in (asked.day, dob.day):
@@ -240,7 +321,7 @@ def _district(postcode: str) -> str:
 def compare_postcode(asked: str, postcode: str, previous: Iterable[str] = ()) -> Level:
     """Postcodes as :func:`lrs_core.domain.values.validate_postcode` returns them."""
     if asked == postcode:
-        return EXACT
+        return UNKNOWN_ON_BOTH if asked == UNKNOWN_POSTCODE else EXACT
     if asked in set(previous):
         return Level(0.95, "previous postcode")
     if UNKNOWN_POSTCODE in (asked, postcode):

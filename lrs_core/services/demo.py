@@ -23,6 +23,10 @@ The data is made to exercise the hard cases of DOMAIN.md (User Guide §4.2, Appe
 * **Searches that return too many**: the unknown postcode ZZ99 9ZZ, 1 January birthdays,
   and a dozen spellings of Mohammed Khan (Muhammad, Mohamed, Mohammod...) all born on one
   1 January at ZZ99 9ZZ: different key data, but more than 10 for a phonetic search.
+* **Named examples** (``demo_data.NAMED_LEARNERS``), the last learners of a seed of at least
+  30: Kyra George (found as "Georte Kyra", names swapped with a typo) and Olivia Whitfield
+  (married and moved, neither recorded: a weaker candidate). Seeded last, so every learner
+  before them is the same as without them.
 * **No identical key data** (§4.2.4): no two active learners share given name, family
   name, date of birth, gender and postcode (matched as folded keys), not even across two
   seeds into one database; a linked duplicate may match its master, as in real merges.
@@ -798,6 +802,10 @@ class _LearnerGenerator:
         self.linked = 0
         self.position = 0
         self.prev: _Person | None = None
+        # The last learners of a seed big enough for the showcase too are the named examples.
+        named = data.NAMED_LEARNERS if learners >= len(_SHOWCASE) + len(data.NAMED_LEARNERS) else ()
+        self.named_from = learners - len(named)
+        self.named = named
         self.crowd_count = 0
         self.crowd_member = ("", "", 0)
         # Key data already used (a bitmap of hashes): no two active learners get identical
@@ -966,6 +974,25 @@ class _LearnerGenerator:
         self.crowd_count += 1
         return _CROWD
 
+    def named_key_data(
+        self, force: frozenset[str]
+    ) -> tuple[str, str, int, int, str, _Address] | None:
+        """A named example's key data and an address at its postcode; None when ``force``
+        names none, or its key data is taken (a second seed) or its age out of range."""
+        index = next((int(f[6:]) for f in force if f.startswith("named:")), None)
+        if index is None:
+            return None
+        given, family, born, gender, postcode = self.named[index]
+        dob = date.fromisoformat(born).toordinal()
+        if not self.dob_lo <= dob <= self.dob_hi:
+            return None
+        if not self.claim(given, family, dob, gender, postcode):
+            return None
+        outward = postcode.split()[0]
+        town, county = next((t, c) for o, t, c in data.POSTCODE_AREAS if o == outward)
+        street = data.STREETS[int(self.rng.random() * len(data.STREETS))]
+        return given, family, dob, gender, postcode, (f"12 {street}", _NULL, town, county)
+
     def batches(self, first_id: int, learners: int) -> Iterator[_Batch]:
         for start in range(0, learners, BATCH_SIZE):
             yield self.batch(first_id + start, min(BATCH_SIZE, learners - start))
@@ -980,6 +1007,8 @@ class _LearnerGenerator:
         for learner_id in range(first_id, first_id + count):
             if self.position < len(_SHOWCASE):
                 kind, force = _SHOWCASE[self.position]
+            elif self.position >= self.named_from:
+                kind, force = _NORMAL, frozenset({f"named:{self.position - self.named_from}"})
             else:
                 x = r()
                 kind = (
@@ -1019,10 +1048,13 @@ class _LearnerGenerator:
         master_id = 0  # 0: not linked
         middle = preferred = previous_family = at_16 = notes = _NULL
         org: _Org | None = None
+        named = self.named_key_data(force) if kind == _NORMAL and self.named else None
         if kind == _CROWD:
             gender = 1
             given, family, dob = self.crowd_member
             postcode, address = UNKNOWN_POSTCODE, _NO_ADDRESS
+        elif named is not None:  # key data fixed; no previous name or postcode recorded
+            given, family, dob, gender, postcode, address = named
         elif kind == _NORMAL or prev is None:
             gender = self.gender()
             given = self.given_name(gender, force)
@@ -1136,7 +1168,7 @@ class _LearnerGenerator:
                 self.next_previous += 1
                 self.previous += 1
         if "previous-postcode" in force or (
-            kind == _NORMAL and postcode != UNKNOWN_POSTCODE and r() < 0.08
+            kind == _NORMAL and named is None and postcode != UNKNOWN_POSTCODE and r() < 0.08
         ):
             old = self.postcode()[0]
             previous.append((self.next_previous, learner_id, "postcode", old, old, created_at))

@@ -181,17 +181,23 @@ class LearnerService:
             actor, Permission.FIND_LEARNER, "find-by-details", "learner", ""
         ) as session:
             result = self.search.run(session, criteria)
+            # Every learner the look shows is in the trail: the weaker candidates too (shown
+            # apart when nothing is plausible), under their own key.
+            looked_at = [*result.candidates, *result.weaker]
+            detail: dict[str, object] = {
+                "outcome": str(result.outcome),
+                "shown": [c.uln for c in result.candidates],
+                "fields_given": [*(n for n, _ in MANDATORY), *criteria.given_fields()],
+            }
+            if result.weaker:
+                detail["weaker"] = [c.uln for c in result.weaker]
             append(
                 session,
                 actor,
                 "find-by-details",
                 "learner",
-                result.candidates[0].uln if result.candidates else "",
-                detail={
-                    "outcome": str(result.outcome),
-                    "shown": [c.uln for c in result.candidates],
-                    "fields_given": [*(n for n, _ in MANDATORY), *criteria.given_fields()],
-                },
+                looked_at[0].uln if looked_at else "",
+                detail=detail,
                 now=self.clock(),
             )
             return result

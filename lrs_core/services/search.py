@@ -21,7 +21,15 @@ whatever the other two (one or two mistakes never hide a learner):
 
 Every candidate is then scored field by field (:mod:`lrs_core.domain.matching`): each field's
 level (1 exact ... 0 different) is weighted, names by their rarity in the register, and the
-score is the weighted mean, so 1 means exact on every field given.
+score is the weighted mean, so 1 means exact on every field given. The names are read both
+ways (as typed, and given and family swapped), and the reading that weighs more is kept. A
+field holding the same placeholder on both sides (the default postcode, a 1 January the
+register uses for unknown birthdays) is shown but not weighed.
+
+Candidates from ``plausible_score`` up are the answer (at most 10). When none reaches it,
+the best few from ``weaker_floor`` up come back apart, in ``SearchResult.weaker``: not a
+match, but enough for the operator to ask the caller one more question (a previous family
+name, a previous postcode) that decides it.
 """
 
 from __future__ import annotations
@@ -72,6 +80,8 @@ MAX_RESULTS = 10  # §4.2.1: at most 10 learners; more is "too many" (§4.2.2.2)
 BLOCK_LIMIT = 300  # rows one block may bring back: a safety net for very common values
 NEAREST = BLOCK_LIMIT // 2  # by name whatever the birthday: this many either side of it
 MAX_SCORED = 250  # hits beyond this: leave out those only a full (truncated) block found
+MAX_WEAKER = 5  # weaker candidates shown when nothing is plausible: a question's worth
+WEAKER_LABEL = "Weaker candidates \u2014 not a match"
 
 
 @dataclass(frozen=True)
@@ -203,6 +213,7 @@ class FieldMatch:
     field: str
     level: float
     how: str
+    weighed: bool = True  # False: the same placeholder on both sides (ZZ99 9ZZ), no evidence
 
 
 @dataclass(frozen=True)
@@ -224,9 +235,11 @@ class Candidate:
 
     def reasons(self) -> list[str]:
         """Plain words: which fields agreed exactly, which nearly, and how it was found."""
-        exact = [f.field for f in self.fields if f.level >= 1.0]
-        near = [f"{f.field} ({f.how})" for f in self.fields if 0 < f.level < 1.0]
-        differ = [f.field for f in self.fields if f.level == 0]
+        weighed = [f for f in self.fields if f.weighed]
+        exact = [f.field for f in weighed if f.level >= 1.0]
+        near = [f"{f.field} ({f.how})" for f in weighed if 0 < f.level < 1.0]
+        differ = [f.field for f in weighed if f.level == 0]
+        unweighed = [f"{f.field} ({f.how})" for f in self.fields if not f.weighed]
         out = []
         if exact:
             out.append("exact: " + ", ".join(exact))
@@ -234,6 +247,8 @@ class Candidate:
             out.append("near: " + ", ".join(near))
         if differ:
             out.append("different: " + ", ".join(differ))
+        if unweighed:
+            out.append("not weighed: " + ", ".join(unweighed))
         if self.via_linked_uln:
             out.append(f"matched linked ULN {self.via_linked_uln}, merged into this one")
         out.append("found by " + "; ".join(self.found_by))
@@ -248,6 +263,10 @@ class SearchResult:
     widened: bool = False
     narrow_by: tuple[str, ...] = field(default=())
     plausible_count: int = 0
+    # Only when no candidate is plausible (outcome NO_MATCH): the best few scoring from
+    # weaker_floor up, never a match, shown apart with the questions that would decide them.
+    weaker: tuple[Candidate, ...] = ()
+    ask_caller: tuple[str, ...] = ()
 
 
 # --- The search -------------------------------------------------------------------------------
@@ -296,6 +315,30 @@ class Frequencies:
                 select(func.count()).select_from(Learner).where(Learner.given_key == key)
             ).scalar(),
         )
+
+    def placeholder_new_year(self, session: Session, day: date) -> bool:
+        """Whether ``day``, a 1 January, is a placeholder in this register
+        (:func:`lrs_core.domain.matching.placeholder_new_year`): learners born on it against
+        learners born that year (two index range counts, remembered like the names')."""
+        if (day.month, day.day) != (1, 1):
+            return False
+        dob = Learner.date_of_birth
+        on_the_day = self._cached(
+            ("born on", day.isoformat()),
+            lambda: session.execute(
+                select(func.count()).select_from(Learner).where(dob == day)
+            ).scalar(),
+        )
+        if on_the_day < m.PLACEHOLDER_MIN:
+            return False  # too few to tell: no need to count the year
+        next_year = date(day.year + 1, 1, 1)
+        in_the_year = self._cached(
+            ("born in", str(day.year)),
+            lambda: session.execute(
+                select(func.count()).select_from(Learner).where(dob >= day, dob < next_year)
+            ).scalar(),
+        )
+        return m.placeholder_new_year(on_the_day, in_the_year)
 
 
 _COLUMNS = (
@@ -419,6 +462,8 @@ class DemographicSearch:
 
     def run(self, session: Session, c: Criteria) -> SearchResult:
         weights = self._weights(session, c)
+        # A 1 January the register uses for unknown birthdays weighs nothing on both sides.
+        placeholder = self.frequencies.placeholder_new_year(session, c.date_of_birth)
         # 1. Exactly as typed.
         found: dict[int, set[str]] = {}
         self._block(
@@ -428,12 +473,12 @@ class DemographicSearch:
             _EXACT,
             {"family": m.folded(c.family_name), "dob": c.date_of_birth},
         )
-        scored = self._score(session, c, weights, found)
+        scored = self._score(session, c, weights, found, placeholder)
         if any(s.score >= self.settings.exact_first_score for s in scored):
             return self._result(c, scored, widened=False)
         # 2. Widened: the Appendix B variants, through blocks that do not share one weak spot.
         self._widened_blocks(session, c, found)
-        return self._result(c, self._score(session, c, weights, found), widened=True)
+        return self._result(c, self._score(session, c, weights, found, placeholder), True)
 
     # -- blocks ------------------------------------------------------------------------------
 
@@ -544,6 +589,7 @@ class DemographicSearch:
         c: Criteria,
         weights: dict[str, float],
         found: dict[int, set[str]],
+        placeholder_dob: bool = False,
     ) -> list[Candidate]:
         if not found:
             return []
@@ -559,16 +605,22 @@ class DemographicSearch:
         best: dict[int, Candidate] = {}
         total = sum(w for k, w in weights.items() if not k.startswith("_"))
         # Only candidates someone will look at are kept (run() and _result() ask no more).
-        kept = min(self.settings.plausible_score, self.settings.exact_first_score)
+        settings = self.settings
+        kept = min(settings.weaker_floor, settings.plausible_score, settings.exact_first_score)
         no_previous: dict[str, list[str]] = {}
         for row in rows:
             if row.status == LearnerStatus.RETIRED:
                 continue
-            levels = _compare(c, row, previous.get(row.id, no_previous))
-            score = sum(weights[label] * level.value for label, level in levels) / total
+            levels = _compare(c, row, previous.get(row.id, no_previous), weights, placeholder_dob)
+            # A placeholder on both sides weighs nothing: out of the sum and of the whole.
+            score = sum(weights[label] * level.value for label, level in levels if level.weighed)
+            score /= total - sum(weights[label] for label, level in levels if not level.weighed)
             if round(score, 3) < kept:
                 continue
-            fields = [FieldMatch(label, level.value, level.label) for label, level in levels]
+            fields = [
+                FieldMatch(label, level.value, level.label, level.weighed)
+                for label, level in levels
+            ]
             exact = all(f.level >= 1.0 for f in fields if f.field in _MANDATORY_FIELDS)
             exact = exact and not any(f.level == 0 for f in fields)
             target, via = row, None
@@ -602,14 +654,24 @@ class DemographicSearch:
         exacts = [s for s in plausible if s.exact]
         count = len(plausible)
         if len(exacts) == 1 and shown and shown[0] is exacts[0]:
-            others = len(shown) - 1
-            message = "Exact match on every field given." + (
-                f" {others} other possible match{'es' if others != 1 else ''} shown below:"
-                " not the same learner (a twin or sibling has similar details)."
-                if others
-                else ""
+            others, more = len(shown) - 1, count - len(shown)
+            message = "Exact match on every field given."
+            if others:
+                message += (
+                    f" {others} other possible match{'es' if others != 1 else ''} shown below:"
+                    " not the same learner (a twin or sibling has similar details)."
+                )
+            narrow: list[str] = []
+            if more:  # the search was too wide to show everyone who resembles the learner
+                narrow = _narrowing_hints(c)
+                message = (
+                    f"Exact match on every field given. {count - 1} others resemble the"
+                    f" learner (the best {others} below, none the same learner)."
+                    " To narrow them: " + "; ".join(narrow) + "."
+                )
+            return SearchResult(
+                OutcomeCode.EXACT_MATCH, message, shown, widened, tuple(narrow), count
             )
-            return SearchResult(OutcomeCode.EXACT_MATCH, message, shown, widened, (), count)
         if count > MAX_RESULTS:
             narrow = _narrowing_hints(c)
             message = (
@@ -625,22 +687,61 @@ class DemographicSearch:
             how = " after trying the search variants" if widened else ""
             message = f"{count} possible match{'es' if count != 1 else ''}{how}: none exact."
             return SearchResult(OutcomeCode.POSSIBLE_MATCH, message, shown, widened, (), count)
+        message = "No learner matches, after trying every search variant of Appendix B."
+        floor = self.settings.weaker_floor
+        weaker = tuple(s for s in scored if floor <= s.score < self.settings.plausible_score)
+        if not weaker:
+            return SearchResult(OutcomeCode.NO_MATCH, message, (), widened, (), 0)
+        ask = _questions(weaker[:MAX_WEAKER])
+        more = len(weaker) - MAX_WEAKER
+        message += (
+            f" {WEAKER_LABEL}: ask the caller for {_or(ask)} to decide"
+            f" ({min(len(weaker), MAX_WEAKER)} shown"
+            + (f", {more} more score lower" if more > 0 else "")
+            + ")."
+        )
         return SearchResult(
             OutcomeCode.NO_MATCH,
-            "No learner matches, after trying every search variant of Appendix B.",
+            message,
             (),
             widened,
             (),
             0,
+            weaker=weaker[:MAX_WEAKER],
+            ask_caller=tuple(ask),
         )
+
+
+# What to ask the caller about a weaker candidate, by the field that keeps it from matching,
+# in the order worth asking (what changes in life first, then what may be misheard).
+_QUESTIONS = (
+    ("family name", "a previous family name"),  # a marriage not yet recorded
+    ("postcode", "a previous postcode"),  # a move not yet recorded
+    ("given name", "other given names"),  # middle or preferred
+    ("date of birth", "the date of birth again"),
+    ("gender", "the gender"),
+)
+
+
+def _questions(weaker: Sequence[Candidate]) -> list[str]:
+    """The questions that would decide the weaker candidates: one for each key field that
+    falls short on any of them."""
+    short = {f.field for c in weaker for f in c.fields if f.weighed and f.level < 1.0}
+    return [question for name, question in _QUESTIONS if name in short] or [
+        "middle names or a previous name or postcode"
+    ]
+
+
+def _or(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def _narrowing_hints(c: Criteria) -> list[str]:
     hints = []
     if c.date_of_birth.month == 1 and c.date_of_birth.day == 1:
-        hints.append("check the date of birth: 1 January is often recorded when it is unknown")
+        hints.append("check the date of birth (1 January often means unknown)")
     if c.postcode == UNKNOWN_POSTCODE:
-        hints.append(f"give the learner's postcode instead of the default {UNKNOWN_POSTCODE}")
+        hints.append(f"give the learner's postcode, not {UNKNOWN_POSTCODE}")
     labels = {
         "upn": "UPN",
         "uci": "UCI",
@@ -686,12 +787,19 @@ def _fetch(
     return list(rows.values()), previous
 
 
-def _compare(c: Criteria, r: Any, previous: dict[str, list[str]]) -> list[tuple[str, m.Level]]:
+def _compare(
+    c: Criteria,
+    r: Any,
+    previous: dict[str, list[str]],
+    weights: dict[str, float],
+    placeholder_dob: bool = False,
+) -> list[tuple[str, m.Level]]:
     """Compare every field given with learner row ``r`` (a row of ``_COLUMNS``): each field's
-    label and level (FieldMatch objects are made only for the candidates kept)."""
-    family = m.compare_family(
-        c.family_name, r.family_name, previous.get("family_name", ()), r.family_phonetic
-    )
+    label and level (FieldMatch objects are made only for the candidates kept). ``weights``
+    choose between the names as typed and swapped; ``placeholder_dob``: the date of birth asked is a
+    1 January the register uses as a placeholder."""
+    previous_families = previous.get("family_name", ())
+    family = m.compare_family(c.family_name, r.family_name, previous_families, r.family_phonetic)
     given = m.compare_given(
         c.given_name,
         r.given_name,
@@ -699,8 +807,26 @@ def _compare(c: Criteria, r: Any, previous: dict[str, list[str]]) -> list[tuple[
         r.middle_other_name or "",
         r.given_phonetic,
     )
-    if m.compare_swapped_names(c.given_name, c.family_name, r.given_name, r.family_name):
-        family = given = m.Level(0.9, m.Variant.SWAPPED.value)
+    if given.value < 0.9 or family.value < 0.9:
+        # The names the other way round, with any of the same differences (issue 10 item 9):
+        # kept when that reading weighs more.
+        swapped_given, swapped_family = m.compare_names_swapped(
+            c.given_name,
+            c.family_name,
+            r.given_name,
+            r.family_name,
+            previous=previous_families,
+            preferred=r.preferred_given_name or "",
+            middle=r.middle_other_name or "",
+            given_phonetic=r.given_phonetic,
+            family_phonetic=r.family_phonetic,
+        )
+        wg, wf = weights["given name"], weights["family name"]
+        if (
+            wg * swapped_given.value + wf * swapped_family.value
+            > wg * given.value + wf * family.value
+        ):
+            given, family = swapped_given, swapped_family
     if given.value < 0.85:
         for part in c.middle_names.split():
             if m.folded(part) == m.folded(r.given_name):
@@ -713,7 +839,10 @@ def _compare(c: Criteria, r: Any, previous: dict[str, list[str]]) -> list[tuple[
     fields = [
         ("given name", given),
         ("family name", family),
-        ("date of birth", m.compare_dob(c.date_of_birth, r.date_of_birth)),
+        (
+            "date of birth",
+            m.compare_dob(c.date_of_birth, r.date_of_birth, placeholder=placeholder_dob),
+        ),
         ("gender", m.compare_gender(c.gender, r.gender)),
         ("postcode", m.compare_postcode(c.postcode, r.postcode, previous.get("postcode", ()))),
     ]

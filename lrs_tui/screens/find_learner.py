@@ -1,5 +1,7 @@
 """Find a learner: by ULN (§4.2.3) on the left, by personal details (§4.2.1) on the right,
 as the portal lays them out; the learners found below, ranked, each with why it matched.
+When nobody is a plausible match, weaker candidates may follow in a section of their own,
+labelled "not a match" with the question to ask the caller that would decide them.
 
 Enter on a learner opens the profile; ctrl+r registers a new learner with the personal
 details typed here. At 80 columns the optional search fields sit behind ctrl+t.
@@ -24,7 +26,7 @@ from lrs_core.domain.text import shown
 from lrs_core.domain.values import UNKNOWN_POSTCODE, Gender
 from lrs_core.errors import InvalidFields, ValidationError
 from lrs_core.services.learners import FindResult, LearnerRecord, LearnerService
-from lrs_core.services.search import DemographicQuery, SearchResult
+from lrs_core.services.search import WEAKER_LABEL, DemographicQuery, SearchResult
 from lrs_tui.desk_actions import REGISTER_LEARNER
 from lrs_tui.formatting import error_text
 from lrs_tui.widgets.candidate_table import CandidateTable, ResultRow
@@ -129,12 +131,15 @@ class FindLearnerScreen(Screen[None]):
         yield MessageLine(id="message")
         with Vertical(id="found"):
             yield CandidateTable(id="results")
+            yield Static("", id="weaker-title", markup=False)
+            yield CandidateTable(id="weaker")
             yield Static("", id="reasons", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Find a learner"
-        self.query_one("#results").display = False
+        for selector in ("#results", "#weaker-title", "#weaker"):
+            self.query_one(selector).display = False
 
     def on_resize(self, _event: events.Resize) -> None:
         self.refresh_bindings()  # "More fields" only applies to a narrow terminal
@@ -259,16 +264,35 @@ class FindLearnerScreen(Screen[None]):
 
     def _show_search(self, result: SearchResult) -> None:
         rows = [ResultRow.from_candidate(c) for c in result.candidates]
-        self._show_rows(f"{result.outcome} {result.outcome.meaning}: {result.message}", rows)
+        weaker = [ResultRow.from_candidate(c) for c in result.weaker]
+        outcome = f"{result.outcome} {result.outcome.meaning}: {result.message}"
+        self._show_rows(outcome, rows, weaker, result.ask_caller)
 
-    def _show_rows(self, outcome: str, rows: list[ResultRow]) -> None:
+    def _show_rows(
+        self,
+        outcome: str,
+        rows: list[ResultRow],
+        weaker: list[ResultRow] | None = None,
+        ask_caller: Iterable[str] = (),
+    ) -> None:
         self.query_one(MessageLine).show_notice(outcome)
-        table = self.query_one(CandidateTable)
+        table = self.query_one("#results", CandidateTable)
         table.show(rows)
         table.display = bool(rows)
-        self._show_reasons(table.highlighted)
-        if rows:
-            table.focus()
+        # Weaker candidates (never with plausible ones): apart, under their own label.
+        weak = self.query_one("#weaker", CandidateTable)
+        weak.show(weaker or [])
+        weak.display = bool(weaker)
+        title = self.query_one("#weaker-title", Static)
+        questions = " or ".join(ask_caller)
+        title.update(
+            f"{WEAKER_LABEL}: ask the caller for {questions}" if questions else WEAKER_LABEL
+        )
+        title.display = bool(weaker)
+        shown_table = table if rows else weak
+        self._show_reasons(shown_table.highlighted)
+        if rows or weaker:
+            shown_table.focus()
 
     def _show_error(self, error: BaseException | None) -> None:
         self._show_rows("", [])
@@ -293,16 +317,17 @@ class FindLearnerScreen(Screen[None]):
 
     # -- results ----------------------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#results")
-    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
-        self._show_reasons(self.query_one(CandidateTable).highlighted)
+    @on(DataTable.RowHighlighted, "#results, #weaker")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if isinstance(event.data_table, CandidateTable):
+            self._show_reasons(event.data_table.highlighted)
 
     def _show_reasons(self, row: ResultRow | None) -> None:
         reasons = self.query_one("#reasons", Static)
         reasons.update(shown(f"{row.uln}: " + "; ".join(row.reasons)) if row else "")
         reasons.display = row is not None
 
-    @on(DataTable.RowSelected, "#results")
+    @on(DataTable.RowSelected, "#results, #weaker")
     def _open(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
             self.open_profile(event.row_key.value)

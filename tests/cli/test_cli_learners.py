@@ -54,6 +54,23 @@ def test_find_by_personal_details_prints_ranked_candidates_as_json(capsys) -> No
 
 
 @pytest.mark.usefixtures("cli")
+def test_find_prints_weaker_candidates_apart_and_labelled(capsys) -> None:  # type: ignore[no-untyped-def]
+    # Issue 10 item 10: married and moved, neither recorded. Never a match (WSRC0001, exit 1),
+    # but shown under their own label, and in --json under their own key.
+    married = ["--given", "Ffion", "--family", "Okoro", "--dob", "2008-09-01", "--gender", "9",
+               "--postcode", "M14 5RT"]  # fmt: skip
+    code, out, _ = run(capsys, "learner", "find", *married, *OP)
+    assert code == 1
+    assert out.startswith("WSRC0001") and "ask the caller for a previous family name" in out
+    assert f"Weaker candidates \u2014 not a match:\n 1. {TWIN_A}" in out
+    code, out, _ = run(capsys, "learner", "find", *married, *OP, "--json")
+    found = json.loads(out)
+    assert found["outcome"] == "WSRC0001" and found["candidates"] == []
+    assert [c["uln"] for c in found["weaker"]] == [TWIN_A]
+    assert "a previous family name" in found["ask_caller"]
+
+
+@pytest.mark.usefixtures("cli")
 def test_find_with_a_missing_field_names_it(capsys) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run(capsys, "learner", "find", "--given", "Ffion", "--family", "Rees", *OP)
     assert code == EXIT_ERROR

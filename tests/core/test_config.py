@@ -24,6 +24,16 @@ def test_shipped_file_gives_the_domain_defaults() -> None:
     assert settings.database_url.startswith("sqlite:///")
 
 
+def test_weaker_candidates_have_a_floor_under_the_plausible_score() -> None:
+    # Issue 10 item 10: weaker candidates (never a match) from [search] weaker_floor up.
+    assert load_settings(env={}, path=SHIPPED_CONFIG).search.weaker_floor == 0.5
+    env = {"LRS_SEARCH_WEAKER_FLOOR": "0.45"}
+    assert load_settings(env=env, path=SHIPPED_CONFIG).search.weaker_floor == 0.45
+    for bad, words in (("0.7", "must not be above search.plausible_score"), ("0", "from 0.05")):
+        with pytest.raises(ConfigurationError, match=words):
+            load_settings(env={"LRS_SEARCH_WEAKER_FLOOR": bad}, path=SHIPPED_CONFIG)
+
+
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
     env = {
         "LRS_ACCOUNTS_LOCKOUT_THRESHOLD": "10",

@@ -37,6 +37,7 @@ from lrs_core.domain.names import (
 from lrs_core.domain.values import (
     TEMPORARY_ULN,
     UNKNOWN_POSTCODE,
+    OutcomeCode,
     age_on,
     is_valid_uln,
     make_uln,
@@ -57,6 +58,7 @@ from lrs_core.services.demo import (
     is_empty,
     seed_demo,
 )
+from lrs_core.services.search import DemographicQuery
 
 LEARNERS = 300
 SEED = 7
@@ -373,6 +375,39 @@ def test_demo_operators_can_sign_in(services: Services) -> None:
     assert {o["username"] for o in operators} == {o[0] for o in DEMO_OPERATORS}
     assert not any(o["must_change_password"] for o in operators)
     assert all(o["status"] is AccountStatus.ACTIVE for o in operators)
+
+
+def test_the_matching_examples_are_seeded_last_and_behave_as_described(
+    services: Services, tmp_path: Path
+) -> None:
+    # Issue 10 items 9 and 10 on the demo data (DOMAIN.md "Learners and ULNs", Appendix B):
+    # Kyra George is found as "Georte Kyra"; Olivia Whitfield, married and moved, only as a
+    # weaker candidate. Seeded as the last learners, so every learner before them is the same
+    # whether they come after it or not (a seed of two fewer has them two places earlier).
+    seed_demo(services.db, learners=LEARNERS, seed=SEED)
+    learners = rows(services.db, Learner)
+    assert [(r["given_name"], r["family_name"]) for r in learners[-2:]] == [
+        ("Kyra", "George"),
+        ("Olivia", "Whitfield"),
+    ]
+    small = Database(f"sqlite:///{tmp_path}/small.sqlite3")
+    small.upgrade()
+    try:
+        seed_demo(small, learners=LEARNERS - 2, seed=SEED)
+        assert rows(small, Learner)[: LEARNERS - 4] == learners[: LEARNERS - 4]
+    finally:
+        small.dispose()
+    agent = services.operators.sign_in("demo-agent", "Agent-Demo-2026").actor
+    found = services.learners.find_by_details(
+        agent, DemographicQuery("Georte", "Kyra", "2007-03-14", "2", "LS6 3HN")
+    )
+    assert found.candidates[0].family_name == "George"
+    assert "swapped" in " | ".join(found.candidates[0].reasons())
+    found = services.learners.find_by_details(
+        agent, DemographicQuery("Olivia", "Okoro", "1994-06-21", "2", "M14 5RT")
+    )
+    assert (found.outcome, found.candidates) == (OutcomeCode.NO_MATCH, ())
+    assert [c.family_name for c in found.weaker] == ["Whitfield"]
 
 
 def test_is_empty_before_and_after(db: Database) -> None:

@@ -3,6 +3,7 @@ too many, Appendix B search tips) and "Formats and codes" (WSRC outcome codes)."
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -15,7 +16,7 @@ from lrs_core.domain.kinds import LearnerStatus
 from lrs_core.domain.values import OutcomeCode, permuted_uln
 from lrs_core.errors import InvalidFields
 from lrs_core.services import Services
-from lrs_core.services.search import DemographicQuery, SearchResult
+from lrs_core.services.search import MAX_RESULTS, DemographicQuery, SearchResult
 
 JOSEPH = "8414908070"
 CHLOE = "5595248156"  # Joseph's twin
@@ -31,6 +32,7 @@ def _uln(n: int) -> str:
 
 
 MARIA, ALFRED, STEPHEN, CZAJKA, LINKED, MASTER = (_uln(n) for n in range(101, 107))
+KYRA, HANNAH = _uln(107), _uln(108)
 
 
 @pytest.fixture
@@ -131,6 +133,13 @@ def people(services: Services) -> None:
                 postcode="E5 0LL",
                 status=LearnerStatus.LINKED,
                 master_learner_id=master.id,
+            )
+        )
+        # Issue 10's examples: found with the names swapped and misspelt; married and moved.
+        add(learner(KYRA, "Kyra", "George", date_of_birth=date(2007, 3, 14), postcode="LS6 3HN"))
+        add(
+            learner(
+                HANNAH, "Hannah", "Whitfield", date_of_birth=date(1994, 6, 21), postcode="BD7 2QR"
             )
         )
         at = datetime(2020, 1, 1, tzinfo=UTC)
@@ -400,3 +409,191 @@ def test_letters_without_accents_fold_too() -> None:
 
     assert name_key("Łukasz") == name_key("Lukasz") == "lukasz"
     assert name_key("Søren Ærø") == "sorenaero"
+
+
+# --- Issue 10: harder data (items 9-13) ---------------------------------------------------------
+
+SWAPPED_WITH_A_TYPO = [
+    ("Georte", "Kyra", "LS6 3HN"),  # her family name misspelt, typed as the given name
+    ("George", "Kira", "LS6 3HN"),  # her given name misspelt, typed as the family name
+    ("Georte", "Kyra", "ZZ99 9ZZ"),  # and with the postcode unknown
+]
+
+
+@pytest.mark.usefixtures("people")
+@pytest.mark.parametrize(("given", "family", "postcode"), SWAPPED_WITH_A_TYPO)
+def test_names_swapped_with_a_typo_are_a_possible_match_that_says_swapped(
+    services: Services, agent: Actor, given: str, family: str, postcode: str
+) -> None:
+    # Appendix B: given/family swapped, with a near spelling on top (DOMAIN.md "Learners and
+    # ULNs"): each typed name is compared with both of the learner's names.
+    result = find(services, agent, given, family, "2007-03-14", "2", postcode)
+    assert result.outcome is OutcomeCode.POSSIBLE_MATCH
+    top = result.candidates[0]
+    assert top.uln == KYRA
+    reasons = " | ".join(top.reasons())
+    assert "given and family name swapped, near spelling" in reasons
+
+
+def test_the_better_reading_of_the_names_is_kept() -> None:
+    # Swapped levels are worth a little less than the same levels read straight.
+    given, family = matching.compare_names_swapped("Georte", "Kyra", "Kyra", "George")
+    assert (given.label, family.label) == (
+        "given and family name swapped, near spelling",
+        "given and family name swapped",
+    )
+    assert 0 < given.value < family.value < 1
+    # Previous family names and nicknames count the other way round too.
+    given, family = matching.compare_names_swapped(
+        "Hughes", "Emma", "Emma", "Taylor", previous=["Hughes"]
+    )
+    assert "previous family name" in given.label and family.value == 0.9
+    given, family = matching.compare_names_swapped("Baker", "Alfie", "Alfred", "Baker")
+    assert family.label == "given and family name swapped, nickname or formal name"
+
+
+@pytest.mark.usefixtures("people")
+def test_the_straight_reading_stays_when_it_weighs_more(services: Services, agent: Actor) -> None:
+    result = find(services, agent, "Kyra", "Georte", "2007-03-14", "2", "LS6 3HN")
+    reasons = " | ".join(result.candidates[0].reasons())
+    assert "family name (near spelling)" in reasons and "swapped" not in reasons
+
+
+# Hannah Whitfield married and moved; neither is recorded yet (and the caller's gender is not
+# specified, which keeps her under the plausible score however rare "Hannah" is).
+MARRIED_AND_MOVED = ("Hannah", "Okoro", "1994-06-21", "9", "M14 5RT")
+
+
+@pytest.mark.usefixtures("people")
+def test_weaker_candidates_come_apart_when_nothing_is_plausible(
+    services: Services, agent: Actor
+) -> None:
+    # Appendix B leaves "previous family name" and "previous or parent's postcode" to the
+    # human: the desk shows who they would decide, never as a match (WSRC0001 stays).
+    result = find(services, agent, *MARRIED_AND_MOVED)
+    assert result.outcome is OutcomeCode.NO_MATCH
+    assert result.candidates == () and result.plausible_count == 0
+    assert [c.uln for c in result.weaker] == [HANNAH]
+    settings = services.settings.search
+    assert settings.weaker_floor <= result.weaker[0].score < settings.plausible_score
+    assert "Weaker candidates \u2014 not a match: ask the caller for " in result.message
+    assert {"a previous family name", "a previous postcode"} <= set(result.ask_caller)
+    reasons = " | ".join(result.weaker[0].reasons())
+    assert "exact: given name, date of birth" in reasons
+    assert "different: family name, postcode" in reasons
+
+
+@pytest.mark.usefixtures("people")
+def test_a_look_at_weaker_candidates_is_audited_with_them(services: Services, agent: Actor) -> None:
+    find(services, agent, *MARRIED_AND_MOVED)
+    entry = audit_log(services, limit=1)[0]
+    assert (entry.action, entry.subject_id) == ("find-by-details", HANNAH)
+    assert (entry.detail["shown"], entry.detail["weaker"]) == ([], [HANNAH])
+    assert "Okoro" not in str(entry.detail)
+
+
+@pytest.mark.usefixtures("people")
+@pytest.mark.parametrize(
+    "query",
+    [
+        ("Hannah", "Whitfield", "1994-06-21", "2", "M14 5RT"),  # plausible: moved only
+        ("Joseph", "Czaja", "2005-10-15", "1", "M14 4GT"),  # exact, with weaker others about
+    ],
+)
+def test_no_weaker_candidates_beside_a_plausible_answer(
+    services: Services, agent: Actor, query: tuple[str, ...]
+) -> None:
+    result = find(services, agent, *query)
+    assert result.candidates and result.weaker == () and result.ask_caller == ()
+
+
+@pytest.mark.usefixtures("people")
+def test_the_weaker_floor_is_configurable(services: Services, agent: Actor) -> None:
+    search = dataclasses.replace(services.settings.search, weaker_floor=0.6)
+    off = Services(services.db, dataclasses.replace(services.settings, search=search))
+    result = find(off, agent, *MARRIED_AND_MOVED)
+    assert (result.outcome, result.weaker) == (OutcomeCode.NO_MATCH, ())
+    assert "Weaker" not in result.message
+
+
+@pytest.mark.usefixtures("people")
+def test_the_default_postcode_and_a_placeholder_birthday_weigh_nothing(
+    services: Services, agent: Actor
+) -> None:
+    # §4.2.2.2's typical causes of too many results, a DOB of 1 January and the generic
+    # postcode ZZ99 9ZZ ("Formats and codes": the unknown-postcode value), are no evidence
+    # when both sides hold them: a stranger no longer matches the Khans born that day.
+    result = find(services, agent, "Mo", "Smyth", "2001-01-01", "1", "ZZ99 9ZZ")
+    assert result.candidates == ()
+    for candidate in result.weaker:
+        assert "postcode" not in candidate.reasons()[0]
+    exact = find(services, agent, "Mohammed", "Khan", "2001-01-01", "1", "ZZ99 9ZZ")
+    top = exact.candidates[0]
+    assert top.exact and top.score == 1.0  # still an exact match on every field given
+    assert top.reasons()[:2] == [
+        "exact: given name, family name, gender",
+        "not weighed: date of birth (1 January on both: a common placeholder),"
+        " postcode (ZZ99 9ZZ on both: unknown)",
+    ]
+    # One learner born on a 1 January is no placeholder: that date still counts.
+    with services.db.transaction() as session:
+        session.add(learner(_uln(109), "Ruth", "Ellis", date_of_birth=date(2003, 1, 1)))
+    ruth = find(services, agent, "Ruth", "Ellis", "2003-01-01", "2", "SW1A 1AA").candidates[0]
+    assert ruth.reasons()[0] == "exact: given name, family name, date of birth, gender, postcode"
+
+
+@pytest.mark.parametrize(
+    ("on_the_day", "in_the_year", "placeholder"),
+    [
+        (12, 14, True),  # the crowd: nearly everyone born that year
+        (6, 1000, True),  # 2.2 times chance (1000/365 = 2.7)
+        (5, 1000, False),  # 1.8 times chance
+        (2, 2, False),  # too few to tell
+        (0, 0, False),
+    ],
+)
+def test_a_1_january_is_a_placeholder_when_the_register_shows_it(
+    on_the_day: int, in_the_year: int, placeholder: bool
+) -> None:
+    assert matching.placeholder_new_year(on_the_day, in_the_year) is placeholder
+
+
+@pytest.mark.parametrize(
+    "spelling", ["Mohammed", "Muhammad", "Mohammad", "Mohamed", "Mohamad", "Mahomed"]
+)
+def test_a_nickname_of_a_spelling_of_the_formal_name_is_a_nickname(spelling: str) -> None:
+    # Appendix B: preferred/nick name, and phonetic spelling, together.
+    assert matching.compare_given("Mo", spelling) == matching.NICKNAME_MATCH
+    assert matching.compare_given(spelling, "Mo") == matching.NICKNAME_MATCH
+    assert matching.compare_given("Mo", "Morgan") == matching.DIFFERENT
+    # Only to a close spelling: Nollie is short for Noel and for Olivia, Lanna for Eleanor
+    # and Anna, Alfie for Alfred (but Aled is not Alfred).
+    for typed, given in (("Noël", "Olivia"), ("Eleanor", "Anna"), ("Aled", "Alfie")):
+        assert matching.compare_given(typed, given).label != "nickname or formal name"
+
+
+@pytest.mark.usefixtures("people")
+def test_mo_scores_every_spelling_of_mohammed_alike(services: Services, agent: Actor) -> None:
+    result = find(services, agent, "Mo", "Khan", "2001-01-01", "1", "ZZ99 9ZZ")
+    scores = {c.given_name: c.score for c in result.candidates}
+    assert {"Mohamed", "Mohamad", "Mahomed"} & set(scores)
+    assert len({scores[g] for g in scores if g != "Mehmet"}) == 1
+    for candidate in result.candidates:
+        assert "given name (nickname or formal name)" in " | ".join(candidate.reasons())
+
+
+@pytest.mark.usefixtures("people")
+def test_an_exact_match_in_a_crowd_says_how_many_more_and_what_narrows_them(
+    services: Services, agent: Actor
+) -> None:
+    # §4.2.1: at most 10 learners; §4.2.2.2: what narrows a search that returns too many.
+    result = find(services, agent, "Mohammed", "Khan", "2001-01-01", "1", "ZZ99 9ZZ")
+    assert result.outcome is OutcomeCode.EXACT_MATCH
+    assert len(result.candidates) == MAX_RESULTS < result.plausible_count
+    others = result.plausible_count - 1
+    assert (
+        f"{others} others resemble the learner (the best {MAX_RESULTS - 1} below" in result.message
+    )
+    hints = " ".join(result.narrow_by)
+    assert "1 January" in hints and "ZZ99 9ZZ" in hints and "UPN" in hints
+    assert all(hint in result.message for hint in result.narrow_by)

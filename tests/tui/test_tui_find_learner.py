@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from factories import audit_log, learner
 from textual.pilot import Pilot
-from textual.widgets import Input
-from tui_drive import DeskOperator, Keys, texts
+from textual.widgets import Input, Static
+from tui_drive import AMELIA, DeskOperator, Keys, add_twins, search_details, texts
 
 from lrs_core.services import Services
 from lrs_tui.app import LrsDeskApp
@@ -97,6 +97,29 @@ async def test_no_match_shows_nothing_of_anyone(
         assert app.screen.query_one(MessageLine).text.startswith("WSRC0001")
         assert not app.screen.query_one(CandidateTable).display
         assert app.screen.query_one(CandidateTable).row_count == 0
+
+
+async def test_weaker_candidates_show_apart_under_their_label(
+    services: Services, desk_operator: DeskOperator
+) -> None:
+    # Issue 10 item 10: nothing plausible, so the results table stays empty and the weaker
+    # candidates get a section of their own, labelled "not a match", that opens a profile.
+    add_twins(services)
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        await search_details(pilot, "Amelia", "Okoro", "2008-03-14", "2", "M14 5RT")
+        screen = app.screen
+        assert screen.query_one(MessageLine).text.startswith("WSRC0001")
+        assert not screen.query_one("#results", CandidateTable).display
+        weaker = screen.query_one("#weaker", CandidateTable)
+        assert weaker.display and weaker.has_focus and weaker.row_count == 1
+        title = str(screen.query_one("#weaker-title", Static).render())
+        assert title.startswith("Weaker candidates \u2014 not a match: ask the caller for")
+        assert str(screen.query_one("#reasons", Static).render()).startswith(AMELIA)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, LearnerProfileScreen)
 
 
 async def test_ctrl_f_from_a_profile_returns_to_the_search(

@@ -36,6 +36,12 @@ async def search_near_misses(pilot: Pilot[None]) -> None:
     await search_details(pilot, "Amelie", "Clark", "2008-03-14", "2", "YO1 7HH")
 
 
+async def search_married_and_moved(pilot: Pilot[None]) -> None:
+    """A caller married and moved, neither recorded yet: no match, and Amelia Clarke (given
+    name and date of birth right) apart as a weaker candidate, with the question to ask."""
+    await search_details(pilot, "Amelia", "Okoro", "2008-03-14", "2", "M14 5RT")
+
+
 async def open_register_form(pilot: Pilot[None]) -> None:
     await search_details(pilot, "Isla", "Clarke", "2008-03-14", "2", "YO1 7HH")
     await pilot.press("ctrl+r")
@@ -74,6 +80,17 @@ def test_find_learner_results(
     size: tuple[int, int],
 ) -> None:
     assert check(snap_compare, sqlite_services, snapshot_operator, size, search_near_misses)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_find_learner_weaker_candidates(
+    snap_compare: SnapCompare,
+    sqlite_services: Services,
+    snapshot_operator: DeskOperator,
+    size: tuple[int, int],
+) -> None:
+    # Issue 10 item 10: a separate, labelled section under the (empty) results, whole at 80x24.
+    assert check(snap_compare, sqlite_services, snapshot_operator, size, search_married_and_moved)
 
 
 @pytest.mark.parametrize("size", SIZES)
