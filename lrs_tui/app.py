@@ -36,13 +36,15 @@ from lrs_tui.screens.home import HomeScreen
 from lrs_tui.screens.lock import LockScreen
 from lrs_tui.screens.sign_in import SignInScreen
 from lrs_tui.terminal_filter import ControlFilter
+from lrs_tui.theme import LRS_ANSI, THEME_NAME
 from lrs_tui.widgets.ordered_input import OrderedInput
 
 if TYPE_CHECKING:  # imported lazily at run time: keeps the first paint quick
     from lrs_tui.screens.find_learner import FindLearnerScreen
 
-# ansi-* use the terminal's own 16 colours, so they read well over SSH and in any scheme.
-THEMES = ("ansi-dark", "ansi-light", "textual-dark", "textual-light")
+# lrs-ansi (lrs_tui/theme.py) and ansi-* use the terminal's own 16 colours, so they read well
+# over SSH; lrs-ansi, the default, on a dark and on a light background alike.
+THEMES = (THEME_NAME, "ansi-dark", "ansi-light", "textual-dark", "textual-light")
 SIGNED_OUT = "You are signed out."
 
 
@@ -58,6 +60,7 @@ CONTROL_FILTER = ControlFilter()
 
 class LrsDeskApp(App[None]):
     TITLE = "LRS Desk"
+    CSS_PATH = "desk.tcss"
     # One mode whose base screen is sign-in. (A screen from get_default_screen() would not
     # get its CSS_PATH loaded in Textual 8.2.8; a mode's base screen does.)
     DEFAULT_MODE: ClassVar[str] = "desk"
@@ -68,7 +71,11 @@ class LrsDeskApp(App[None]):
         Binding("ctrl+f", "find_learner", "Find", id="app.find_learner", priority=True),
         Binding("ctrl+l", "lock", "Lock", id="app.lock", priority=True),
         Binding("ctrl+o", "sign_out", "Sign out", id="app.sign_out", priority=True),
+        # Quit shows in the footer only before sign-in: once signed in, 80 columns are kept
+        # for the screen's keys, Lock and Sign out; ctrl+q still quits (the second binding)
+        # and the palette lists Quit.
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("ctrl+q", "quit_signed_in", show=False, id="app.quit-signed-in", priority=True),
         Binding("ctrl+c", "help_quit", show=False, system=True),
         # Tab as a priority binding moves the focus as the key is read; as Textual's ordinary
         # screen binding it moves only after the focused input has taken the keys queued
@@ -99,10 +106,11 @@ class LrsDeskApp(App[None]):
         self.locked = False
         self._desk_open = False  # agreement accepted and password in order
         self._last_input = monotonic()
+        self.register_theme(LRS_ANSI)
         for name in list(self.available_themes):
             if name not in THEMES:
                 self.unregister_theme(name)
-        self.theme = "ansi-dark"
+        self.theme = THEME_NAME
         self.add_mode(
             self.DEFAULT_MODE, lambda: SignInScreen(self.services.operators, self.database_label)
         )
@@ -276,6 +284,10 @@ class LrsDeskApp(App[None]):
             # Not over a dialog or the palette: a priority binding would otherwise reach
             # past them and drop what they were asking for.
             return self._desk_open and not self.locked and not self.screen.is_modal
+        if action == "quit":
+            return self.signed_in is None
+        if action == "quit_signed_in":
+            return self.signed_in is not None
         if action == "command_palette":
             return not self.locked  # the palette must not reach past the lock
         return True
@@ -304,6 +316,9 @@ class LrsDeskApp(App[None]):
             with contextlib.suppress(LrsError, SQLAlchemyError):
                 self.services.operators.sign_out(actor, "quit LRS Desk")
         await super().action_quit()
+
+    async def action_quit_signed_in(self) -> None:
+        await self.action_quit()
 
     def _keeps_unsaved_work(self, key: str) -> bool:
         """True when the form on screen holds unsaved changes and keeps them: the first press

@@ -6,13 +6,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.domain.text import shown
 from lrs_core.permissions import PERMISSION_LABELS, ROLE_PERMISSIONS, Permission
 from lrs_core.services.operators import OperatorInfo, OperatorService, SignIn
 from lrs_tui.formatting import days_until, error_text, uk_date, uk_datetime
+from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 
 WORKER_GROUP = "home"
@@ -49,7 +50,7 @@ class HomeScreen(Screen[None]):
             yield Static("What you can do", classes="heading")
             for permission in allowed:
                 yield Label(f"• {PERMISSION_LABELS[permission]}", classes="permission")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         actor = self._signed_in.actor

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
@@ -26,14 +26,25 @@ from lrs_core.domain.text import shown
 from lrs_core.services.plr import Plr, PlrService, ReasonRequired
 from lrs_tui.formatting import error_text
 from lrs_tui.screens.plr_dialogs import EventDetailsScreen, ReasonScreen, ReportScreen
+from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.ordered_input import OrderedInput
 from lrs_tui.widgets.row_table import RowTable
 
 WORKER_GROUP = "plr"
 _SOURCES = (("All sources", ""), ("NPD", "NPD"), ("ILR", "ILR"), ("AO", "AO"))
-_FIXED = {"level": 5, "grade": 6, "credits": 6, "source": 6}  # the subject takes the rest
-_NARROW_HEADINGS = {"start_date": "Start", "end_date": "End", "award_date": "Award"}
+# Column widths hold each column's longest usual value ("Distinction*", "Entry", 240, NPD)
+# and its heading with a sort arrow; the subject takes the rest. Below 110 columns the
+# headings are short (the event details name every field in full) and dates lose the century.
+_FIXED = {"level": 5, "grade": 12, "credits": 3, "source": 3}
+_NARROW_HEADINGS = {
+    "level": "Lvl",
+    "credits": "Cr",
+    "source": "Src",
+    "start_date": "Start",
+    "end_date": "End",
+    "award_date": "Award",
+}
 _WIDE = 110  # from this width dates show the century
 
 
@@ -58,12 +69,31 @@ def _cell(event: PlrEvent, key: str, wide: bool) -> str:
 
 
 def column_widths(screen_width: int) -> dict[str, int]:
-    """Fixed columns, dates by the width available, and the subject gets what is left."""
+    """Each column as wide as its values and its heading with a sort arrow; the subject gets
+    what is left."""
     date_width = 10 if screen_width >= _WIDE else 8
-    widths = {key: _FIXED.get(key, date_width) for key, _ in COLUMNS if key != "subject"}
-    # Two cells of padding per column, a border each side, a one-cell scrollbar.
-    spare = screen_width - 2 * len(COLUMNS) - 3 - sum(widths.values())
+    widths = {
+        key: max(_FIXED.get(key, date_width), len(heading) + 1)
+        for key, heading in zip(
+            (key for key, _ in COLUMNS), headings(screen_width, None), strict=True
+        )
+        if key != "subject"
+    }
+    # A cell of space between columns and at each end, a border each side, a scrollbar.
+    spare = screen_width - RowTable.gaps(len(COLUMNS)) - 3 - sum(widths.values())
     return {"subject": max(12, spare)} | widths
+
+
+def headings(screen_width: int, sort: tuple[str, bool] | None) -> list[str]:
+    """The column headings for this width, the sorted one with its arrow."""
+    wide = screen_width >= _WIDE
+    shown_headings = []
+    for key, heading in COLUMNS:
+        arrow = ""
+        if sort and sort[0] == key:
+            arrow = "▼" if sort[1] else "▲"
+        shown_headings.append((heading if wide else _NARROW_HEADINGS.get(key, heading)) + arrow)
+    return shown_headings
 
 
 class PlrScreen(Screen[None]):
@@ -72,7 +102,7 @@ class PlrScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="plr.back"),
-        Binding("v", "toggle_view", "Org/desk view", id="plr.toggle_view"),
+        Binding("v", "toggle_view", "View", id="plr.toggle_view"),
         Binding("s", "next_sort", "Sort", id="plr.sort"),
         Binding("slash", "focus_filter", "Filter", id="plr.filter"),
         Binding("r", "report", "Report", id="plr.report"),
@@ -107,7 +137,7 @@ class PlrScreen(Screen[None]):
                 )
             yield MessageLine(id="message")
         yield RowTable(id="events")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self._load()
@@ -185,12 +215,7 @@ class PlrScreen(Screen[None]):
         self._shown = events
         widths = column_widths(self.size.width)
         wide = self.size.width >= _WIDE
-        headers = []
-        for key, heading in COLUMNS:
-            arrow = ""
-            if self._sort and self._sort[0] == key:
-                arrow = "▼" if self._sort[1] else "▲"
-            headers.append((heading if wide else _NARROW_HEADINGS.get(key, heading)) + arrow)
+        headers = headings(self.size.width, self._sort)
         keys = [key for key, _ in COLUMNS]
         cells = self._cells
         for e in events:
