@@ -5,13 +5,14 @@ terminal background. What is checked here is what the operator sees: the rendere
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import date
 
 import pytest
 from factories import SIAN, event, learner, plr_learners
 from rich.segment import Segment
 from sqlalchemy import select
+from test_tui_snapshots import SIZES, desk_app, steady
 from textual.pilot import Pilot
 from textual.widgets import Footer, Input, Select, Static
 from textual.widgets._select import SelectOverlay
@@ -170,11 +171,13 @@ async def test_every_screen_is_legible_on_dark_and_light_terminals(
         await walk_and_check(pilot, "agreement")
         await pilot.press("a")
         await walk_and_check(pilot, "home")
-        await search_details(pilot, "Amelie", "Clark", "2008-03-14", "2", "YO1 7HH")
+        await search_details(pilot, "Amelia", "Clerke", "2008-03-14", "2", "YO1 7HH")
         await walk_and_check(pilot, "find results")
         await pilot.press("enter")
         await walk_and_check(pilot, "profile")
-        await pilot.press("escape", "ctrl+r")
+        await pilot.press("p")
+        await walk_and_check(pilot, "PLR")
+        await pilot.press("escape", "escape", "ctrl+r")
         await walk_and_check(pilot, "register form")
         await pilot.press("ctrl+s")
         await walk_and_check(pilot, "register form with errors")
@@ -193,7 +196,7 @@ async def test_the_footer_keeps_lock_and_sign_out_at_80_columns(
     async with app.run_test(size=(80, 24)) as pilot:
         assert "^q Quit" in footer_text(app)  # before sign-in, quitting is the one key
         await Keys.reach_home(pilot, snapshot_operator)
-        await search_details(pilot, "Amelie", "Clark", "2008-03-14", "2", "YO1 7HH")
+        await search_details(pilot, "Amelia", "Clerke", "2008-03-14", "2", "YO1 7HH")
         screens = {"find": footer_text(app)}
         await pilot.press("enter")
         await Keys.settle(pilot)
@@ -221,7 +224,7 @@ async def test_the_reasons_under_the_results_show_whole(
     app = LrsDeskApp(services)
     async with app.run_test(size=size) as pilot:
         await Keys.reach_home(pilot, desk_operator)
-        await search_details(pilot, "Amelie", "Clark", "2008-03-14", "2", "YO1 7HH")
+        await search_details(pilot, "Amelia", "Clerke", "2008-03-14", "2", "YO1 7HH")
         table = app.screen.query_one("#results")
         assert table.has_focus
         for _ in range(len(NAMES)):  # every candidate's reasons, however long
@@ -340,3 +343,82 @@ async def test_the_plr_shows_every_heading_with_its_arrow_at_80x24(
             arrowed = re.findall(r"\S+[▲▼]", header)
             assert len(arrowed) == 1 and "…" not in header, header
         assert "Distinction*" in "\n".join(screen_lines(app))
+
+
+# -- snapshots: each case that was cut, whole ---------------------------------------------------
+
+SnapCompare = Callable[..., bool]
+Drive = Callable[[Pilot[None]], Awaitable[None]]
+
+
+async def namesakes_found(pilot: Pilot[None]) -> None:
+    await search_details(pilot, "Amelia", "Clerke", "2008-03-14", "2", "YO1 7HH")
+
+
+async def notes_refused(pilot: Pilot[None]) -> None:
+    await search_details(pilot, "Isla", "Clarke", "2008-03-14", "2", "YO1 7HH")
+    await pilot.press("ctrl+r")
+    await Keys.settle(pilot)
+    await Keys.choose(pilot, "#f-verification_type", "2")
+    await Keys.choose(pilot, "#f-ability_to_share", "0")
+    pilot.app.screen.query_one("#f-notes", Input).value = "n" * 4001
+    pilot.app.screen.query_one("#f-title", Input).focus()
+    await Keys.settle(pilot)
+    await pilot.press("ctrl+s")
+
+
+async def dropdown_at_the_bottom(pilot: Pilot[None]) -> None:
+    await search_details(pilot, "Isla", "Clarke", "2008-03-14", "2", "YO1 7HH")
+    await pilot.press("ctrl+r")
+    await Keys.settle(pilot)
+    select = pilot.app.screen.query_one("#f-ability_to_share", Select)
+    fields = pilot.app.screen.query_one(LearnerFields)
+    select.focus()
+    await pilot.pause()
+    fields.scroll_to(y=fields.scroll_y + select.region.bottom - fields.content_region.bottom)
+    await pilot.pause()
+    await pilot.press("enter")
+
+
+async def plr_sorted_by_level(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    assert isinstance(app, LrsDeskApp)
+    app.open_plr(SIAN)
+    await Keys.settle(pilot)
+    await Keys.type(pilot, "A reason long enough to open it")
+    await pilot.press("enter")
+    await Keys.settle(pilot)
+    await pilot.press("s", "s", "s")  # subject up, subject down, level up
+
+
+CASES = {
+    "find-reasons": namesakes_found,
+    "form-failed-save": notes_refused,
+    "form-dropdown": dropdown_at_the_bottom,
+    "plr-sorted": plr_sorted_by_level,
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("case", list(CASES))
+def test_cut_cases_show_whole(
+    snap_compare: SnapCompare,
+    sqlite_services: Services,
+    snapshot_operator: DeskOperator,
+    case: str,
+    size: tuple[int, int],
+) -> None:
+    add_namesakes(sqlite_services)
+    with sqlite_services.db.transaction() as session:
+        plr_learners(session)
+        sian = session.scalars(select(Learner).where(Learner.uln == SIAN)).one()
+        session.add(
+            event(sian.id, "Adult Care Worker Diploma", "ILR", level="Level 3",
+                  grade="Distinction*", credits=120, award_date=date(2024, 7, 19))
+        )  # fmt: skip
+
+    async def drive(pilot: Pilot[None]) -> None:
+        await Keys.reach_home(pilot, snapshot_operator)
+        await CASES[case](pilot)
+
+    assert snap_compare(desk_app(sqlite_services), terminal_size=size, run_before=steady(drive))
