@@ -24,7 +24,7 @@ from lrs_core.domain.values import make_uln
 from lrs_core.services import Services
 from lrs_tui.app import LrsDeskApp
 from lrs_tui.screens.learner_form import LearnerFormScreen
-from lrs_tui.screens.plr import column_widths, headings
+from lrs_tui.screens import plr
 from lrs_tui.theme import THEME_NAME
 from lrs_tui.widgets.learner_fields import LearnerFields
 from lrs_tui.widgets.message_line import MessageLine
@@ -224,7 +224,7 @@ async def test_the_reasons_under_the_results_show_whole(
     app = LrsDeskApp(services)
     async with app.run_test(size=size) as pilot:
         await Keys.reach_home(pilot, desk_operator)
-        await search_details(pilot, "Amelia", "Clerke", "2008-03-14", "2", "YO1 7HH")
+        await namesakes_found(pilot)
         table = app.screen.query_one("#results")
         assert table.has_focus
         for _ in range(len(NAMES)):  # every candidate's reasons, however long
@@ -303,11 +303,11 @@ async def test_a_long_choice_wraps_and_a_dropdown_stays_above_the_footer(
 
 @pytest.mark.parametrize("width", [80, 100, 110, 120, 160])
 def test_plr_headings_keep_their_sort_arrows_at_every_width(width: int) -> None:
-    widths = column_widths(width)
+    widths = plr.column_widths(width)
     assert sum(widths.values()) + len(COLUMNS) + 1 + 3 <= width  # border, scrollbar, gaps
     for key, _ in COLUMNS:
         for descending in (False, True):
-            shown = headings(width, (key, descending))
+            shown = plr.headings(width, (key, descending))
             for (column, _), heading in zip(COLUMNS, shown, strict=True):
                 assert len(heading) <= widths[column], (width, heading)
             assert shown[[k for k, _ in COLUMNS].index(key)][-1] in "▲▼"
@@ -352,6 +352,14 @@ Drive = Callable[[Pilot[None]], Awaitable[None]]
 
 
 async def namesakes_found(pilot: Pilot[None]) -> None:
+    """A search that widens with every field typed, optional ones too (then hidden again to
+    make room): each candidate's reasons run to five lines at 80 columns."""
+    await pilot.press("ctrl+f")
+    await Keys.settle(pilot)
+    await pilot.press("ctrl+t")
+    for selector, text in (("#middle", "Rose"), ("#previous", "Smith"), ("#email", "a@b.org")):
+        await Keys.fill(pilot, selector, text)
+    await pilot.press("ctrl+t")
     await search_details(pilot, "Amelia", "Clerke", "2008-03-14", "2", "YO1 7HH")
 
 
