@@ -23,8 +23,8 @@ from lrs_core.domain.plr import COLUMNS
 from lrs_core.domain.values import make_uln
 from lrs_core.services import Services
 from lrs_tui.app import LrsDeskApp
-from lrs_tui.screens.learner_form import LearnerFormScreen
 from lrs_tui.screens import plr
+from lrs_tui.screens.learner_form import LearnerFormScreen
 from lrs_tui.theme import THEME_NAME
 from lrs_tui.widgets.learner_fields import LearnerFields
 from lrs_tui.widgets.message_line import MessageLine
