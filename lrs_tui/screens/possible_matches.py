@@ -24,6 +24,8 @@ class PossibleMatchesScreen(ModalScreen[bool]):
 
     CSS_PATH = "possible_matches.tcss"
     AUTO_FOCUS = "#cancel"
+    # (Textual types this as an instance variable, hence no ClassVar.)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]  # noqa: RUF012
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="possible-matches.cancel"),

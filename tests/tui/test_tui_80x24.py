@@ -25,6 +25,7 @@ from lrs_core.services import Services
 from lrs_tui.app import LrsDeskApp
 from lrs_tui.screens import plr
 from lrs_tui.screens.learner_form import LearnerFormScreen
+from lrs_tui.screens.possible_matches import PossibleMatchesScreen
 from lrs_tui.theme import THEME_NAME
 from lrs_tui.widgets.learner_fields import LearnerFields
 from lrs_tui.widgets.message_line import MessageLine
@@ -234,6 +235,33 @@ async def test_the_reasons_under_the_results_show_whole(
             await pilot.pause()
 
 
+async def register_a_namesake(pilot: Pilot[None]) -> None:
+    """Register "Amelia Clerke": nine possible matches, the §4.2.4 warning over them."""
+    await search_details(pilot, "Amelia", "Clerke", "2008-03-14", "2", "YO1 7HH")
+    await pilot.press("ctrl+r")
+    await Keys.settle(pilot)
+    await Keys.choose(pilot, "#f-ability_to_share", "1")
+    await Keys.choose(pilot, "#f-verification_type", "2")
+    await pilot.press("ctrl+s")
+    await Keys.settle(pilot)
+
+
+async def test_nine_possible_matches_keep_the_warning_reasons_and_buttons_in_sight(
+    services: Services, desk_operator: DeskOperator
+) -> None:
+    add_namesakes(services)
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        await register_a_namesake(pilot)
+        assert isinstance(app.screen, PossibleMatchesScreen)
+        warning = str(app.screen.query_one("#warning", Static).content)
+        reasons = str(app.screen.query_one("#reasons", Static).content)
+        assert shows_whole(app, warning) and shows_whole(app, reasons)
+        assert shows_whole(app, "Register learner Cancel")
+        assert app.screen.query_one("#cancel").has_focus
+
+
 # -- the learner form -----------------------------------------------------------------------
 
 
@@ -401,6 +429,7 @@ async def plr_sorted_by_level(pilot: Pilot[None]) -> None:
 
 CASES = {
     "find-reasons": namesakes_found,
+    "possible-matches": register_a_namesake,
     "form-failed-save": notes_refused,
     "form-dropdown": dropdown_at_the_bottom,
     "plr-sorted": plr_sorted_by_level,
