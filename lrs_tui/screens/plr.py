@@ -68,20 +68,31 @@ def _cell(event: PlrEvent, key: str, wide: bool) -> str:
     return str(value)
 
 
+SUBJECT_MIN = 16  # below this the subject gives way no further: the grade shrinks first
+
+
+def date_width(screen_width: int) -> int:
+    """The widest date ``_cell`` writes at this width."""
+    return 10 if screen_width >= _WIDE else 8
+
+
 def column_widths(screen_width: int) -> dict[str, int]:
     """Each column as wide as its values and its heading with a sort arrow; the subject gets
-    what is left."""
-    date_width = 10 if screen_width >= _WIDE else 8
+    what is left. Where that leaves the subject under SUBJECT_MIN, the grade (the one long
+    fixed column) gives up the difference, never below its heading and arrow; the event's
+    details show every value whole."""
+    shown = dict(zip((key for key, _ in COLUMNS), headings(screen_width, None), strict=True))
+    dates = date_width(screen_width)
     widths = {
-        key: max(_FIXED.get(key, date_width), len(heading) + 1)
-        for key, heading in zip(
-            (key for key, _ in COLUMNS), headings(screen_width, None), strict=True
-        )
-        if key != "subject"
+        key: max(_FIXED.get(key, dates), len(shown[key]) + 1) for key in shown if key != "subject"
     }
     # A cell of space between columns and at each end, a border each side, a scrollbar.
     spare = screen_width - RowTable.gaps(len(COLUMNS)) - 3 - sum(widths.values())
-    return {"subject": max(12, spare)} | widths
+    if spare < SUBJECT_MIN:
+        give = min(SUBJECT_MIN - spare, widths["grade"] - (len(shown["grade"]) + 1))
+        widths["grade"] -= give
+        spare += give
+    return {"subject": max(SUBJECT_MIN, spare)} | widths
 
 
 def headings(screen_width: int, sort: tuple[str, bool] | None) -> list[str]:
