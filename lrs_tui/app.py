@@ -36,14 +36,16 @@ from lrs_tui.screens.home import HomeScreen
 from lrs_tui.screens.lock import LockScreen
 from lrs_tui.screens.sign_in import SignInScreen
 from lrs_tui.terminal_filter import ControlFilter
+from lrs_tui.theme import LRS_ANSI, THEME_NAME
 from lrs_tui.widgets.ordered_input import OrderedInput, enter_target
 
 if TYPE_CHECKING:  # imported lazily at run time: keeps the first paint quick
     from lrs_core.services.learners import LearnerRecord
     from lrs_tui.screens.find_learner import FindLearnerScreen
 
-# ansi-* use the terminal's own 16 colours, so they read well over SSH and in any scheme.
-THEMES = ("ansi-dark", "ansi-light", "textual-dark", "textual-light")
+# lrs-ansi (lrs_tui/theme.py) and ansi-* use the terminal's own 16 colours, so they read well
+# over SSH; lrs-ansi, the default, on a dark and on a light background alike.
+THEMES = (THEME_NAME, "ansi-dark", "ansi-light", "textual-dark", "textual-light")
 SIGNED_OUT = "You are signed out."
 
 
@@ -59,6 +61,7 @@ CONTROL_FILTER = ControlFilter()
 
 class LrsDeskApp(App[None]):
     TITLE = "LRS Desk"
+    CSS_PATH = "desk.tcss"
     # One mode whose base screen is sign-in. (A screen from get_default_screen() would not
     # get its CSS_PATH loaded in Textual 8.2.8; a mode's base screen does.)
     DEFAULT_MODE: ClassVar[str] = "desk"
@@ -68,6 +71,10 @@ class LrsDeskApp(App[None]):
         # priority binding, so it works from inside a text field too (where Textual's Input
         # would take ctrl+f to delete a word), as the footer promises.
         *app_bindings(),
+        # Quit shows in the footer only before sign-in: once signed in, 80 columns are kept
+        # for the screen's keys, Lock and Sign out; ctrl+q still quits (this second binding)
+        # and the palette lists Quit.
+        Binding("ctrl+q", "quit_signed_in", show=False, id="app.quit-signed-in", priority=True),
         Binding("ctrl+c", "help_quit", show=False, system=True),
         # Tab as a priority binding moves the focus as the key is read; as Textual's ordinary
         # screen binding it moves only after the focused input has taken the keys queued
@@ -99,10 +106,11 @@ class LrsDeskApp(App[None]):
         self.locked = False
         self._desk_open = False  # agreement accepted and password in order
         self._last_input = monotonic()
+        self.register_theme(LRS_ANSI)
         for name in list(self.available_themes):
             if name not in THEMES:
                 self.unregister_theme(name)
-        self.theme = "ansi-dark"
+        self.theme = THEME_NAME
         self.add_mode(
             self.DEFAULT_MODE, lambda: SignInScreen(self.services.operators, self.database_label)
         )
@@ -266,6 +274,10 @@ class LrsDeskApp(App[None]):
     # -- actions and the command palette ---------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quit":
+            return self.signed_in is None
+        if action == "quit_signed_in":
+            return self.signed_in is not None
         if action in BY_ACTION:
             return self.offers(BY_ACTION[action], self.screen)
         if action == "command_palette":
@@ -322,6 +334,9 @@ class LrsDeskApp(App[None]):
             with contextlib.suppress(LrsError, SQLAlchemyError):
                 self.services.operators.sign_out(actor, "quit LRS Desk")
         await super().action_quit()
+
+    async def action_quit_signed_in(self) -> None:
+        await self.action_quit()
 
     def _keeps_unsaved_work(self, key: str) -> bool:
         """True when the form on screen holds unsaved changes and keeps them: the first press

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, MarkdownViewer, Static
+from textual.widgets import Button, Header, MarkdownViewer, Static
 
 from lrs_core.texts import user_agreement
+from lrs_tui.widgets.desk_footer import DeskFooter
 
 DECLINED = "You declined the User Agreement, so you are signed out."
 
@@ -39,7 +40,7 @@ class AgreementScreen(Screen[bool]):
             yield Static("Accept to use LRS Desk; decline to sign out.", id="prompt")
             yield Button("Accept", id="accept", variant="primary")
             yield Button("Decline", id="decline")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "User Agreement"

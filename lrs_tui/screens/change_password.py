@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Grid, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
@@ -18,6 +18,7 @@ from lrs_core.passwords import policy_summary
 from lrs_core.services.operators import OperatorService
 from lrs_tui.formatting import error_text, sentence
 from lrs_tui.messages import SignOutRequested
+from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.ordered_input import OrderedInput
 
@@ -70,7 +71,7 @@ class ChangePasswordScreen(Screen[bool]):
                 else:
                     yield Button("Cancel", id="cancel")
             yield MessageLine(id="message")
-        yield Footer()
+        yield DeskFooter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A required change cannot be skipped: no Cancel, in the footer or by key.

@@ -18,7 +18,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Button, DataTable, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
@@ -30,6 +30,7 @@ from lrs_core.services.search import WEAKER_LABEL, DemographicQuery, SearchResul
 from lrs_tui.desk_actions import REGISTER_LEARNER
 from lrs_tui.formatting import error_text
 from lrs_tui.widgets.candidate_table import CandidateTable, ResultRow
+from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.fields import DATE_PLACEHOLDER, FieldInput, FieldSelect
 from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.ordered_input import FORM
@@ -73,7 +74,6 @@ class FindLearnerScreen(Screen[None]):
     # Below 110 columns the optional fields hide behind ctrl+t (80x24 has no room for them).
     # (Textual types this as an instance variable, hence no ClassVar.)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="find-learner.back"),
@@ -134,7 +134,7 @@ class FindLearnerScreen(Screen[None]):
             yield Static("", id="weaker-title", markup=False)
             yield CandidateTable(id="weaker")
             yield Static("", id="reasons", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Find a learner"

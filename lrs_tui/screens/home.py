@@ -8,13 +8,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.domain.text import shown
 from lrs_core.services.operators import OperatorInfo, OperatorService, SignIn
 from lrs_tui.desk_actions import DESK_ACTIONS
 from lrs_tui.formatting import days_until, error_text, uk_date, uk_datetime
+from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 
 WORKER_GROUP = "home"
@@ -56,7 +57,7 @@ class HomeScreen(Screen[None]):
                 "ctrl+p opens the command palette: type what you want to do, on any screen.",
                 id="palette-note",
             )
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         actor = self._signed_in.actor

@@ -17,7 +17,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
@@ -26,6 +26,7 @@ from lrs_core.domain.values import OutcomeCode
 from lrs_core.errors import IdenticalLearner, InvalidFields, StaleLearner, ValidationError
 from lrs_core.services.learners import LearnerRecord, LearnerService, RegisterResult
 from lrs_tui.formatting import error_text
+from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.learner_fields import LearnerFields, in_form_order, record_texts
 from lrs_tui.widgets.message_line import MessageLine
 
@@ -92,7 +93,7 @@ class LearnerFormScreen(Screen[LearnerRecord | None]):
             label = "Register learner" if self.registering else "Save changes"
             yield Button(label, id="submit", variant="primary", compact=True)
             yield Button("Cancel", id="cancel", compact=True)
-        yield Footer()
+        yield DeskFooter()
 
     def _intro(self) -> str:
         record = self.original

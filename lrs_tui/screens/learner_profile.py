@@ -13,7 +13,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
@@ -28,6 +28,7 @@ from lrs_core.services.learners import (
     ProfileAction,
 )
 from lrs_tui.formatting import error_text, uk_datetime
+from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 
 WORKER_GROUP = "learner-profile"
@@ -108,7 +109,7 @@ class LearnerProfileScreen(Screen[None]):
             yield Grid(id="looks", classes="history")
             yield Static("What you can do", classes="heading")
             yield Static("", id="actions", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Learner {self.uln}"

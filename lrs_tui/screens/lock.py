@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
@@ -18,6 +18,7 @@ from lrs_core.errors import AuthenticationFailed
 from lrs_core.services.operators import OperatorService
 from lrs_tui.formatting import error_text, sentence
 from lrs_tui.messages import SignOutRequested
+from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.ordered_input import OrderedInput
 
@@ -61,7 +62,7 @@ class LockScreen(ModalScreen[None]):
                 yield Button("Unlock", id="unlock", variant="primary")
                 yield Button("Sign out", id="sign-out")
             yield MessageLine(id="message")
-        yield Footer()
+        yield DeskFooter()
 
     @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#unlock")

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
@@ -27,24 +27,29 @@ from lrs_core.domain.values import display_date
 from lrs_core.services.plr import Plr, PlrService, ReasonRequired
 from lrs_tui.formatting import error_text
 from lrs_tui.screens.plr_dialogs import EventDetailsScreen, ReasonScreen, ReportScreen
+from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.ordered_input import OrderedInput
 from lrs_tui.widgets.row_table import RowTable
 
 WORKER_GROUP = "plr"
 _SOURCES = (("All sources", ""), ("NPD", "NPD"), ("ILR", "ILR"), ("AO", "AO"))
-_FIXED = {"level": 5, "grade": 6, "credits": 6, "source": 6}  # the subject takes the rest
-# Below 110 columns the short columns' headings shrink to make room for three dates in the
-# house style (11 columns each: "30 Sep 2026"), so all eight columns fit in 80.
-_NARROW_FIXED = {"level": 5, "grade": 5, "credits": 4, "source": 3}
+# Column widths hold each column's longest usual value ("Distinction*", "Entry", 240, NPD)
+# and its heading with a sort arrow; dates are in the house style ("30 Sep 2026") at every
+# width; the subject takes the rest. Below 110 columns the headings are short and the end
+# date (in the event's details, and a sort key still) gives its room to the subject: the
+# event details name every field in full.
+_FIXED = {"level": 5, "grade": 12, "credits": 3, "source": 3}
 _NARROW_HEADINGS = {
+    "level": "Lvl",
+    "credits": "Cr",
+    "source": "Src",
     "start_date": "Start",
     "end_date": "End",
     "award_date": "Award",
-    "credits": "Cred",
-    "source": "Src",
 }
-_WIDE = 110  # from this width the headings are written in full
+_NARROW_HIDDEN = frozenset({"end_date"})
+_WIDE = 110  # from this width every column shows, its heading in full
 DATE_WIDTH = len("30 Sep 2026")  # the house style's widest date
 
 
@@ -55,7 +60,7 @@ def _level(level: str | None) -> str:
     return f"L{digits}" if digits.isdigit() else text
 
 
-def _cell(event: PlrEvent, key: str, wide: bool) -> str:
+def _cell(event: PlrEvent, key: str) -> str:
     value = getattr(event, key)
     if value is None:
         return ""
@@ -86,13 +91,47 @@ def mark_legend(events: list[PlrEvent]) -> str:
     return "  ".join(f"{mark} {meaning}" for mark, meaning in MARK_LEGEND if mark in marks)
 
 
+SUBJECT_MIN = 16  # below this the subject gives way no further: the grade shrinks first
+
+
+def shown_columns(screen_width: int) -> list[tuple[str, str]]:
+    """The PLR's columns the table shows at this width (key, full heading)."""
+    if screen_width >= _WIDE:
+        return list(COLUMNS)
+    return [(key, heading) for key, heading in COLUMNS if key not in _NARROW_HIDDEN]
+
+
 def column_widths(screen_width: int) -> dict[str, int]:
-    """Fixed columns, dates in the house style, and the subject gets what is left."""
-    fixed = _FIXED if screen_width >= _WIDE else _NARROW_FIXED
-    widths = {key: fixed.get(key, DATE_WIDTH) for key, _ in COLUMNS if key != "subject"}
-    # Two cells of padding per column, a border each side, a one-cell scrollbar.
-    spare = screen_width - 2 * len(COLUMNS) - 3 - sum(widths.values())
-    return {"subject": max(11, spare)} | widths
+    """Each column as wide as its values and its heading with a sort arrow; the subject gets
+    what is left. Where that leaves the subject under SUBJECT_MIN, the grade (the one long
+    fixed column) gives up the difference, never below its heading and arrow; the event's
+    details show every value whole."""
+    columns = shown_columns(screen_width)
+    shown = dict(zip((key for key, _ in columns), headings(screen_width, None), strict=True))
+    widths = {
+        key: max(_FIXED.get(key, DATE_WIDTH), len(shown[key]) + 1)
+        for key in shown
+        if key != "subject"
+    }
+    # A cell of space between columns and at each end, a border each side, a scrollbar.
+    spare = screen_width - RowTable.gaps(len(columns)) - 3 - sum(widths.values())
+    if spare < SUBJECT_MIN:
+        give = min(SUBJECT_MIN - spare, widths["grade"] - (len(shown["grade"]) + 1))
+        widths["grade"] -= give
+        spare += give
+    return {"subject": max(SUBJECT_MIN, spare)} | widths
+
+
+def headings(screen_width: int, sort: tuple[str, bool] | None) -> list[str]:
+    """The column headings for this width, the sorted one with its arrow."""
+    wide = screen_width >= _WIDE
+    shown_headings = []
+    for key, heading in shown_columns(screen_width):
+        arrow = ""
+        if sort and sort[0] == key:
+            arrow = "▼" if sort[1] else "▲"
+        shown_headings.append((heading if wide else _NARROW_HEADINGS.get(key, heading)) + arrow)
+    return shown_headings
 
 
 class PlrScreen(Screen[None]):
@@ -101,7 +140,7 @@ class PlrScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="plr.back"),
-        Binding("v", "toggle_view", "Org/desk view", id="plr.toggle_view"),
+        Binding("v", "toggle_view", "View", id="plr.toggle_view"),
         Binding("s", "next_sort", "Sort", id="plr.sort"),
         Binding("slash", "focus_filter", "Filter", id="plr.filter"),
         Binding("r", "report", "Report", id="plr.report"),
@@ -138,7 +177,7 @@ class PlrScreen(Screen[None]):
                 )
             yield MessageLine(id="message")
         yield RowTable(id="events")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self._load()
@@ -217,21 +256,20 @@ class PlrScreen(Screen[None]):
         self._shown = events
         widths = column_widths(self.size.width)
         wide = self.size.width >= _WIDE
-        headers = []
-        for key, heading in COLUMNS:
-            arrow = ""
-            if self._sort and self._sort[0] == key:
-                arrow = "▼" if self._sort[1] else "▲"
-            headers.append((heading if wide else _NARROW_HEADINGS.get(key, heading)) + arrow)
-        keys = [key for key, _ in COLUMNS]
+        headers = headings(self.size.width, self._sort)
+        keys = [key for key, _ in shown_columns(self.size.width)]
         cells = self._cells
         for e in events:
             if (e.id, wide) not in cells:
-                cells[e.id, wide] = [_cell(e, k, wide) for k in keys]
+                cells[e.id, wide] = [_cell(e, k) for k in keys]
         table = self.query_one("#events", RowTable)
         table.set_rows(headers, [widths[k] for k in keys], [cells[e.id, wide] for e in events])
         total = len(self._plr.events)
         count = f"{len(events)} of {total} events" if len(events) != total else f"{total} events"
+        hidden = self._sort and self._sort[0] not in keys  # the end date below 110 columns
+        if hidden and self._sort:
+            heading = dict(COLUMNS)[self._sort[0]]
+            count += f", sorted by {heading} {'▼' if self._sort[1] else '▲'}"
         table.border_title = count
         table.border_subtitle = mark_legend(events)
 
@@ -243,7 +281,7 @@ class PlrScreen(Screen[None]):
 
     @on(RowTable.HeaderChosen)
     def _header_clicked(self, event: RowTable.HeaderChosen) -> None:
-        self.sort_by(COLUMNS[event.column][0])
+        self.sort_by(shown_columns(self.size.width)[event.column][0])
 
     @on(Select.Changed)
     @on(Input.Changed, "#text")

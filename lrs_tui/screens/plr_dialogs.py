@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, SelectionList, Static
+from textual.widgets import Button, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 
@@ -24,6 +24,7 @@ from lrs_core.domain.values import display_date, validate_uln
 from lrs_core.errors import ValidationError
 from lrs_core.services.plr import REASON_MIN, Plr, PlrService, ReportResult, check_reason
 from lrs_tui.formatting import error_text
+from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.ordered_input import OrderedInput
 
@@ -48,7 +49,7 @@ class ReasonScreen(ModalScreen[str | None]):
         self._explanation = explanation
 
     def compose(self) -> ComposeResult:
-        yield Footer()
+        yield DeskFooter()
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Restricted record"
             yield Static(shown(self._explanation), markup=False)
@@ -134,7 +135,7 @@ class EventDetailsScreen(ModalScreen[None]):
         self._event = event
 
     def compose(self) -> ComposeResult:
-        yield Footer()
+        yield DeskFooter()
         with VerticalScroll(id="dialog") as dialog:
             dialog.border_title = "Learning event"
             dialog.border_subtitle = "Esc to close"
@@ -175,7 +176,7 @@ class ReportScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         default = self._service.default_report_path(self._record.uln, self._service.clock())
-        yield Footer()
+        yield DeskFooter()
         with Vertical(id="dialog") as dialog:
             dialog.border_title = f"PLR report · ULN {self._record.uln}"
             yield Label("Events to include (space ticks or unticks):")
@@ -261,7 +262,7 @@ class OpenPlrScreen(ModalScreen[str | None]):
     """
 
     def compose(self) -> ComposeResult:
-        yield Footer()
+        yield DeskFooter()
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Open a PLR"
             yield Label("ULN (10 digits)")

@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Static
+from textual.widgets import Button, DataTable, Static
 
 from lrs_core.domain.text import shown
 from lrs_core.services.learners import RegisterResult
 from lrs_tui.widgets.candidate_table import CandidateTable, ResultRow
+from lrs_tui.widgets.desk_footer import DeskFooter
 
 
 class PossibleMatchesScreen(ModalScreen[bool]):
@@ -23,6 +24,8 @@ class PossibleMatchesScreen(ModalScreen[bool]):
 
     CSS_PATH = "possible_matches.tcss"
     AUTO_FOCUS = "#cancel"
+    # (Textual types this as an instance variable, hence no ClassVar.)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]  # noqa: RUF012
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="possible-matches.cancel"),
@@ -44,7 +47,7 @@ class PossibleMatchesScreen(ModalScreen[bool]):
             with Horizontal(id="buttons"):
                 yield Button("Register learner", id="confirm", variant="warning", compact=True)
                 yield Button("Cancel", id="cancel", variant="primary", compact=True)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(CandidateTable)

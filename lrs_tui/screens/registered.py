@@ -11,7 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Digits, Footer, Static
+from textual.widgets import Button, Digits, Static
+
+from lrs_tui.widgets.desk_footer import DeskFooter
 
 
 class RegisteredScreen(ModalScreen[bool]):
@@ -43,7 +45,7 @@ class RegisteredScreen(ModalScreen[bool]):
                 yield Button("Open profile", id="open", variant="primary", compact=True)
                 yield Button("Copy ULN", id="copy", compact=True)
                 yield Button("Close", id="close", compact=True)
-        yield Footer()
+        yield DeskFooter()
 
     @on(Button.Pressed, "#copy")
     def action_copy(self) -> None:

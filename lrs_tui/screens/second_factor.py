@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core import second_factor
@@ -21,6 +21,7 @@ from lrs_core.errors import ValidationError
 from lrs_core.services.operators import Enrolment, OperatorService
 from lrs_tui.formatting import error_text
 from lrs_tui.messages import SignOutRequested
+from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.ordered_input import OrderedInput
 
@@ -77,7 +78,7 @@ class EnrolSecondFactorScreen(Screen[bool]):
                     yield Button("Confirm", id="confirm", variant="primary")
                     yield Button("Sign out", id="sign-out")
                 yield MessageLine(id="message")
-        yield Footer()
+        yield DeskFooter()
 
     @on(Input.Submitted, "#code")
     @on(Button.Pressed, "#confirm")
@@ -143,7 +144,7 @@ class ResetSecondFactorScreen(ModalScreen[str | None]):
             with Horizontal(id="buttons"):
                 yield Button("Reset", id="reset", variant="warning")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield DeskFooter()
 
     @on(Input.Submitted, "#username")
     @on(Button.Pressed, "#reset")

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.errors import SecondFactorRequired
 from lrs_core.services.operators import OperatorService, SignIn
 from lrs_tui.formatting import error_text
 from lrs_tui.messages import SignedIn
+from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.ordered_input import OrderedInput
 
@@ -67,7 +68,7 @@ class SignInScreen(Screen[None]):
             yield Button(self.SIGN_IN_LABEL, id="sign-in", variant="primary")
             yield MessageLine(id="message")
         yield Static(f"Database: {self._database_label}", id="database", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     # -- what the operator does --------------------------------------------------------
 

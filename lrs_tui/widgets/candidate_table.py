@@ -77,10 +77,14 @@ def _short(field: str) -> str:
 
 class CandidateTable(DataTable[Text]):
     """Rows are keyed by ULN; Enter posts DataTable.RowSelected with that key. The last
-    column takes whatever width is left, so nothing scrolls sideways at 80 columns."""
+    column takes whatever width is left, so nothing scrolls sideways at 80 columns.
+
+    The table takes what its container has left (``1fr``) but never more than its rows: put
+    it in a container of bounded height with the reasons under it at ``height: auto``, and
+    the reasons always show whole while the table scrolls."""
 
     DEFAULT_CSS: ClassVar[str] = """
-    CandidateTable { height: auto; max-height: 100%; overflow-x: hidden; }
+    CandidateTable { height: 1fr; min-height: 2; overflow-x: hidden; }
     """
 
     # (key, heading, width); None: shares what is left with "why".
@@ -124,6 +128,7 @@ class CandidateTable(DataTable[Text]):
         for key, label, width in self.COLUMNS:
             self.add_column(label, key=key, width=width or flexible[key])
         self._rows = {}
+        self.styles.max_height = len(rows) + 1  # the heading and every row, no more
         for row in rows:
             self._rows[row.uln] = row
             self.add_row(

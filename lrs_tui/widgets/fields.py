@@ -73,8 +73,9 @@ class FieldSelect(FormField, Select[str]):
 
     DEFAULT_CSS: ClassVar[str] = """
     FieldSelect, FieldSelect:ansi {
+        /* A long choice ("Privacy Notice not seen: ...") wraps rather than being cut. */
         & > SelectCurrent {
-            height: 1;
+            height: auto;
             padding: 0 1;
             background: $boost;
         }

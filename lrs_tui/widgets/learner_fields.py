@@ -13,7 +13,6 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from lrs_core.domain.learner_fields import (
@@ -230,18 +229,29 @@ class LearnerFields(VerticalScroll):
     ) -> list[ValidationError]:
         """Put each error under its field (focusing the first); return those about no field."""
         elsewhere: list[ValidationError] = []
-        first: Widget | None = None
+        first: str | None = None
         for error in errors:
             name = BY_LABEL.get(error.field)
             if name is None:
                 elsewhere.append(error)
                 continue
             self._set_error(name, error.message)
-            first = first or self.widget_for(name)
+            first = first or name
         if focus and first is not None:
-            first.focus()
-            first.scroll_visible()
+            self.reveal(first)
         return elsewhere
+
+    def reveal(self, name: str) -> None:
+        """Focus a field and scroll so that it and the message under it are in sight.
+
+        After the next refresh: the message line under the field has only just been shown
+        (and the form may just have been shortened by a message under it), so the row's
+        place and height are known only then. Scrolling the field alone left its message
+        below the bottom edge at 80x24."""
+        widget = self.widget_for(name)
+        widget.focus(scroll_visible=False)
+        row = self.query_one(f"#row-{name}")
+        self.call_after_refresh(self.scroll_to_widget, row, animate=False, top=False)
 
     def clear_errors(self) -> None:
         for spec in FIELDS:

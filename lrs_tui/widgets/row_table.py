@@ -75,12 +75,17 @@ class RowTable(ScrollView, can_focus=True):
         self.widths: list[int] = []
         self.rows: Sequence[Sequence[str]] = ()
 
+    @staticmethod
+    def gaps(columns: int) -> int:
+        """The cells of space around ``columns`` columns: one between each and at each end."""
+        return columns + 1
+
     def set_rows(
         self, headers: list[str], widths: list[int], rows: Sequence[Sequence[str]]
     ) -> None:
         """Replace everything shown; the cursor goes back to the first row."""
         self.headers, self.widths, self.rows = headers, widths, rows
-        self.virtual_size = Size(sum(w + 2 for w in widths), len(rows) + 1)
+        self.virtual_size = Size(sum(widths) + self.gaps(len(widths)), len(rows) + 1)
         self.cursor = 0
         self.scroll_to(y=0, animate=False)
         self.refresh()
@@ -99,7 +104,8 @@ class RowTable(ScrollView, can_focus=True):
 
     def _line(self, cells: Sequence[str], style: Style) -> Strip:
         # Cells hold stored text (subjects, grades...): shown() makes any control visible.
-        text = "".join(f" {_fit(shown(c), w)} " for c, w in zip(cells, self.widths, strict=False))
+        fitted = (_fit(shown(c), w) for c, w in zip(cells, self.widths, strict=False))
+        text = f" {' '.join(fitted)} "
         scroll_x = round(self.scroll_x)
         width = self.scrollable_content_region.width
         return Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, style)
@@ -137,9 +143,9 @@ class RowTable(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
-            x, edge = event.x + round(self.scroll_x), 0
+            x, edge = event.x + round(self.scroll_x), 1
             for column, width in enumerate(self.widths):
-                edge += width + 2
+                edge += width + 1
                 if x < edge:
                     self.post_message(self.HeaderChosen(self, column))
                     return

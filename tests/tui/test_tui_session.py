@@ -503,8 +503,9 @@ async def test_only_themes_that_suit_the_desks_terminals_are_offered(
 ) -> None:
     app = LrsDeskApp(services)
     async with app.run_test(size=(80, 24)):
-        assert app.theme == "ansi-dark"
+        assert app.theme == "lrs-ansi"  # lrs_tui/theme.py: legible on dark and light alike
         assert set(app.available_themes) == {
+            "lrs-ansi",
             "ansi-dark",
             "ansi-light",
             "textual-dark",
