@@ -504,8 +504,13 @@ def log_odds(fields: Iterable[tuple[str, Level]], chance: Chance) -> float:
     bits = {name: evidence(name, level, chance) for name, level in fields}
     levels = dict(fields)
     # A household shares its family name and postcode: a brother is no stranger. The two
-    # agreeing together count as the stronger of them, not as two independent chances.
-    if all(levels[f].value >= 0.9 and levels[f].weighed for f in ("family name", "postcode")):
+    # agreeing together count as the stronger of them, not as two independent chances;
+    # unless the birthday agrees too, which is the learner or a twin, and a twin is what a
+    # search must show (DOMAIN "Learners and ULNs", §4.2.2.1).
+    household = all(
+        levels[f].value >= 0.9 and levels[f].weighed for f in ("family name", "postcode")
+    )
+    if household and not levels["date of birth"].exact:
         bits["postcode"] = max(0.0, bits["postcode"] - bits["family name"])
     return sum(bits.values()) - math.log2(chance.population)
 
