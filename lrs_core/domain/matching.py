@@ -519,7 +519,7 @@ def log_odds(fields: Iterable[tuple[str, Level]], chance: Chance) -> float:
 # others alike by chance (lrs-desk bench search: a wrong candidate for at most 1% of persons
 # not in the register, at 50,000 and at 1,000,000 learners).
 PLAUSIBLE_ODDS = 1.0
-CHANCE_STEP = 0.02  # score given up per bit short of those odds
+CHANCE_STEP = 0.01  # score given up per bit short of those odds
 
 
 def calibrated(score: float, odds: float, plausible: float) -> tuple[float, bool]:
