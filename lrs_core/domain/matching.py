@@ -7,6 +7,11 @@ ZZ99 9ZZ on both sides, and a 1 January birthday on both sides in a year where t
 shows 1 January is a placeholder (:func:`placeholder_new_year`). Such a field is compared
 but not weighed (``Level.weighed`` False), so it never counts as evidence for a match.
 
+Looking alike is not enough in a large register: :func:`log_odds` weighs each field's level
+as evidence (Fellegi-Sunter: how much likelier for the same learner than for two people, by
+how common the value asked is), with the register's size as the prior, and
+:func:`calibrated` keeps a candidate whose odds fall short under the plausible score.
+
 Nothing here touches the database: the search service turns variants into index lookups and
 scores what they find with :func:`compare_family`, :func:`compare_given` and the rest.
 """
@@ -314,7 +319,8 @@ def compare_gender(asked: int, gender: int) -> Level:
     return DIFFERENT
 
 
-def _district(postcode: str) -> str:
+def district(postcode: str) -> str:
+    """The postcode's outward code: "LS6 2AB" -> "LS6"."""
     return postcode.split(" ")[0]
 
 
@@ -326,7 +332,7 @@ def compare_postcode(asked: str, postcode: str, previous: Iterable[str] = ()) ->
         return Level(0.95, "previous postcode")
     if UNKNOWN_POSTCODE in (asked, postcode):
         return Level(0.5, "default postcode")
-    if _district(asked) == _district(postcode):
+    if district(asked) == district(postcode):
         return Level(0.6, "same postcode district")
     return DIFFERENT
 
@@ -348,3 +354,180 @@ def rarity(frequency: int, population: int) -> float:
     bits = math.log2((population + 1) / (frequency + 1))
     typical = math.log2(population + 1) * 0.6  # a name held by roughly one in N**0.6
     return max(0.5, min(1.5, bits / typical if typical else 1.0))
+
+
+# --- Evidence (Fellegi-Sunter) ------------------------------------------------------------------
+#
+# The weighted mean of levels says how alike two records look; it does not say whether that
+# likeness could be chance. In a register of a million learners about 50 share any date of
+# birth and thousands a postcode district, so a date of birth and a district in common, with
+# no name in common, is what a stranger shows. Each field's level therefore also carries its
+# evidence in bits, log2(m / u): m how often the same learner's records agree at that level,
+# u how often two different learners' do. Agreement on a value is worth more the rarer the
+# value (u is its share of the register); a name, date of birth or gender that differs pulls
+# the sum down hard (m is small: people rarely get those wholly wrong). The prior is one
+# learner in the register: log2(population) bits, so the same likeness counts for less in a
+# larger register.
+
+MIN_POPULATION = 10_000  # a smaller register (a demo, a test) is read as a sample of this size
+_NAME_DIFFERENT = math.log2(0.02 / 0.98)
+_LIKELY_CHANCE = {  # (m, u) of the name levels short of exact, by how far from exact
+    "strong": (0.04, 0.002),  # previous family name, Mc/Mac, prefix, preferred, swapped exact
+    "nickname": (0.04, 0.02),  # nicknames stand for many names (Ella: Helen, Gabriela...)
+    "near": (0.03, 0.01),  # a near spelling or a name that sounds alike
+    "weak": (0.01, 0.01),  # a swapped name that only sounds alike
+}
+
+
+BIRTH_YEARS = 40  # a register's learners are born over some 40 years
+_YEAR = 1 / BIRTH_YEARS
+
+
+@dataclass(frozen=True)
+class Chance:
+    """How often a learner holds each value asked, as a share of the register (``u`` of an
+    exact agreement), and the register's size; counts below one read as one. ``first`` and
+    ``new_year``: (m, u) of the "1st of the month" and "1 January" levels of
+    :func:`compare_dob`. A 1st or a 1 January asked often stands for a date the caller does
+    not know: the learner is then likely born in that month or year (m), as are that month's
+    or year's share of the register (u). ``one_name``: the same name was typed in both
+    fields, so the given name typed says little about the learner's."""
+
+    population: int
+    given: float
+    family: float
+    date_of_birth: float
+    postcode: float
+    district: float
+    first: tuple[float, float]
+    new_year: tuple[float, float]
+    one_name: bool = False
+
+    @classmethod
+    def of(
+        cls,
+        population: int,
+        asked: date,
+        given: int,
+        family: int,
+        born_on: int,
+        postcode: int,
+        district: int,
+        one_name: bool = False,
+    ) -> Chance:
+        n = max(population, MIN_POPULATION)
+
+        def share(count: int) -> float:
+            return max(count, 1) / n
+
+        day = share(born_on)
+        return cls(
+            population=n,
+            given=share(given),
+            family=share(family),
+            date_of_birth=day,
+            postcode=share(postcode),
+            district=share(district),
+            first=(0.3, _YEAR / 12) if asked.day == 1 else (0.02, day),
+            new_year=(0.5, _YEAR) if (asked.month, asked.day) == (1, 1) else (0.02, 5 * day),
+            one_name=one_name,
+        )
+
+
+def _bits(m: float, u: float) -> float:
+    return math.log2(m / min(max(u, 1e-9), 1.0))
+
+
+def evidence(field: str, level: Level, chance: Chance) -> float:
+    """The bits for one field's level: log2(m / u), above 0 for the same learner, below for
+    two people (a value not recorded: 0). A placeholder on both sides, which the score does
+    not weigh, still says what it says: born in the same year (one of some 40), or a
+    postcode unknown to both (as common as the default postcode is in the register)."""
+    if level is NOT_RECORDED:
+        return 0.0
+    if not level.weighed:
+        if field == "date of birth":
+            return _bits(0.9, _YEAR)
+        return _bits(0.7, chance.postcode) if field == "postcode" else 0.0
+    v = level.value
+    if field in ("given name", "family name"):
+        if v >= 1.0:
+            return _bits(0.85, chance.given if field == "given name" else chance.family)
+        if v == 0:
+            return 0.0 if chance.one_name and field == "given name" else _NAME_DIFFERENT
+        kind = (
+            "nickname"
+            if "nickname" in level.label
+            else "strong"
+            if v >= 0.85
+            else "near"
+            if v >= 0.7
+            else "weak"
+        )
+        return _bits(*_LIKELY_CHANCE[kind])
+    if field == "date of birth":
+        if v >= 1.0:
+            return _bits(0.9, chance.date_of_birth)
+        if level.label == Variant.DOB_FIRST.value:
+            return _bits(*chance.first)
+        if level.label == Variant.DOB_JAN_FIRST.value:
+            return _bits(*chance.new_year)
+        if v >= 0.6:  # day and month swapped: one date more
+            return _bits(0.02, 2 * chance.date_of_birth)
+        if v > 0:  # one digit different: a dozen dates or so
+            return _bits(0.03, 12 * chance.date_of_birth)
+        return _NAME_DIFFERENT
+    if field == "gender":
+        return _bits(0.97, 0.5) if v >= 1.0 else 0.0 if v > 0 else _bits(0.02, 0.5)
+    if field == "postcode":
+        if v >= 1.0:
+            return _bits(0.7, chance.postcode)
+        if v >= 0.9:  # a previous postcode
+            return _bits(0.1, chance.postcode)
+        if v >= 0.6:  # the same district
+            return _bits(0.05, chance.district)
+        if v > 0:  # the default postcode on one side
+            return 0.0
+        return _bits(0.25, 1.0)
+    # Optional fields: an identifier (email, UPN, UCI) is nearly unique; a name less so.
+    if v >= 1.0:
+        return _bits(0.9, 0.01 if "name" in field else 1e-5)
+    if v > 0:
+        return _bits(0.05, 0.01)
+    return _bits(0.1, 1.0)
+
+
+def log_odds(fields: Iterable[tuple[str, Level]], chance: Chance) -> float:
+    """The odds, in bits, that the learner is the person asked for rather than one of the
+    register's others who looks as alike by chance: the fields' evidence less the prior
+    (one learner among ``chance.population``). 0 is even odds."""
+    bits = {name: evidence(name, level, chance) for name, level in fields}
+    levels = dict(fields)
+    # A household shares its family name and postcode: a brother is no stranger. The two
+    # agreeing together count as the stronger of them, not as two independent chances;
+    # unless the birthday agrees too, which is the learner or a twin, and a twin is what a
+    # search must show (DOMAIN "Learners and ULNs", §4.2.2.1).
+    household = all(
+        levels[f].value >= 0.9 and levels[f].weighed for f in ("family name", "postcode")
+    )
+    if household and not levels["date of birth"].exact:
+        bits["postcode"] = max(0.0, bits["postcode"] - bits["family name"])
+    return sum(bits.values()) - math.log2(chance.population)
+
+
+# Bits: a plausible candidate is at least twice as likely the learner as one of the register's
+# others alike by chance (lrs-desk bench search: a wrong candidate for at most 1% of persons
+# not in the register, at 50,000 and at 1,000,000 learners).
+PLAUSIBLE_ODDS = 1.0
+CHANCE_STEP = 0.01  # score given up per bit short of those odds
+
+
+def calibrated(score: float, odds: float, plausible: float) -> tuple[float, bool]:
+    """The score the operator sees, and whether chance held it down: a candidate whose
+    :func:`log_odds` fall short of PLAUSIBLE_ODDS scores under ``plausible`` (the search's
+    plausible score), CHANCE_STEP lower for each bit short, however alike its fields look;
+    so a score from ``plausible`` up always means better than even odds."""
+    if odds >= PLAUSIBLE_ODDS:
+        return score, False
+    cap = math.floor((plausible - CHANCE_STEP * (PLAUSIBLE_ODDS - odds)) * 1000 - 1e-6) / 1000
+    return (cap, True) if score > cap else (score, False)

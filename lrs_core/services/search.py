@@ -26,6 +26,15 @@ ways (as typed, and given and family swapped), and the reading that weighs more 
 field holding the same placeholder on both sides (the default postcode, a 1 January the
 register uses for unknown birthdays) is shown but not weighed.
 
+The score says how alike; the odds say whether that likeness could be chance. In a register
+of a million learners some 50 share any birthday and thousands a postcode district, so every
+candidate's fields are also weighed as evidence (:func:`lrs_core.domain.matching.log_odds`:
+agreement on a rarer value counts more, a name, date of birth or gender that differs counts
+hard against, the register's size is the prior), and a candidate whose odds fall short of
+``matching.PLAUSIBLE_ODDS`` scores under ``plausible_score`` whatever its fields, saying so in
+its reasons. The counts the odds need (learners with the name, the birthday, the postcode and
+its district) are index counts, remembered for a few minutes (:class:`Frequencies`).
+
 Candidates from ``plausible_score`` up are the answer (at most 10). When none reaches it,
 the best few from ``weaker_floor`` up come back apart, in ``SearchResult.weaker``: not a
 match, but enough for the operator to ask the caller one more question (a previous family
@@ -82,6 +91,7 @@ NEAREST = BLOCK_LIMIT // 2  # by name whatever the birthday: this many either si
 MAX_SCORED = 250  # hits beyond this: leave out those only a full (truncated) block found
 MAX_WEAKER = 5  # weaker candidates shown when nothing is plausible: a question's worth
 WEAKER_LABEL = "Weaker candidates \u2014 not a match"
+CHANCE_REASON = "not plausible: other learners share this much by chance in a register this size"
 
 
 @dataclass(frozen=True)
@@ -232,6 +242,9 @@ class Candidate:
     fields: tuple[FieldMatch, ...]
     found_by: tuple[str, ...]
     via_linked_uln: str | None = None  # matched through a ULN merged into this one
+    # Held under the plausible score: as many learners share these details by chance in a
+    # register this size (lrs_core.domain.matching.calibrated).
+    by_chance: bool = False
 
     def reasons(self) -> list[str]:
         """Plain words: which fields agreed exactly, which nearly, and how it was found."""
@@ -249,6 +262,8 @@ class Candidate:
             out.append("different: " + ", ".join(differ))
         if unweighed:
             out.append("not weighed: " + ", ".join(unweighed))
+        if self.by_chance:
+            out.append(CHANCE_REASON)
         if self.via_linked_uln:
             out.append(f"matched linked ULN {self.via_linked_uln}, merged into this one")
         out.append("found by " + "; ".join(self.found_by))
@@ -339,6 +354,43 @@ class Frequencies:
             ).scalar(),
         )
         return m.placeholder_new_year(on_the_day, in_the_year)
+
+    def chance(self, session: Session, c: Criteria) -> m.Chance:
+        """How common each value asked is in the register (:class:`m.Chance`): index counts,
+        remembered like the names'."""
+        dob = Learner.date_of_birth
+        born_on = self._cached(
+            ("born on", c.date_of_birth.isoformat()),
+            lambda: session.execute(
+                select(func.count()).select_from(Learner).where(dob == c.date_of_birth)
+            ).scalar(),
+        )
+        postcode = self._cached(
+            ("postcode", c.postcode),
+            lambda: session.execute(
+                select(func.count()).select_from(Learner).where(Learner.postcode == c.postcode)
+            ).scalar(),
+        )
+        district = m.district(c.postcode)
+        # Postcodes are stored as validated, one space after the district: a range scan.
+        in_district = self._cached(
+            ("district", district),
+            lambda: session.execute(
+                select(func.count())
+                .select_from(Learner)
+                .where(Learner.postcode >= district + " ", Learner.postcode < district + "!")
+            ).scalar(),
+        )
+        return m.Chance.of(
+            self.population(session),
+            c.date_of_birth,
+            self.given(session, m.folded(c.given_name)),
+            self.family(session, m.folded(c.family_name)),
+            born_on,
+            postcode,
+            in_district,
+            one_name=m.folded(c.given_name) == m.folded(c.family_name),
+        )
 
 
 _COLUMNS = (
@@ -462,6 +514,8 @@ class DemographicSearch:
 
     def run(self, session: Session, c: Criteria) -> SearchResult:
         weights = self._weights(session, c)
+        # How common each value asked is: what chance agreement on it is worth.
+        chance = self.frequencies.chance(session, c)
         # A 1 January the register uses for unknown birthdays weighs nothing on both sides.
         placeholder = self.frequencies.placeholder_new_year(session, c.date_of_birth)
         # 1. Exactly as typed.
@@ -473,12 +527,13 @@ class DemographicSearch:
             _EXACT,
             {"family": m.folded(c.family_name), "dob": c.date_of_birth},
         )
-        scored = self._score(session, c, weights, found, placeholder)
+        scored = self._score(session, c, weights, chance, found, placeholder)
         if any(s.score >= self.settings.exact_first_score for s in scored):
             return self._result(c, scored, widened=False)
         # 2. Widened: the Appendix B variants, through blocks that do not share one weak spot.
         self._widened_blocks(session, c, found)
-        return self._result(c, self._score(session, c, weights, found, placeholder), True)
+        scored = self._score(session, c, weights, chance, found, placeholder)
+        return self._result(c, scored, True)
 
     # -- blocks ------------------------------------------------------------------------------
 
@@ -588,6 +643,7 @@ class DemographicSearch:
         session: Session,
         c: Criteria,
         weights: dict[str, float],
+        chance: m.Chance,
         found: dict[int, set[str]],
         placeholder_dob: bool = False,
     ) -> list[Candidate]:
@@ -617,6 +673,12 @@ class DemographicSearch:
             score /= total - sum(weights[label] for label, level in levels if not level.weighed)
             if round(score, 3) < kept:
                 continue
+            # However alike it looks, a likeness this register shows by chance is no match.
+            score, by_chance = m.calibrated(
+                round(score, 3), m.log_odds(levels, chance), settings.plausible_score
+            )
+            if score < kept:
+                continue
             fields = [
                 FieldMatch(label, level.value, level.label, level.weighed)
                 for label, level in levels
@@ -634,11 +696,12 @@ class DemographicSearch:
                 date_of_birth=target.date_of_birth,
                 gender=target.gender,
                 postcode=target.postcode,
-                score=round(score, 3),
+                score=score,
                 exact=exact,
                 fields=tuple(fields),
                 found_by=tuple(sorted(found[row.id])),
                 via_linked_uln=via,
+                by_chance=by_chance,
             )
             held = best.get(target.id)
             if held is None or (candidate.score, held.via_linked_uln is not None) > (

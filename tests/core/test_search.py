@@ -16,7 +16,13 @@ from lrs_core.domain.kinds import LearnerStatus
 from lrs_core.domain.values import OutcomeCode, permuted_uln
 from lrs_core.errors import InvalidFields
 from lrs_core.services import Services
-from lrs_core.services.search import MAX_RESULTS, DemographicQuery, SearchResult
+from lrs_core.services.search import (
+    CHANCE_REASON,
+    MAX_RESULTS,
+    DemographicQuery,
+    Frequencies,
+    SearchResult,
+)
 
 JOSEPH = "8414908070"
 CHLOE = "5595248156"  # Joseph's twin
@@ -597,3 +603,104 @@ def test_an_exact_match_in_a_crowd_says_how_many_more_and_what_narrows_them(
     hints = " ".join(result.narrow_by)
     assert "1 January" in hints and "ZZ99 9ZZ" in hints and "UPN" in hints
     assert all(hint in result.message for hint in result.narrow_by)
+
+
+# --- Issue 10 item 14: a likeness the register shows by chance is not a match ------------------
+
+
+# A register of a million learners: about 55 share a birthday, 20 a postcode, 3,000 a
+# district, 5,000 a given name and 2,000 a family name (Muhammad and Patel-Parker apart).
+MILLION = {"*": 1_000_000, "given": 5_000, "family": 2_000, "born on": 55, "born in": 20_000,
+           "postcode": 20, "district": 3_000}  # fmt: skip
+MILLION_NAMES = {("given", "muhammad"): 20_000, ("family", "patelparker"): 3}
+
+
+class MillionLearners(Frequencies):
+    """The counts the search asks for, as a million learners' would be."""
+
+    def _cached(self, key: tuple[str, str], count: object) -> int:
+        return MILLION_NAMES.get(key, MILLION[key[0]])
+
+
+ELLA, LUCIA, HARRY = _uln(110), _uln(111), _uln(112)
+
+
+@pytest.fixture
+def million(services: Services) -> None:
+    """Three learners, searched as if among a million."""
+    with services.db.transaction() as session:
+        for uln, given, family, born, gender, postcode in (
+            (ELLA, "Ella", "Taylor", date(1969, 4, 7), 2, "RG1 5XA"),
+            (LUCIA, "Lucía", "Palmer", date(2012, 3, 3), 2, "BT9 0XH"),
+            (HARRY, "Harry", "Patel-Parker", date(1972, 2, 23), 1, "LL57 3TT"),
+        ):
+            session.add(learner(uln, given, family, date_of_birth=born, gender=gender,
+                                postcode=postcode))  # fmt: skip
+    services.learners.search.frequencies = MillionLearners()
+
+
+CHANCE_LIKENESSES = [
+    # A nickname (Helen ~ Ella), the date of birth and the postcode district; no family name.
+    (("Helen", "Stewart", "1969-04-07", "2", "RG1 2ND"), ELLA),
+    # Family name, date of birth and gender, another given name: ~55 share the birthday.
+    (("Ivy", "Palmer", "2012-03-03", "2", "AB24 6EL"), LUCIA),
+    # A sibling: the household's family name and postcode, another given name and birthday.
+    (("Muhammad", "Patel-Parker", "2008-04-03", "1", "LL57 3TT"), HARRY),
+]
+
+
+@pytest.mark.usefixtures("million")
+@pytest.mark.parametrize(("query", "stranger"), CHANCE_LIKENESSES)
+def test_a_likeness_a_large_register_shows_by_chance_is_not_plausible(
+    services: Services, agent: Actor, query: tuple[str, ...], stranger: str
+) -> None:
+    # DOMAIN.md "Learners and ULNs" (§4.2.2.1): a possible match is someone who may be the
+    # learner; among a million learners these likenesses are what strangers show.
+    result = find(services, agent, *query)
+    assert stranger not in {c.uln for c in result.candidates}
+    for candidate in result.weaker:  # shown apart at most, saying why
+        assert CHANCE_REASON in candidate.reasons()
+
+
+@pytest.mark.usefixtures("million")
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (("Ella", "Taylor", "1969-04-07", "2", "RG1 2ND"), ELLA),  # moved within the district
+        (("Lucia", "Palmer", "2012-03-03", "2", "ZZ99 9ZZ"), LUCIA),  # postcode unknown
+        (("Harry", "Patel-Parker", "1972-02-03", "1", "LL57 3TT"), HARRY),  # a digit out
+        (("Helen", "Taylor", "1969-04-07", "2", "RG1 5XA"), ELLA),  # formal name given
+    ],
+)
+def test_the_learner_with_one_slip_stays_plausible_among_a_million(
+    services: Services, agent: Actor, query: tuple[str, ...], expected: str
+) -> None:
+    result = find(services, agent, *query)
+    assert result.candidates and result.candidates[0].uln == expected
+    assert CHANCE_REASON not in result.candidates[0].reasons()
+
+
+@pytest.mark.parametrize("odds", [-20.0, -1.0, 0.0, 0.99, 1.0, 5.0])
+def test_a_plausible_score_means_better_odds_than_chance(odds: float) -> None:
+    score, by_chance = matching.calibrated(0.8, odds, 0.6)
+    assert (score >= 0.6) is (odds >= matching.PLAUSIBLE_ODDS)
+    assert by_chance is (score < 0.8)
+
+
+def test_the_same_likeness_counts_for_less_in_a_larger_register() -> None:
+    fields = [
+        ("given name", matching.DIFFERENT),
+        ("family name", matching.EXACT),
+        ("date of birth", matching.EXACT),
+        ("gender", matching.EXACT),
+        ("postcode", matching.DIFFERENT),
+    ]
+
+    def chance(population: int) -> matching.Chance:
+        per = population // 1000  # the same shares of each register
+        return matching.Chance.of(
+            population, date(2012, 3, 3), 5 * per, 2 * per, per // 20, per // 50, 3 * per
+        )
+
+    small, large = (matching.log_odds(fields, chance(n)) for n in (50_000, 1_000_000))
+    assert small > large
