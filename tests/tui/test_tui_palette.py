@@ -237,7 +237,10 @@ async def test_an_action_the_role_does_not_allow_appears_nowhere(
 
 def test_the_apps_keys_are_the_declared_ones() -> None:
     # One declaration: the app's key bindings (so its footer) are made from it.
-    bindings = {b.key: b.action for b in LrsDeskApp.BINDINGS if isinstance(b, Binding)}
+    bindings: dict[str, str] = {}
+    for b in LrsDeskApp.BINDINGS:
+        if isinstance(b, Binding):
+            bindings.setdefault(b.key, b.action)  # the first: ctrl+q's second is hidden
     for action in DESK_ACTIONS:
         if action.key:
             assert bindings[action.key] == action.action
