@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar, Protocol
 
+from textual import on
 from textual.widgets import Select
+from textual.widgets._select import SelectOverlay
 
-from lrs_tui.widgets.ordered_input import FormField, OrderedInput
+from lrs_tui.widgets.ordered_input import FormField, OrderedInput, enter_target
 
 # Any of the core's DATE_FORMS is accepted; the placeholder shows the one most people type.
 DATE_PLACEHOLDER = "e.g. 3/8/1977"
@@ -121,3 +123,15 @@ class FieldSelect(FormField, Select[str]):
 
     def set_text(self, code: str) -> None:
         self.value = code if code in self._codes else Select.NULL
+
+    @on(SelectOverlay.UpdateSelection)
+    def _chosen(self, _event: SelectOverlay.UpdateSelection) -> None:
+        # A choice made from the open list moves on, as Enter does in a text field: to the
+        # next empty required field of the form. After the refresh, so after Select has put
+        # the focus back here; not when the value is set by code (an edit form loading).
+        self.call_after_refresh(self._move_on)
+
+    def _move_on(self) -> None:
+        target = enter_target(self) if self.has_focus else None
+        if target is not None:
+            self.screen.set_focus(target)

@@ -57,6 +57,26 @@ async def test_enter_on_date_of_birth_moves_to_gender_instead_of_searching(
         assert searches(services) == []
 
 
+async def test_a_choice_from_a_list_moves_on_to_the_next_empty_required_field(
+    services: Services, desk_operator: DeskOperator
+) -> None:
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_find(pilot, desk_operator)
+        await Keys.fill(pilot, "#given", "Ann")
+        await pilot.press("enter")
+        await Keys.type(pilot, "Lee")
+        await pilot.press("enter")
+        await Keys.type(pilot, "3/2/2001")
+        await pilot.press("enter")
+        assert focused_id(app) == "gender"
+        await pilot.press("enter")  # opens the list
+        await Keys.type(pilot, "(2)")
+        await pilot.press("enter")  # chooses Female, then on to the postcode
+        await Keys.settle(pilot)
+        assert focused_id(app) == "postcode" and searches(services) == []
+
+
 async def test_the_details_form_searches_from_its_last_field_or_once_all_required_are_filled(
     services: Services, desk_operator: DeskOperator
 ) -> None:
