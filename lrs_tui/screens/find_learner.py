@@ -266,28 +266,25 @@ class FindLearnerScreen(Screen[None]):
         rows = [ResultRow.from_candidate(c) for c in result.candidates]
         weaker = [ResultRow.from_candidate(c) for c in result.weaker]
         outcome = f"{result.outcome} {result.outcome.meaning}: {result.message}"
-        self._show_rows(outcome, rows, weaker, result.ask_caller)
+        self._show_rows(outcome, rows, weaker)
 
     def _show_rows(
         self,
         outcome: str,
         rows: list[ResultRow],
         weaker: list[ResultRow] | None = None,
-        ask_caller: Iterable[str] = (),
     ) -> None:
         self.query_one(MessageLine).show_notice(outcome)
         table = self.query_one("#results", CandidateTable)
         table.show(rows)
         table.display = bool(rows)
-        # Weaker candidates (never with plausible ones): apart, under their own label.
+        # Weaker candidates (never with plausible ones): apart, under their own label (the
+        # message line above says what to ask the caller).
         weak = self.query_one("#weaker", CandidateTable)
         weak.show(weaker or [])
         weak.display = bool(weaker)
         title = self.query_one("#weaker-title", Static)
-        questions = " or ".join(ask_caller)
-        title.update(
-            f"{WEAKER_LABEL}: ask the caller for {questions}" if questions else WEAKER_LABEL
-        )
+        title.update(WEAKER_LABEL)
         title.display = bool(weaker)
         shown_table = table if rows else weak
         self._show_reasons(shown_table.highlighted)

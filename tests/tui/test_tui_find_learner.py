@@ -115,7 +115,9 @@ async def test_weaker_candidates_show_apart_under_their_label(
         weaker = screen.query_one("#weaker", CandidateTable)
         assert weaker.display and weaker.has_focus and weaker.row_count == 1
         title = str(screen.query_one("#weaker-title", Static).render())
-        assert title.startswith("Weaker candidates \u2014 not a match: ask the caller for")
+        assert title == "Weaker candidates \u2014 not a match"
+        # What to ask the caller is said once, in the message line above the section.
+        assert "ask the caller for a previous family name" in screen.query_one(MessageLine).text
         assert str(screen.query_one("#reasons", Static).render()).startswith(AMELIA)
         await pilot.press("enter")
         await Keys.settle(pilot)
