@@ -752,7 +752,14 @@ class DemographicSearch:
             return SearchResult(OutcomeCode.POSSIBLE_MATCH, message, shown, widened, (), count)
         message = "No learner matches, after trying every search variant of Appendix B."
         floor = self.settings.weaker_floor
-        weaker = tuple(s for s in scored if floor <= s.score < self.settings.plausible_score)
+        # A weaker candidate shares a name with the caller's learner, at least nearly: date of
+        # birth, gender and postcode alone are what strangers share, and showing them would
+        # name learners to anyone who knows a birthday and a street.
+        weaker = tuple(
+            s
+            for s in scored
+            if floor <= s.score < self.settings.plausible_score and _shares_a_name(s)
+        )
         if not weaker:
             return SearchResult(OutcomeCode.NO_MATCH, message, (), widened, (), 0)
         ask = _questions(weaker[:MAX_WEAKER])
@@ -797,6 +804,10 @@ def _questions(weaker: Sequence[Candidate]) -> list[str]:
 
 def _or(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _shares_a_name(candidate: Candidate) -> bool:
+    return any(f.level > 0 for f in candidate.fields if f.field in ("given name", "family name"))
 
 
 def _narrowing_hints(c: Criteria) -> list[str]:

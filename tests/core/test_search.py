@@ -490,6 +490,16 @@ def test_weaker_candidates_come_apart_when_nothing_is_plausible(
 
 
 @pytest.mark.usefixtures("people")
+def test_no_weaker_candidate_without_a_name_in_common(services: Services, agent: Actor) -> None:
+    # A birthday, a gender and a street are what strangers share: a caller who knows them but
+    # no name must not be shown who lives there (the band is for a name the register nearly
+    # holds, DOMAIN.md "Learners and ULNs", Appendix B).
+    result = find(services, agent, "Xanthe", "Quorn", "1994-06-21", "2", "BD7 2QR")
+    assert (result.outcome, result.candidates, result.weaker) == (OutcomeCode.NO_MATCH, (), ())
+    assert "Weaker" not in result.message
+
+
+@pytest.mark.usefixtures("people")
 def test_a_look_at_weaker_candidates_is_audited_with_them(services: Services, agent: Actor) -> None:
     find(services, agent, *MARRIED_AND_MOVED)
     entry = audit_log(services, limit=1)[0]
