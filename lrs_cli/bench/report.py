@@ -92,7 +92,10 @@ def not_registered(absent: Sequence[AbsentOutcome], misses: int) -> dict[str, An
     return {
         **every,
         "target_pct": WRONG_CANDIDATE_TARGET,
-        "target_exceeded": every["wrong_candidate_pct"] > WRONG_CANDIDATE_TARGET,
+        # None: not measured (--absent 0): no verdict from zero searches.
+        "target_exceeded": (
+            every["wrong_candidate_pct"] > WRONG_CANDIDATE_TARGET if absent else None
+        ),
         "latency_ms": latency([o.details_ms for o in absent]),
         "by_kind": {
             k.name: figures([o for o in absent if o.query.kind is k]) for k in ABSENT_KINDS
@@ -291,7 +294,9 @@ def print_report(report: dict[str, Any]) -> None:
         out("the search engine has no weaker band (SearchResult.weaker): none is counted\n")
 
     verdict = (
-        f"EXCEEDS the target of at most {absent['target_pct']:g}%"
+        "not measured: no person outside the register was searched (--absent)"
+        if absent["target_exceeded"] is None
+        else f"EXCEEDS the target of at most {absent['target_pct']:g}%"
         if absent["target_exceeded"]
         else f"within the target of at most {absent['target_pct']:g}%"
     )

@@ -392,6 +392,14 @@ def test_recall_and_the_weaker_band_per_kind_and_per_number_of_errors() -> None:
     assert len(report["slowest"]) == 8
 
 
+def test_no_verdict_on_the_wrong_candidate_rate_from_no_searches(capsys) -> None:  # type: ignore[no-untyped-def]
+    summary = summarise([outcome([ERROR_KINDS[0]], 1)], misses=1, absent=[])
+    assert summary["not_registered"]["target_exceeded"] is None
+    print_report(full_report(summary))
+    out = capsys.readouterr().out
+    assert "not measured" in out and "within the target" not in out
+
+
 @pytest.mark.parametrize(("wrong", "exceeded"), [(0, False), (2, False), (3, True)])
 def test_the_wrong_candidate_rate_and_its_target(wrong: int, exceeded: bool, capsys) -> None:  # type: ignore[no-untyped-def]
     # 200 persons not in the register: 2 shown a wrong candidate is 1%, the most allowed.
