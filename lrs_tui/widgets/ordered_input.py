@@ -37,17 +37,14 @@ class FormField:
 
     @property
     def filled(self) -> bool:
-        raise NotImplementedError
+        """Its text holds more than spaces (a code list says whether a code is chosen)."""
+        return bool(str(getattr(self, "value", "")).strip())
 
 
 class OrderedInput(FormField, Input):
     def __init__(self, *args: Any, required: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.required = required
-
-    @property
-    def filled(self) -> bool:
-        return bool(self.value.strip())
 
     async def _on_key(self, event: events.Key) -> None:
         if not event.is_printable:
