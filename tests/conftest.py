@@ -12,7 +12,7 @@ from pathlib import Path
 import factories
 import keyring
 import pytest
-from factories import PG_URL, scratch_postgres
+from factories import BACKENDS, scratch_postgres
 from keyring.backends import fail
 from sqlalchemy import create_engine, text
 
@@ -23,8 +23,6 @@ from lrs_core.db.database import Database
 from lrs_core.db.models import Base, UlnAllocation
 from lrs_core.services import Services
 from lrs_core.services.audit import GENESIS
-
-BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
 @pytest.fixture(autouse=True)

@@ -177,6 +177,8 @@ def desk_admin(services: Services, username: str = "head.admin") -> Actor:
 
 
 PG_URL = os.environ.get("LRS_TEST_DATABASE_URL", "")
+# The backends every storage test runs on: PostgreSQL too where the run has one.
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from typing import Any
 
 import jellyfish
 import pytest
-from factories import PG_URL, scratch_postgres
+from factories import BACKENDS, scratch_postgres
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,14 +87,12 @@ def run_bench(argv: Sequence[str]) -> int:
         return EXIT_ERROR
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def bench_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A benchmark database on each backend (PostgreSQL when LRS_TEST_DATABASE_URL is set)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'bench.sqlite3'}"
         return
-    if not PG_URL:
-        pytest.skip("needs LRS_TEST_DATABASE_URL (PostgreSQL)")
     with scratch_postgres() as url:
         yield url
 
