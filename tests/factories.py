@@ -22,7 +22,13 @@ from lrs_core.db.models import (
     LearningEvent,
     Operator,
 )
-from lrs_core.domain.kinds import AccountStatus, ChallengeKind, ChallengeStatus, LearnerStatus
+from lrs_core.domain.kinds import (
+    AccountStatus,
+    ChallengeKind,
+    ChallengeStatus,
+    ChallengeType,
+    LearnerStatus,
+)
 from lrs_core.domain.names import name_key
 from lrs_core.passwords import hash_password
 from lrs_core.permissions import OperatorRole
@@ -92,7 +98,8 @@ def plr_learners(session: Session) -> dict[str, list[int]]:
     session.flush()
     challenge = DataChallenge(
         reference=f"DC-{SIAN}-0001", learner_id=sian.id, kind=ChallengeKind.EVENT,
-        category="information wrong", status=ChallengeStatus.OPEN, raiser_name="R. Patel",
+        challenge_type=ChallengeType.EVENT_INFORMATION_WRONG,
+        status=ChallengeStatus.OPEN, raiser_name="R. Patel",
         raiser_email="r.patel@example.org", raised_at=datetime(2026, 11, 1, tzinfo=UTC),
     )  # fmt: skip
     session.add(challenge)

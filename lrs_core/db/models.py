@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -31,11 +32,16 @@ from lrs_core.domain.kinds import (
     AuditOutcome,
     ChallengeKind,
     ChallengeStatus,
+    ChallengeType,
+    EventChallengeAction,
     EventSource,
+    EventStatus,
     IntakeStatus,
     LearnerStatus,
     OrganisationKind,
     PortalRole,
+    RecordChangeKind,
+    RetiredReason,
 )
 from lrs_core.domain.matching import phonetic_key
 from lrs_core.domain.names import name_key
@@ -171,6 +177,10 @@ class Learner(Base):
     status: Mapped[LearnerStatus] = mapped_column(code(LearnerStatus, "learner_status"))
     # Set when this ULN was merged into another: the master it is linked to (§4.2.3).
     master_learner_id: Mapped[int | None] = mapped_column(ForeignKey("learner.id"), index=True)
+    # Set with status RETIRED: why (deceased, fictitious or fraudulent; §6.1).
+    retired_reason: Mapped[RetiredReason | None] = mapped_column(
+        code(RetiredReason, "retired_reason")
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))  # operator username or organisation
     created_by_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
@@ -257,7 +267,12 @@ class LearningEvent(Base):
     participation_end_date: Mapped[date | None] = mapped_column(Date)
     award_date: Mapped[date | None] = mapped_column(Date)
     date_loaded: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[EventStatus] = mapped_column(
+        code(EventStatus, "event_status"), default=EventStatus.ACTIVE
+    )
+    # A removal after an event challenge (soft: the event stays, hidden from the PLR views).
+    removed_reason: Mapped[str | None] = mapped_column(Text)
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     restriction: Mapped[str | None] = mapped_column(String(50))
     collection_type: Mapped[str | None] = mapped_column(String(20))
     return_number: Mapped[str | None] = mapped_column(String(10))
@@ -297,28 +312,64 @@ class Operator(Base):
 
 
 class DataChallenge(Base):
-    """A ULN or event data challenge (User Guide §6), with its SLA clock."""
+    """A ULN or event data challenge (User Guide §6), with its SLA clock in support hours.
+
+    The clock: ``support_seconds_used`` counts the support time spent before the current
+    running period, which began at ``clock_started_at`` (None while paused, awaiting
+    information, or stopped); ``due_at`` is when the budget runs out if it keeps running,
+    stored so the queue sorts by it (None while paused or stopped)."""
 
     __tablename__ = "data_challenge"
+    __table_args__ = (Index("ix_data_challenge_status_due_at", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)  # contains the ULN (§6)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
     kind: Mapped[ChallengeKind] = mapped_column(code(ChallengeKind, "challenge_kind"))
-    category: Mapped[str] = mapped_column(String(60))
+    challenge_type: Mapped[ChallengeType] = mapped_column(code(ChallengeType, "challenge_type"))
     status: Mapped[ChallengeStatus] = mapped_column(code(ChallengeStatus, "challenge_status"))
     priority: Mapped[int] = mapped_column(Integer, default=4)
     raised_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    raised_by_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
     raised_by_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     raiser_name: Mapped[str] = mapped_column(String(100))
     raiser_email: Mapped[str] = mapped_column(String(254))
     raiser_phone: Mapped[str | None] = mapped_column(String(32))
     comments: Mapped[str | None] = mapped_column(Text)
-    other_uln: Mapped[str | None] = mapped_column(String(10))  # master / duplicate / target ULN
+    # ULN challenges on two learners (duplicate, incorrectly merged) and event transfers:
+    # the other ULN as the raiser gave it, its learner, and which of the two is the master.
+    other_uln: Mapped[str | None] = mapped_column(String(10))
+    other_learner_id: Mapped[int | None] = mapped_column(ForeignKey("learner.id"), index=True)
+    master_learner_id: Mapped[int | None] = mapped_column(ForeignKey("learner.id"))
+    # Why: required for a duplicate whose key data differ and for a de-merge.
+    reason: Mapped[str | None] = mapped_column(Text)
+    # "Event does not belong": disputed, remove or transfer (to other_uln, named target_name).
+    event_action: Mapped[EventChallengeAction | None] = mapped_column(
+        code(EventChallengeAction, "event_challenge_action")
+    )
+    target_name: Mapped[str | None] = mapped_column(String(120))
+    # "Event information wrong": the values proposed.
+    proposed_grade: Mapped[str | None] = mapped_column(String(20))
+    proposed_end_date: Mapped[date | None] = mapped_column(Date)
+    proposed_award_date: Mapped[date | None] = mapped_column(Date)
+    # "Event appears more than once": the raiser confirmed neither is a participation record.
+    not_participation_confirmed: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     assigned_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    clock_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    support_seconds_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    referred_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ao_answer: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    resolution: Mapped[str | None] = mapped_column(Text)
+    resolution: Mapped[str | None] = mapped_column(Text)  # a reason the raiser can be given
+    # Every change bumps both: the queue polls updated_at, a stale screen is told by version.
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012 - SQLAlchemy's API
 
     events: Mapped[list[DataChallengeEvent]] = relationship(cascade="all, delete-orphan")
     notes: Mapped[list[DataChallengeNote]] = relationship(cascade="all, delete-orphan")
@@ -332,13 +383,39 @@ class DataChallengeEvent(Base):
 
 
 class DataChallengeNote(Base):
+    """The challenge's timeline: analysts' notes, status changes, claims and actions."""
+
     __tablename__ = "data_challenge_note"
+    __table_args__ = (
+        CheckConstraint("kind IN ('note', 'status', 'claim', 'action')", name="kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("data_challenge.id"), index=True)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16), default="note", server_default="note")
     text: Mapped[str] = mapped_column(Text)
+
+
+class RecordChange(Base):
+    """A change made to learners or events to resolve a challenge (merge, de-merge, event
+    transfer, removal...), with the exact state before and after it, so it is previewed
+    from the same plan it applies and reversed exactly. A change is reversed at most once:
+    ``reverses_id`` is unique, so two analysts undoing it at once cannot both succeed."""
+
+    __tablename__ = "record_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int | None] = mapped_column(ForeignKey("data_challenge.id"), index=True)
+    kind: Mapped[RecordChangeKind] = mapped_column(code(RecordChangeKind, "record_change_kind"))
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
+    other_learner_id: Mapped[int | None] = mapped_column(ForeignKey("learner.id"), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    performed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    before_state: Mapped[dict[str, object]] = mapped_column(JSON)
+    after_state: Mapped[dict[str, object]] = mapped_column(JSON)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("record_change.id"), unique=True)
 
 
 class IntakeCase(Base):

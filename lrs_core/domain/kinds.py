@@ -38,7 +38,21 @@ class AccountStatus(StrEnum):
 class LearnerStatus(StrEnum):
     ACTIVE = "active"
     LINKED = "linked"  # merged into a master ULN (§4.2.3)
-    RETIRED = "retired"  # e.g. a fictitious ULN withdrawn after a challenge
+    RETIRED = "retired"  # withdrawn after a challenge; its ULN is never issued or used again
+
+
+class RetiredReason(StrEnum):
+    """Why a ULN was retired (a ULN challenge's outcome, §6.1)."""
+
+    DECEASED = "deceased"
+    FICTITIOUS = "fictitious"  # fictitious or fraudulent
+
+
+class EventStatus(StrEnum):
+    ACTIVE = "active"
+    # Removed after an event challenge (disputed or duplicated): hidden from both PLR views,
+    # kept with its reason for the audit, and restorable.
+    REMOVED = "removed"
 
 
 class EventSource(StrEnum):
@@ -52,12 +66,59 @@ class ChallengeKind(StrEnum):
     EVENT = "event"
 
 
+class ChallengeType(StrEnum):
+    """What a data challenge is about (User Guide §6.1). Its kind follows from it."""
+
+    # ULN incorrectly created
+    DUPLICATE_ULN = "duplicate-uln"
+    FICTITIOUS_ULN = "fictitious-uln"
+    # ULN incorrectly merged
+    INCORRECTLY_MERGED = "incorrectly-merged"
+    # Other ULN problems
+    SHARED_ULN = "shared-uln"
+    DECEASED = "deceased"
+    USING_ANOTHER_ULN = "using-another-uln"
+    OTHER_ULN = "other-uln"
+    # Event challenges
+    EVENT_INFORMATION_WRONG = "event-information-wrong"
+    EVENT_NOT_BELONGING = "event-not-belonging"
+    EVENT_DUPLICATED = "event-duplicated"
+
+    @property
+    def kind(self) -> ChallengeKind:
+        return ChallengeKind.EVENT if self.value.startswith("event-") else ChallengeKind.ULN
+
+
+class EventChallengeAction(StrEnum):
+    """What an "event does not belong" challenge asks for (§6.1)."""
+
+    DISPUTED = "disputed"  # the learner disputes it
+    REMOVE = "remove"
+    TRANSFER = "transfer"  # to another ULN, named with the learner's name
+
+
 class ChallengeStatus(StrEnum):
     OPEN = "open"
-    IN_PROGRESS = "in-progress"
+    IN_PROGRESS = "in-progress"  # claimed by an analyst
+    AWAITING_INFORMATION = "awaiting-information"  # the SLA clock is paused
+    REFERRED = "referred"  # to the awarding organisation, whose data it is
     RESOLVED = "resolved"
     REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
+    WITHDRAWN = "withdrawn"  # by its raiser
+
+
+class RecordChangeKind(StrEnum):
+    """A change to learners or events made to resolve a challenge: each one recorded with
+    the exact state before it, so it can be reversed exactly."""
+
+    MERGE = "merge"
+    DEMERGE = "demerge"
+    SHARED_ULN_SPLIT = "shared-uln-split"
+    RETIRE = "retire"  # deceased, fictitious or fraudulent
+    EVENT_TRANSFER = "event-transfer"
+    EVENT_REMOVAL = "event-removal"
+    EVENT_CORRECTION = "event-correction"
+    REVERSAL = "reversal"  # undoes an earlier change
 
 
 class IntakeStatus(StrEnum):

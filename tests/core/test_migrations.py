@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from factories import desk_admin
+from factories import desk_admin, plr_learners
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from lrs_core.actor import Actor
 from lrs_core.db.database import Database, SchemaState
@@ -234,3 +235,28 @@ def test_a_trail_already_broken_is_not_re_keyed(empty_database_url: str, break_i
     )
     assert db.schema_state() is SchemaState.BEHIND  # nothing changed
     db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "kept", "refused"),
+    [
+        ("data_challenge", "status", "referred", "closed"),
+        ("data_challenge", "challenge_type", "duplicate-uln", "missing-qualification"),
+        ("learning_event", "status", "removed", "deleted"),
+        ("learner", "retired_reason", "deceased", "emigrated"),
+    ],
+)
+def test_the_new_codes_are_enforced_by_the_database(
+    db: Database, table: str, column: str, kept: str, refused: str
+) -> None:
+    """Migration 0009's closed sets (issue 11) hold in the database itself, not only in the
+    models: a value outside them is refused on both databases, however it is written."""
+    with db.transaction() as session:
+        plr_learners(session)
+    with db.engine.connect() as connection:
+        row_id = connection.execute(text(f"SELECT min(id) FROM {table}")).scalar_one()
+        update = text(f"UPDATE {table} SET {column} = :value WHERE id = :id")
+        connection.execute(update, {"value": kept, "id": row_id})
+        with pytest.raises(IntegrityError):
+            connection.execute(update, {"value": refused, "id": row_id})
+        connection.rollback()
