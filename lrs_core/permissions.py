@@ -16,6 +16,7 @@ class Permission(StrEnum):
     REGISTER_LEARNER = "register-learner"
     EDIT_LEARNER = "edit-learner"
     VIEW_PLR = "view-plr"
+    RAISE_CHALLENGE = "raise-challenge"
     RESOLVE_CHALLENGE = "resolve-challenge"
     HANDLE_INTAKE = "handle-intake"
     MANAGE_PORTAL_USERS = "manage-portal-users"
@@ -30,6 +31,7 @@ _AGENT = frozenset(
         Permission.REGISTER_LEARNER,
         Permission.EDIT_LEARNER,
         Permission.VIEW_PLR,
+        Permission.RAISE_CHALLENGE,
     }
 )
 _ANALYST = _AGENT | {Permission.RESOLVE_CHALLENGE, Permission.HANDLE_INTAKE}
@@ -51,6 +53,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.REGISTER_LEARNER: "Register learners",
     Permission.EDIT_LEARNER: "Update learners' details",
     Permission.VIEW_PLR: "View Personal Learning Records",
+    Permission.RAISE_CHALLENGE: "Raise data challenges and read the queue and their history",
     Permission.RESOLVE_CHALLENGE: "Resolve data challenges (merges, de-merges, events)",
     Permission.HANDLE_INTAKE: "Open encrypted learner data sent to the desk",
     Permission.MANAGE_PORTAL_USERS: "Manage organisation portal users",
