@@ -85,6 +85,14 @@ def test_a_day_is_ten_real_hours_either_side_of_the_clock_change(
     assert DESK.is_open(monday)
 
 
+@pytest.mark.parametrize(
+    "start", [london(2026, 12, 5, 11, 30), london(2026, 12, 1, 20, 0), london(2026, 12, 1, 9, 0)]
+)
+def test_adding_nothing_is_the_start_itself(start: datetime) -> None:
+    # A clock with nothing left is due when it (re)starts, never before it.
+    assert DESK.add(start, 0) == start
+
+
 def test_is_open_from_the_opening_to_just_before_the_closing() -> None:
     assert not DESK.is_open(london(2026, 12, 1, 7, 59, 59))
     assert DESK.is_open(london(2026, 12, 1, 8, 0))
