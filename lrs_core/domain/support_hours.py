@@ -51,6 +51,8 @@ DEFAULT_PRIORITY_HOURS: Mapping[int, int] = {1: 4, 2: 12, 4: 360}
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _YEARS_AHEAD = 3  # years indexed past the one asked for when an index is (re)built
 _SEARCH_LIMIT_YEARS = 50  # a calendar with no desk hours for this long cannot reach a due time
+_CACHED_YEARS = 40  # the widest span of years the calendar keeps indexed
+_LAST_YEAR = 9998  # the last year indexed: a due time must still fit in a datetime
 
 
 def _instant(value: datetime, name: str) -> int:
@@ -197,16 +199,22 @@ class SupportCalendar:
         index = self._index
         if index is not None and index.first_year <= first_year and last_year <= index.last_year:
             return index
+        # One year either side: an instant's London date may fall in the next UTC year.
+        first_year = max(first_year - 1, 1)
+        last_year = min(last_year + _YEARS_AHEAD, _LAST_YEAR)
         with self._building:
             index = self._index
             if index is not None:
+                if index.first_year <= first_year and last_year <= index.last_year:
+                    return index  # another thread built it meanwhile
+                if max(last_year, index.last_year) - min(first_year, index.first_year) > (
+                    _CACHED_YEARS
+                ):
+                    # Far from the years in use (an old or mistyped date): index it alone,
+                    # rather than every year between.
+                    return self._build(first_year, last_year)
                 first_year = min(first_year, index.first_year)
                 last_year = max(last_year, index.last_year)
-                if index.first_year <= first_year and last_year <= index.last_year:
-                    return index
-            # One year either side: an instant's London date may fall in the next UTC year.
-            first_year = max(first_year - 1, 1)
-            last_year = min(last_year + _YEARS_AHEAD, 9998)
             index = self._build(first_year, last_year)
             self._index = index
             return index
@@ -243,8 +251,11 @@ class SupportCalendar:
             found = index.instant(index.position(first) + seconds)
             if found is not None:
                 return _utc(found)
-            if index.last_year - start.year > _SEARCH_LIMIT_YEARS:
-                raise ValueError(f"the desk has no support hours for {_SEARCH_LIMIT_YEARS} years")
+            if index.last_year >= min(start.year + _SEARCH_LIMIT_YEARS, _LAST_YEAR):
+                raise ValueError(
+                    f"{seconds} support seconds from {start.isoformat()} reach no desk hours"
+                    f" up to {index.last_year}"
+                )
             years = index.last_year + 1
 
     # -- budgets ---------------------------------------------------------------------------

@@ -212,6 +212,16 @@ def test_bad_arguments_are_refused() -> None:
         DESK.add(london(2026, 12, 1, 9, 0), -1)
 
 
+def test_dates_far_from_today_are_answered_and_the_end_of_time_refused() -> None:
+    calendar = SupportCalendar()
+    assert calendar.add(london(2026, 11, 27, 17, 0), 2 * HOUR) == london(2026, 11, 30, 9, 0)
+    far = datetime(2900, 6, 1, tzinfo=UTC)  # a mistyped year is still a correct count
+    assert calendar.between(far, calendar.add(far, 360 * HOUR)) == 360 * HOUR
+    assert calendar.between(london(2026, 12, 4, 12, 0), london(2026, 12, 7, 12, 0)) == 10 * HOUR
+    with pytest.raises(ValueError, match="reach no desk hours"):
+        calendar.add(datetime(9998, 12, 1, tzinfo=UTC), 360 * HOUR)
+
+
 def test_ten_thousand_due_times_take_well_under_a_second() -> None:
     calendar = SupportCalendar()
     start = london(2026, 1, 5, 8, 0)
