@@ -10,7 +10,7 @@ moves by an hour in UTC while a day's support hours stay real hours.
 Instants are read to the whole second (microseconds dropped). The calendar keeps, per range of
 years, the open days' intervals as POSIX seconds with a running total of support seconds before
 each, built lazily on first use, so ``add`` and ``between`` are two binary searches each, however
-long the span (10,000 due times of a 360-hour clock take a few milliseconds).
+long the span (10,000 due times of a 360-hour clock take tens of milliseconds).
 
 A challenge's clock (``clock_state``) is its budget, the support seconds already used in earlier
 running periods and, while it runs, the instant the current period began. Pausing it (awaiting
