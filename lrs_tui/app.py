@@ -23,9 +23,13 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.screen import Screen
+from textual.signal import Signal
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 
 from lrs_core.domain.text import shown
 from lrs_core.errors import LrsError
+from lrs_core.permissions import Permission
 from lrs_core.services import Services
 from lrs_core.services.operators import SignIn
 from lrs_tui.desk_actions import BY_ACTION, DESK_ACTIONS, DeskAction, When, app_bindings
@@ -41,12 +45,17 @@ from lrs_tui.widgets.ordered_input import OrderedInput, enter_target
 
 if TYPE_CHECKING:  # imported lazily at run time: keeps the first paint quick
     from lrs_core.services.learners import LearnerRecord
+    from lrs_tui.screens.challenge_queue import ChallengeQueueScreen
     from lrs_tui.screens.find_learner import FindLearnerScreen
 
 # lrs-ansi (lrs_tui/theme.py) and ansi-* use the terminal's own 16 colours, so they read well
 # over SSH; lrs-ansi, the default, on a dark and on a light background alike.
 THEMES = (THEME_NAME, "ansi-dark", "ansi-light", "textual-dark", "textual-light")
 SIGNED_OUT = "You are signed out."
+# How often the footer's count of the analyst's own due-soon and breached challenges is read
+# again with nothing else to prompt it (support time passing moves clocks into a warning).
+CHALLENGE_COUNT_SECONDS = 60.0
+CHALLENGE_COUNT_GROUP = "challenge-counts"
 
 
 @runtime_checkable
@@ -106,6 +115,11 @@ class LrsDeskApp(App[None]):
         self.locked = False
         self._desk_open = False  # agreement accepted and password in order
         self._last_input = monotonic()
+        # The analyst's own (due soon, breached) challenges, for every screen's footer
+        # (widgets/desk_footer.py subscribes); (0, 0) shows nothing.
+        self.my_challenges: tuple[int, int] = (0, 0)
+        self.my_challenges_changed: Signal[tuple[int, int]] = Signal(self, "my-challenges")
+        self._count_timer: Timer | None = None
         self.register_theme(LRS_ANSI)
         for name in list(self.available_themes):
             if name not in THEMES:
@@ -196,6 +210,11 @@ class LrsDeskApp(App[None]):
         self._desk_open = True
         self.refresh_bindings()
         self.push_screen(HomeScreen(self.services.operators, self.signed_in, self.database_label))
+        if self.signed_in.actor.may(Permission.RESOLVE_CHALLENGE):
+            self.refresh_challenge_counts()
+            self._count_timer = self.set_interval(
+                CHALLENGE_COUNT_SECONDS, self.refresh_challenge_counts
+            )
 
     def sign_out(self, message: str = SIGNED_OUT, *, is_error: bool = False) -> None:
         """Back to the sign-in screen, forgetting the operator and every screen they had."""
@@ -204,6 +223,10 @@ class LrsDeskApp(App[None]):
         self.signed_in = None
         self.locked = False
         self._desk_open = False
+        if self._count_timer is not None:
+            self._count_timer.stop()
+            self._count_timer = None
+        self._show_challenge_counts((0, 0))
         # pop_screen drops each screen's result callback unrun, so no flow resumes.
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -250,6 +273,36 @@ class LrsDeskApp(App[None]):
                 )
 
         self.run_worker(write, thread=True, group="audit", exit_on_error=False)
+
+    # -- the analyst's own challenges in the footer -------------------------------------
+
+    def refresh_challenge_counts(self) -> None:
+        """Read the analyst's due-soon and breached counts again (after a claim, a change, a
+        change the queue heard of, and every CHALLENGE_COUNT_SECONDS)."""
+        if self.signed_in is None or not self._desk_open:
+            return
+        actor = self.signed_in.actor
+        if not actor.may(Permission.RESOLVE_CHALLENGE):
+            return
+        self.run_worker(
+            lambda: self.services.challenges.my_counts(actor),
+            thread=True,
+            group=CHALLENGE_COUNT_GROUP,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    @on(Worker.StateChanged)
+    def _challenge_counts_read(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != CHALLENGE_COUNT_GROUP or event.state is not WorkerState.SUCCESS:
+            return  # a failed count leaves the last one; the queue itself says what failed
+        if self.signed_in is not None:
+            self._show_challenge_counts(event.worker.result)
+
+    def _show_challenge_counts(self, counts: tuple[int, int]) -> None:
+        if counts != self.my_challenges:
+            self.my_challenges = counts
+            self.my_challenges_changed.publish(counts)
 
     # -- idle detection ------------------------------------------------------------------
 
@@ -303,6 +356,8 @@ class LrsDeskApp(App[None]):
 
         if action.action == "find_learner":
             return self._find_screen() is not screen  # already there: keep the footer short
+        if action.action == "challenge_queue":
+            return self._queue_screen() is not screen
         if action.action == "register_learner":
             return not isinstance(screen, LearnerFormScreen)  # one form at a time
         if action.action == "change_password":
@@ -363,6 +418,28 @@ class LrsDeskApp(App[None]):
         # Back to the search the operator already has (profiles and forms above it close),
         # unless a form above it holds unsaved changes: the first press only warns.
         if self._keeps_unsaved_work("ctrl+f"):
+            return
+        while self.screen is not existing:
+            self.pop_screen()
+
+    def _queue_screen(self) -> ChallengeQueueScreen | None:
+        from lrs_tui.screens.challenge_queue import ChallengeQueueScreen
+
+        found = [s for s in self.screen_stack if isinstance(s, ChallengeQueueScreen)]
+        return found[-1] if found else None
+
+    def action_challenge_queue(self) -> None:
+        """The data-challenge queue; pressed again from a challenge opened from it, back to
+        the queue (unless a form above it keeps unsaved work)."""
+        if self.signed_in is None or not self._desk_open or self.locked:
+            return
+        from lrs_tui.screens.challenge_queue import ChallengeQueueScreen
+
+        existing = self._queue_screen()
+        if existing is None:
+            self.push_screen(ChallengeQueueScreen(self.services, self.signed_in.actor))
+            return
+        if self._keeps_unsaved_work("ctrl+d"):
             return
         while self.screen is not existing:
             self.pop_screen()

@@ -36,6 +36,9 @@ class DeskAction:
     when: When = When.DESK
     # A priority binding works from inside a text field too (Input would take ctrl+f).
     priority: bool = False
+    # False: the footer label shows only on the screens that add ``screen_binding`` for it
+    # (home), not in every screen's footer (80 columns are few).
+    footer_everywhere: bool = True
 
     @property
     def key_label(self) -> str:
@@ -56,7 +59,7 @@ class DeskAction:
             self.key,
             self.action,
             self.footer or self.title,
-            show=bool(self.footer),
+            show=bool(self.footer) and self.footer_everywhere,
             priority=self.priority,
             id=f"app.{self.action}",
         )
@@ -88,6 +91,16 @@ OPEN_PLR = DeskAction(
     "Open a PLR by ULN",
     "A learner's Personal Learning Record, as the desk or an organisation sees it",
     permission=Permission.VIEW_PLR,
+)
+CHALLENGE_QUEUE = DeskAction(
+    "challenge_queue",
+    "Data challenges",
+    "The queue of open ULN and event challenges, by support-hour due time",
+    # ctrl+d, not a priority binding: in a text field it still deletes to the right.
+    key="ctrl+d",
+    footer="Queue",
+    permission=Permission.RAISE_CHALLENGE,  # agents read the queue; analysts act on it
+    footer_everywhere=False,  # on home's footer; every other screen's is full at 80 columns
 )
 RESET_SECOND_FACTOR = DeskAction(
     "reset_second_factor",
@@ -137,6 +150,7 @@ DESK_ACTIONS: tuple[DeskAction, ...] = (
     FIND_LEARNER,
     REGISTER_LEARNER,
     OPEN_PLR,
+    CHALLENGE_QUEUE,
     RESET_SECOND_FACTOR,
     CHANGE_PASSWORD,
     THEME,

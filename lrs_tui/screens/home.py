@@ -4,8 +4,11 @@ footer and the command palette offer them."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Label, Static
@@ -23,6 +26,13 @@ WORKER_GROUP = "home"
 
 class HomeScreen(Screen[None]):
     CSS_PATH = "home.tcss"
+    # The declared actions whose footer label is kept for home (the app's footer has no
+    # room for them on every screen); the app still decides where each is offered.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        action.screen_binding(f"home.{action.action}", action.footer)
+        for action in DESK_ACTIONS
+        if action.footer and not action.footer_everywhere
+    ]
 
     def __init__(self, operators: OperatorService, signed_in: SignIn, database_label: str) -> None:
         super().__init__()

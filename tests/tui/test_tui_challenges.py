@@ -1,0 +1,444 @@
+"""The analysts' data-challenge screens: the queue (issue 11 item 2, DOMAIN.md "Service levels":
+due time, due soon, overdue), the detail with the two learners side by side (item 4, §6.4
+history), and the actions with their dialogs (item 5: previews before any change to learners,
+an explicit confirmation, possible twins asked twice). Challenges are raised by an agent and
+worked by analysts through the services, as at the desk; the clock is fixed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import pytest
+from factories import (
+    DUP_MASTER,
+    DUP_SECOND,
+    TARGET,
+    TWIN_A,
+    TWIN_B,
+    analyst,
+    audit_log,
+    challenge_learners,
+)
+from textual.pilot import Pilot
+from tui_drive import KNOWN_PASSWORD, DeskOperator, Keys, add_operator
+
+from lrs_core.actor import Actor
+from lrs_core.db.models import Organisation
+from lrs_core.domain.challenges import RaiseRequest
+from lrs_core.domain.kinds import ChallengeStatus, ChallengeType, OrganisationKind
+from lrs_core.services import Services
+from lrs_tui.app import LrsDeskApp
+from lrs_tui.screens.challenge_detail import ChallengeDetailScreen
+from lrs_tui.screens.challenge_dialogs import QueueFilterScreen, WordsDialog
+from lrs_tui.screens.challenge_queue import ChallengeQueueScreen, QueueTable
+from lrs_tui.screens.home import HomeScreen
+from lrs_tui.widgets.message_line import MessageLine
+
+class FixedClock(Protocol):
+    """The tests' clock (tests/conftest.py), moved by hand."""
+
+    now: datetime
+
+    def __call__(self) -> datetime: ...
+
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+SnapCompare = Callable[..., bool]
+RAISER = {
+    "raiser_name": "R. Patel",
+    "raiser_email": "r.patel@example.org",
+    "raiser_phone": "0113 496 0000",
+    "organisation": "10012345",
+}
+
+
+@dataclass(frozen=True)
+class Queue:
+    """The references seeded, by what they are."""
+
+    duplicate: str  # Priya Shah's two ULNs; claimed by nobody, raised long ago: overdue
+    twins: str  # Ella and Emma Moss: possible twins; due soon
+    wrong_grade: str  # an event challenge, claimed by the signed-in analyst
+    fictitious: str  # claimed by ben.lyst
+    awaiting: str  # awaiting information (clock paused)
+    agent: Actor
+    ben: Actor
+
+
+def ask(kind: ChallengeType, uln: str, **fields: object) -> RaiseRequest:
+    values: dict[str, object] = {"challenge_type": str(kind), "uln": uln, **RAISER}
+    return RaiseRequest(**(values | fields))  # type: ignore[arg-type]
+
+
+def seed_queue(services: Services, clock: FixedClock, me: DeskOperator) -> Queue:
+    """Five challenges of several types and states, raised by an agent at different times
+    (so one is overdue and one due soon at the fixed 'now'), then worked by two analysts."""
+    with services.db.transaction() as session:
+        session.add(
+            Organisation(ukprn="10012345", name="Northgate College", kind=OrganisationKind.COLLEGE)
+        )
+        events = challenge_learners(session)
+    otp = add_operator(services, "kim.lee", "Kim Lee", "agent")
+    agent = services.operators.sign_in("kim.lee", otp).actor
+    services.operators.change_password(agent, otp, KNOWN_PASSWORD)
+    ben = analyst(services, "ben.lyst", "Ben-Lyst-2026")
+    sam = services.operators.sign_in(me.username, me.password).actor
+    now = clock.now
+    challenges = services.challenges
+
+    def raised(days_ago: int, request: RaiseRequest) -> str:
+        clock.now = now - timedelta(days=days_ago)
+        return challenges.raise_challenge(agent, request).row.reference
+
+    duplicate = raised(
+        70,
+        ask(
+            ChallengeType.DUPLICATE_ULN,
+            DUP_MASTER,
+            other_uln=DUP_SECOND,
+            reason="The learner lived at both addresses.",
+            comments="Merge the second ULN into the first.",
+        ),
+    )
+    twins = raised(
+        45,
+        ask(
+            ChallengeType.DUPLICATE_ULN,
+            TWIN_A,
+            other_uln=TWIN_B,
+            comments="Ella and Emma look like one learner typed twice.",
+        ),
+    )
+    wrong_grade = raised(
+        3,
+        ask(
+            ChallengeType.EVENT_INFORMATION_WRONG,
+            DUP_MASTER,
+            event_ids=(events["maths"],),
+            proposed_grade="6",
+            comments="The certificate says grade 6.",
+        ),
+    )
+    fictitious = raised(
+        2, ask(ChallengeType.FICTITIOUS_ULN, TARGET, comments="No such learner at the school.")
+    )
+    awaiting = raised(
+        1, ask(ChallengeType.OTHER_ULN, TWIN_A, comments="The learner's records look mixed up.")
+    )
+    clock.now = now
+    challenges.claim(sam, wrong_grade, None)
+    challenges.claim(ben, fictitious, None)
+    challenges.claim(ben, awaiting, None)
+    challenges.await_information(ben, awaiting, None, "Asked the college for the learner's DOB.")
+    return Queue(duplicate, twins, wrong_grade, fictitious, awaiting, agent, ben)
+
+
+@pytest.fixture
+def queue(services: Services, clock: FixedClock, desk_operator: DeskOperator) -> Queue:
+    return seed_queue(services, clock, desk_operator)
+
+
+async def open_queue(pilot: Pilot[None], operator: DeskOperator) -> ChallengeQueueScreen:
+    await Keys.reach_home(pilot, operator)
+    await pilot.press("ctrl+d")
+    await Keys.settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ChallengeQueueScreen)
+    return screen
+
+
+def references(screen: ChallengeQueueScreen) -> list[str]:
+    return [row.reference for row in screen.rows]
+
+
+def cursor_to(screen: ChallengeQueueScreen, reference: str) -> None:
+    screen.query_one(QueueTable).cursor = references(screen).index(reference)
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+async def test_the_queue_lists_open_work_by_due_time_marking_soon_and_overdue(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Service levels: sorted by due time, paused clocks last; due soon and overdue in
+    words (never colour alone) and bold."""
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, desk_operator)
+        assert references(screen) == [
+            queue.duplicate,
+            queue.twins,
+            queue.wrong_grade,
+            queue.fictitious,
+            queue.awaiting,
+        ]
+        table = screen.query_one(QueueTable)
+        due = [row[0] for row in table.rows]
+        assert due[0].startswith("OVERDUE ") and due[1].startswith("SOON ")
+        assert due[4].startswith("paused: ")
+        assert list(table.marked) == [True, True, False, False, False]
+        assert table.rows[2][-1] == desk_operator.username
+        assert "1 due soon" not in screen.sub_title  # the twins are nobody's yet
+        assert "My challenges: none due soon or overdue" in str(
+            screen.query_one("#mine").content
+        )
+
+
+async def test_claim_from_the_queue_and_the_loser_is_told_who_has_it(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Issue 11 item 2: claiming is safe; the one who loses is told who has it."""
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, desk_operator)
+        cursor_to(screen, queue.duplicate)
+        await pilot.press("c")
+        await Keys.settle(pilot)
+        line = screen.query_one(MessageLine)
+        assert f"{queue.duplicate} is yours" in line.text
+        assert screen.rows[0].assignee == desk_operator.username
+        assert "1 OVERDUE" in screen.sub_title  # now it is mine, and overdue
+        # ben claims the twins meanwhile; this screen still shows them unclaimed
+        services.challenges.claim(queue.ben, queue.twins, None)
+        cursor_to(screen, queue.twins)
+        await pilot.press("c")
+        await Keys.settle(pilot)
+        assert "is claimed by ben.lyst" in line.text and line.has_class("-error")
+        assert screen.rows[1].assignee == "ben.lyst"  # and the queue was read again
+
+
+async def test_an_agent_reads_the_queue_but_is_offered_no_claim(
+    services: Services, queue: Queue
+) -> None:
+    """Issue 11 item 7: agents can raise and read; only analysts act."""
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, DeskOperator("kim.lee", KNOWN_PASSWORD, "Kim Lee"))
+        assert len(screen.rows) == 5
+        assert not screen.query_one("#mine").display
+        await pilot.press("c")
+        await Keys.settle(pilot)
+        assert all(r.assignee != "kim.lee" for r in screen.rows)
+        assert "claim" not in " ".join(str(c.title).lower() for c in screen.palette_commands())
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        detail = pilot.app.screen
+        assert isinstance(detail, ChallengeDetailScreen)
+        # The raiser may withdraw through an agent (§6.4); nothing else is offered.
+        assert [key for key, _, _ in detail.offered()] == ["w"]
+        assert "analysts act on data challenges" in str(detail.query_one("#actions").content)
+
+
+async def test_filters_and_sort(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Issue 11 item 2: filterable by kind, type, status, organisation, assignee and age."""
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, desk_operator)
+        await pilot.press("m")  # mine only
+        await Keys.settle(pilot)
+        assert references(screen) == [queue.wrong_grade]
+        assert "claimed by me" in str(screen.query_one("#showing").content)
+        await pilot.press("m")
+        await Keys.settle(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        assert isinstance(dialog, QueueFilterScreen)
+        await Keys.choose(pilot, "#type", "Duplicate")
+        await Keys.fill(pilot, "#age", "40")
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert pilot.app.screen is screen
+        assert references(screen) == [queue.duplicate, queue.twins]
+        await pilot.press("s")  # by date raised
+        await Keys.settle(pilot)
+        assert "sorted by date raised" in str(screen.query_one("#showing").content)
+        assert references(screen) == [queue.duplicate, queue.twins]
+
+
+async def test_the_queue_follows_other_analysts_within_two_seconds(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Issue 11 item 2: another operator's claim shows without a manual refresh (≤ 2 s);
+    the watcher's thread ends with the screen."""
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, desk_operator)
+        live = screen._live
+        assert live is not None and live.running
+        services.challenges.claim(queue.ben, queue.duplicate, None)
+        for _ in range(40):  # up to 2 s, in steps
+            await pilot.pause(0.05)
+            await pilot.app.workers.wait_for_complete()
+            if screen.rows[0].assignee == "ben.lyst":
+                break
+        assert screen.rows[0].assignee == "ben.lyst"
+        await pilot.press("escape")
+        await Keys.settle(pilot)
+        assert isinstance(pilot.app.screen, HomeScreen)
+        assert not live.running
+    assert not [t for t in threading.enumerate() if t.name == "challenge-watch"]
+
+
+# --- the detail and its actions ----------------------------------------------------------------
+
+
+async def open_detail(
+    pilot: Pilot[None], operator: DeskOperator, reference: str
+) -> ChallengeDetailScreen:
+    screen = await open_queue(pilot, operator)
+    cursor_to(screen, reference)
+    await pilot.press("enter")
+    await Keys.settle(pilot)
+    detail = pilot.app.screen
+    assert isinstance(detail, ChallengeDetailScreen)
+    return detail
+
+
+def labels(screen: ChallengeDetailScreen, selector: str) -> list[str]:
+    return [str(label.content) for label in screen.query(f"{selector} Label")]
+
+
+async def test_the_detail_shows_the_two_learners_side_by_side(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Issue 11 item 4: both learners field by field, differences marked and explained by
+    the matching engine's levels; possible twins warned; every challenge on the learner."""
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_detail(pilot, desk_operator, queue.twins)
+        sides = labels(detail, "#sides")
+        row = sides.index("Given name")
+        assert sides[row : row + 8] == [
+            *("Given name", "Ella", "Emma", "DIFFERS"),
+            *("Family name", "Moss", "Moss", "same"),
+        ]
+        differing = [str(w.content) for w in detail.query("#sides .-differs")]
+        assert "Ella" in differing and "Moss" not in differing
+        assert "POSSIBLE TWINS" in str(detail.query_one("#twins").content)
+        assert "DUE SOON" in str(detail.query_one("#clock").content)
+        history = str(detail.query_one("#history").content)
+        assert queue.twins in history and queue.awaiting in history  # §6.4, either side
+        raised = labels(detail, "#raised")
+        assert "R. Patel" in raised and "Northgate College" in raised
+
+
+async def test_claim_note_and_resolve_from_the_detail(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Issue 11 items 2 and 5: claim, a note on the timeline, resolve with a reason; only
+    what the status allows is offered."""
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_detail(pilot, desk_operator, queue.duplicate)
+        assert [k for k, _, _ in detail.offered()] == ["n", "c", "w"]
+        await pilot.press("s")  # resolve is not offered before the claim
+        await Keys.settle(pilot)
+        assert pilot.app.screen is detail
+        await pilot.press("c")
+        await Keys.settle(pilot)
+        assert detail.detail is not None
+        assert detail.detail.row.status is ChallengeStatus.IN_PROGRESS
+        assert "s" in [k for k, _, _ in detail.offered()]
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, WordsDialog)
+        await Keys.type(pilot, "Phoned the college: same learner.")
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert pilot.app.screen is detail
+        timeline = labels(detail, "#timeline")
+        assert "note: Phoned the college: same learner." in timeline
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")  # no reason: refused, the dialog stays
+        await Keys.settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, WordsDialog)
+        assert "Reason" in dialog.query_one(MessageLine).text
+        await Keys.type(pilot, "Merged the duplicate ULN.")
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert pilot.app.screen is detail
+        assert detail.detail.row.status is ChallengeStatus.RESOLVED
+        assert [k for k, _, _ in detail.offered()] == ["n", "o"]  # note, reopen
+    resolved = [e for e in audit_log(services, limit=20) if e.action == "resolve-challenge"]
+    assert resolved and resolved[0].actor == desk_operator.username
+
+
+async def test_a_stale_detail_says_what_changed_and_reloads(
+    services: Services, desk_operator: DeskOperator, queue: Queue, clock: FixedClock
+) -> None:
+    """Bad input: a stale screen (another analyst acted first) is told what changed."""
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_detail(pilot, desk_operator, queue.wrong_grade)
+        clock.now += timedelta(minutes=5)
+        services.challenges.note(queue.ben, queue.wrong_grade, "Checked the certificate.")
+        await pilot.press("x")
+        await pilot.pause()
+        await Keys.type(pilot, "Grade confirmed by the AO.")
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert pilot.app.screen is detail
+        line = detail.query_one(MessageLine)
+        assert "changed after you opened it" in line.text and line.has_class("-error")
+        assert "Checked the certificate." in " ".join(labels(detail, "#timeline"))
+        assert detail.detail is not None
+        assert detail.detail.row.status is ChallengeStatus.IN_PROGRESS
+
+
+# --- snapshots -------------------------------------------------------------------------------
+
+
+def desk_app(services: Services) -> LrsDeskApp:
+    return LrsDeskApp(services, database_label="sqlite:///lrs-desk.sqlite3")
+
+
+def steady(drive: Callable[[Pilot[None]], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await drive(pilot)
+        await Keys.settle(pilot)
+        Keys.stop_blinking(pilot)
+
+    return run_before
+
+
+@pytest.fixture
+def quiet_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Snapshots: nothing changes behind the screen, so no watcher thread is needed."""
+    monkeypatch.setattr(ChallengeQueueScreen, "LIVE", False)
+
+
+@pytest.mark.usefixtures("quiet_queue")
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("view", ["queue", "detail"])
+def test_challenge_snapshots(
+    snap_compare: SnapCompare,
+    sqlite_services: Services,
+    snapshot_operator: DeskOperator,
+    clock: FixedClock,
+    view: str,
+    size: tuple[int, int],
+) -> None:
+    seeded = seed_queue(sqlite_services, clock, snapshot_operator)
+
+    async def drive(pilot: Pilot[None]) -> None:
+        screen = await open_queue(pilot, snapshot_operator)
+        if view == "detail":
+            cursor_to(screen, seeded.twins)
+            await pilot.press("enter")
+            await Keys.settle(pilot)
+            detail = pilot.app.screen
+            assert isinstance(detail, ChallengeDetailScreen)
+            detail.query_one("#body").scroll_to(y=6 if size[1] < 30 else 0, animate=False)
+
+    app = desk_app(sqlite_services)
+    assert snap_compare(app, terminal_size=size, run_before=steady(drive))
