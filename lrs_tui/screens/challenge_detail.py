@@ -399,7 +399,8 @@ class ChallengeDetailScreen(Screen[None]):
         comparison = detail.comparison
         sentences = list(comparison.explanation) if comparison else []
         if comparison and comparison.possible_twins:
-            twins.update("⚠ POSSIBLE TWINS — " + shown(sentences.pop(0)))
+            first = sentences.pop(0).removeprefix("Possible twins:").strip()
+            twins.update("⚠ POSSIBLE TWINS: " + shown(first))
             twins.display = True
         else:
             twins.display = False

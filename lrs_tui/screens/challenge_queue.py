@@ -113,7 +113,11 @@ def due_cell(row: ChallengeRow, *, wide: bool) -> str:
     if state.paused:
         if state.remaining_seconds < 0:
             return f"paused, OVERDUE {_hours(state.remaining_seconds)}"
-        return f"paused: {_hours(state.remaining_seconds)} left"
+        return (
+            f"paused: {_hours(state.remaining_seconds)} left"
+            if wide
+            else (f"paused {_hours(state.remaining_seconds)}")
+        )
     when = f" · {_day(state.due_at)}" if wide and state.due_at is not None else ""
     if state.breached:
         return f"OVERDUE {_hours(state.remaining_seconds)}{when}"
@@ -124,7 +128,7 @@ def due_cell(row: ChallengeRow, *, wide: bool) -> str:
 
 # (key, heading, width) — a width of 0 takes what is left.
 _WIDE_COLUMNS = (
-    ("due", "Due (support h)", 25),
+    ("due", "Due (support h)", 27),
     ("reference", "Reference", 18),
     ("type", "Type", 16),
     ("status", "Status", 13),

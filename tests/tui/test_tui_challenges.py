@@ -38,6 +38,7 @@ from lrs_tui.screens.challenge_queue import ChallengeQueueScreen, QueueTable
 from lrs_tui.screens.home import HomeScreen
 from lrs_tui.widgets.message_line import MessageLine
 
+
 class FixedClock(Protocol):
     """The tests' clock (tests/conftest.py), moved by hand."""
 
@@ -184,9 +185,7 @@ async def test_the_queue_lists_open_work_by_due_time_marking_soon_and_overdue(
         assert list(table.marked) == [True, True, False, False, False]
         assert table.rows[2][-1] == desk_operator.username
         assert "1 due soon" not in screen.sub_title  # the twins are nobody's yet
-        assert "My challenges: none due soon or overdue" in str(
-            screen.query_one("#mine").content
-        )
+        assert "My challenges: none due soon or overdue" in str(screen.query_one("#mine").content)
 
 
 async def test_claim_from_the_queue_and_the_loser_is_told_who_has_it(
