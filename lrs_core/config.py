@@ -13,12 +13,13 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from lrs_core.domain.support_hours import HOLIDAY_DIVISIONS
 from lrs_core.errors import ConfigurationError
 from lrs_core.permissions import OperatorRole
 
@@ -43,16 +44,27 @@ class AccountSettings:
 
 @dataclass(frozen=True)
 class SlaSettings:
+    """Support hours and SLA clocks (Service Charter; :mod:`lrs_core.domain.support_hours`)."""
+
     desk_opens: str = "08:00"
     desk_closes: str = "18:00"
     holiday_division: str = "england-and-wales"
+    # The charter's priority 3 is "N/A": no priority_3_hours.
     priority_1_hours: int = 4
     priority_2_hours: int = 12
     priority_4_hours: int = 360
+    warn_share: float = 0.8  # a clock warns once this share of its budget is used
+    extra_closed_dates: tuple[str, ...] = ()  # ISO dates the desk is closed beyond bank holidays
+    extra_open_dates: tuple[str, ...] = ()  # ISO dates the desk opens despite a holiday/weekend
 
     @property
     def opening_hours(self) -> tuple[time, time]:
         return time.fromisoformat(self.desk_opens), time.fromisoformat(self.desk_closes)
+
+    @property
+    def priority_hours(self) -> dict[int, int]:
+        """Support hours per incident priority."""
+        return {1: self.priority_1_hours, 2: self.priority_2_hours, 4: self.priority_4_hours}
 
 
 @dataclass(frozen=True)
@@ -209,6 +221,9 @@ def _check_ranges(settings: Settings) -> None:
         ("search.plausible_score", settings.search.plausible_score, 0.05, 1),
         ("search.exact_first_score", settings.search.exact_first_score, 0.05, 1),
         ("search.weaker_floor", settings.search.weaker_floor, 0.05, 1),
+        ("sla.priority_1_hours", settings.sla.priority_1_hours, 1, 100_000),
+        ("sla.priority_2_hours", settings.sla.priority_2_hours, 1, 100_000),
+        ("sla.priority_4_hours", settings.sla.priority_4_hours, 1, 100_000),
     ]
     for name, value, low, high in limits:
         if not low <= value <= high:
@@ -232,8 +247,44 @@ def _check_ranges(settings: Settings) -> None:
     if "admin" not in accounts.second_factor_roles:
         # Admins create super users for any organisation: a password alone is not enough.
         raise ConfigurationError("setting accounts.second_factor_roles must include admin")
+    _check_sla(settings.sla)
+
+
+def _check_sla(sla: SlaSettings) -> None:
     for name in ("desk_opens", "desk_closes"):
         try:
-            time.fromisoformat(getattr(settings.sla, name))
+            time.fromisoformat(getattr(sla, name))
         except ValueError:
             raise ConfigurationError(f"setting sla.{name} must be a time such as 08:00") from None
+    opens, closes = sla.opening_hours
+    if not opens < closes:
+        raise ConfigurationError(
+            f"setting sla.desk_opens ({sla.desk_opens}) must be before sla.desk_closes"
+            f" ({sla.desk_closes})"
+        )
+    if sla.holiday_division not in HOLIDAY_DIVISIONS:
+        raise ConfigurationError(
+            f"setting sla.holiday_division must be one of {', '.join(HOLIDAY_DIVISIONS)},"
+            f" not {sla.holiday_division!r}"
+        )
+    if not 0 < sla.warn_share < 1:
+        raise ConfigurationError(
+            f"setting sla.warn_share must be above 0 and below 1 (0.8: warn at 80% of the"
+            f" budget), not {sla.warn_share:g}"
+        )
+    dates: dict[str, set[date]] = {}
+    for name in ("extra_closed_dates", "extra_open_dates"):
+        dates[name] = set()
+        for text in getattr(sla, name):
+            try:
+                dates[name].add(date.fromisoformat(text))
+            except ValueError:
+                raise ConfigurationError(
+                    f"setting sla.{name}: {text!r} is not a date such as 2026-12-24"
+                ) from None
+    both = dates["extra_closed_dates"] & dates["extra_open_dates"]
+    if both:
+        raise ConfigurationError(
+            "settings sla.extra_closed_dates and sla.extra_open_dates both name "
+            + ", ".join(d.isoformat() for d in sorted(both))
+        )
