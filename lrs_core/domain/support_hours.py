@@ -21,7 +21,6 @@ information) stores ``clock_state(...).used_seconds`` and clears ``running_since
 from __future__ import annotations
 
 import functools
-
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
