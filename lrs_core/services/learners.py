@@ -288,14 +288,7 @@ class LearnerService:
             ).scalar_one_or_none()
             if learner is None:
                 raise NotFound(f"no learner has ULN {uln}")
-            if learner.row_version != original.row_version:
-                meanwhile = _changes(_values(original), _values(learner))
-                by = learner.amended_by or "another operator"
-                raise StaleLearner(
-                    f"{by} changed this learner after you opened it; nothing was saved."
-                    " Your edits are still in the form: review the changes below and save again.",
-                    meanwhile,
-                )
+            # A retired or merged ULN is never updated, however fresh the copy.
             if learner.status is LearnerStatus.RETIRED:
                 raise ValidationError(
                     "ULN", retired_message(uln, learner.retired_reason) + " It is not updated."
@@ -303,6 +296,14 @@ class LearnerService:
             if learner.status is not LearnerStatus.ACTIVE:
                 raise ValidationError(
                     "ULN", f"{uln} is {learner.status}: update its master record instead"
+                )
+            if learner.row_version != original.row_version:
+                meanwhile = _changes(_values(original), _values(learner))
+                by = learner.amended_by or "another operator"
+                raise StaleLearner(
+                    f"{by} changed this learner after you opened it; nothing was saved."
+                    " Your edits are still in the form: review the changes below and save again.",
+                    meanwhile,
                 )
             before = _values(learner)
             if not _changes(before, values):
