@@ -57,12 +57,16 @@ def add_learner(
             )
         )
     for kind, value in previous:
-        session.add(LearnerPreviousValue(learner_id=row.id, kind=kind, value=value, recorded_at=NOW))
+        session.add(
+            LearnerPreviousValue(learner_id=row.id, kind=kind, value=value, recorded_at=NOW)
+        )
     session.flush()
     return row
 
 
-def rows(session: Session, model: Any, *where: Any, skip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def rows(
+    session: Session, model: Any, *where: Any, skip: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     """Full row dicts (every column but ``skip``), ordered by id."""
     table = model.__table__
     found = session.execute(select(table).where(*where).order_by(table.c.id)).mappings()

@@ -22,7 +22,6 @@ from record_change_helpers import (
     add_learner,
     event_rows,
     learner_rows,
-    new_uln,
     previous_rows,
     whole_database,
 )
@@ -270,14 +269,14 @@ def test_the_twins_rule_reads_names_as_the_matching_engine_does() -> None:
     assert not possible_twins("Aisha", "Khan", day, "LS6 2AB", "Amina", "Khan", day, "LS6 2AC")
 
 
-def test_a_preview_writes_nothing(
-    services: Services, analyst: Actor, pair: dict[str, Any]
-) -> None:
+def test_a_preview_writes_nothing(services: Services, analyst: Actor, pair: dict[str, Any]) -> None:
     # Issue 11 item 5: "a preview that writes nothing and shows exactly what would change".
     with unit(services) as s:
-        first_event = s.execute(
-            select(LearningEvent.id).where(LearningEvent.learner_id == pair["ids"][1])
-        ).scalars().first()
+        first_event = (
+            s.execute(select(LearningEvent.id).where(LearningEvent.learner_id == pair["ids"][1]))
+            .scalars()
+            .first()
+        )
         before = whole_database(s)
     assert first_event is not None
     previews: list[Callable[[Session], Any]] = [
@@ -376,7 +375,10 @@ def test_a_retired_uln_is_named_by_find_and_refused_by_update_merge_and_register
 def test_retire_refusals(services: Services, analyst: Actor, cases: dict[str, str]) -> None:
     with pytest.raises(ValidationError, match="retire its master"), unit(services) as s:
         rc.plan_retire(s, cases["linked"], "deceased")
-    with pytest.raises(ValidationError, match="must be deceased or fictitious"), unit(services) as s:
+    with (
+        pytest.raises(ValidationError, match="must be deceased or fictitious"),
+        unit(services) as s,
+    ):
         rc.plan_retire(s, cases["a"], "emigrated")
 
 
