@@ -35,7 +35,7 @@ person = st.fixed_dictionaries(
         "previous": st.lists(
             st.tuples(
                 st.sampled_from(["family_name", "postcode"]),
-                st.sampled_from(FAMILY + ("Reid",)),
+                st.sampled_from((*FAMILY, "Reid")),
             ),
             max_size=3,
         ),
