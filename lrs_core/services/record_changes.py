@@ -767,14 +767,14 @@ def _unreversed(session: Session, change_id: int) -> RecordChange | None:
 
 
 def _latest_merge(session: Session, linked: Learner) -> RecordChange:
-    """The merge that linked ``linked``: its latest, which must not be undone yet."""
+    """The merge that linked ``linked``: its latest (:func:`_demerge` refuses it if undone)."""
     merge = session.execute(
         select(RecordChange)
         .where(RecordChange.kind == RecordChangeKind.MERGE, RecordChange.learner_id == linked.id)
         .order_by(RecordChange.id.desc())
         .limit(1)
     ).scalar_one_or_none()
-    if merge is None or _unreversed(session, merge.id) is not None:
+    if merge is None:
         raise ValidationError(
             "Linked ULN",
             f"ULN {linked.uln} has no merge recorded by LRS Desk to undo (it was linked before"
@@ -792,11 +792,7 @@ def _demerge(session: Session, merge: RecordChange) -> _Demerge:
         raise ValidationError(
             "Change", f"the merge of ULN {linked.uln} was already undone (change {reversal.id})"
         )
-    if linked.status is not LearnerStatus.LINKED:
-        raise ValidationError(
-            "Linked ULN",
-            f"ULN {linked.uln} is not linked to another ULN: there is no merge to undo",
-        )
+    _not_linked(linked)
     if linked.master_learner_id != master.id:
         now_into = _uln_of(session, linked.master_learner_id)
         raise ValidationError(
@@ -879,15 +875,19 @@ def _demerge(session: Session, merge: RecordChange) -> _Demerge:
     return _Demerge(plan, merge, linked, master, returning)
 
 
-def plan_demerge(session: Session, linked_uln: str) -> DemergePlan:
-    """What de-merging ``linked_uln`` would restore (the latest merge of it not yet undone);
-    writes nothing."""
-    linked = _learner(session, linked_uln, "Linked ULN")
-    if linked.status is not LearnerStatus.LINKED:
+def _not_linked(linked: Learner) -> None:
+    if linked.status is not LearnerStatus.LINKED or linked.master_learner_id is None:
         raise ValidationError(
             "Linked ULN",
             f"ULN {linked.uln} is not linked to another ULN: there is no merge to undo",
         )
+
+
+def plan_demerge(session: Session, linked_uln: str) -> DemergePlan:
+    """What de-merging ``linked_uln`` would restore (the latest merge of it not yet undone);
+    writes nothing."""
+    linked = _learner(session, linked_uln, "Linked ULN")
+    _not_linked(linked)
     return _demerge(session, _latest_merge(session, linked)).plan
 
 
@@ -907,12 +907,9 @@ def apply_demerge(
     since stay; the master's later edits are kept. Recorded as a DEMERGE reversing the
     merge: the unique key lets only one of two analysts de-merge it."""
     linked = _learner(session, linked_uln, "Linked ULN")
-    if linked.status is not LearnerStatus.LINKED or linked.master_learner_id is None:
-        raise ValidationError(
-            "Linked ULN",
-            f"ULN {linked.uln} is not linked to another ULN: there is no merge to undo",
-        )
-    _lock(session, [linked.id, linked.master_learner_id])
+    _not_linked(linked)
+    _lock(session, [linked.id, linked.master_learner_id or linked.id])
+    _not_linked(linked)  # again, on the locked row: another analyst may have de-merged it
     return _apply_demerge(
         session,
         _latest_merge(session, linked),
