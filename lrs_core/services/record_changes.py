@@ -686,10 +686,13 @@ def apply_merge(
     either side, a cycle, an unknown ULN or a bad check digit (:class:`ValidationError`);
     possible twins without ``confirm_twins`` (:class:`TwinsNeedConfirmation`); a
     ``previewed`` plan that no longer matches the records (:class:`StalePreview`)."""
-    first = _merge(session, duplicate_uln, master_uln)
-    _lock(session, [first.duplicate.id, first.master.id, *first.link_ids])
-    work = _merge(session, duplicate_uln, master_uln)  # the rules again, on locked rows
-    _lock(session, set(work.link_ids) - set(first.link_ids))
+    dup_id = _learner(session, duplicate_uln, "Duplicate ULN").id
+    master_id = _learner(session, master_uln, "Master ULN").id
+    link_ids = session.execute(select(Learner.id).where(Learner.master_learner_id == dup_id))
+    locked = {dup_id, master_id, *link_ids.scalars()}
+    _lock(session, locked)
+    work = _merge(session, duplicate_uln, master_uln)  # the rules, on the locked rows
+    _lock(session, set(work.link_ids) - locked)
     _check_previewed(previewed, work.plan)
     if work.plan.possible_twins and not confirm_twins:
         raise TwinsNeedConfirmation(
