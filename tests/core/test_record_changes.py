@@ -571,3 +571,32 @@ def test_every_change_is_recorded_with_its_before_state(
         assert change.operator_id == analyst.operator_id and change.performed_at == NOW
         assert change.before_state["duplicate"]["status"] == "active"  # type: ignore[index]
         assert sum(len(ids) for _, ids in change.before_state["events"]) == 5  # type: ignore[attr-defined]
+
+
+def test_merged_chains_are_undone_in_order(
+    services: Services, analyst: Actor, pair: dict[str, Any]
+) -> None:
+    # No chain of links: merging B into C re-links A (merged into B) to C; undoing B's merge
+    # returns A to B; A's own merge is undone only after.
+    with unit(services) as s:
+        third = add_learner(s, "Amara", "Obi", postcode="NG9 9AA", events=1)
+        c_uln, c_id = third.uln, third.id
+    ids = [*pair["ids"], c_id]
+    before = state(services, ids)
+    with unit(services) as s:
+        rc.apply_merge(s, pair["dup"], pair["master"], **who(analyst))
+    with unit(services) as s:
+        plan = rc.plan_merge(s, pair["master"], c_uln)
+        assert set(plan.links_repointed) == {pair["dup"], pair["old"]}
+        rc.apply_merge(s, pair["master"], c_uln, confirm_twins=True, **who(analyst))
+    with pytest.raises(ValidationError) as caught, unit(services) as s:
+        rc.plan_demerge(s, pair["dup"])
+    assert f"de-merge {pair['master']} from {c_uln} first" in caught.value.message
+    with unit(services) as s:
+        undone = rc.plan_demerge(s, pair["master"])
+        assert set(undone.links_restored) == {pair["dup"], pair["old"]}
+        assert any(line.startswith("De-merge ULN") for line in undone.lines())
+        rc.apply_demerge(s, pair["master"], previewed=undone, **who(analyst))
+    with unit(services) as s:
+        rc.apply_demerge(s, pair["dup"], **who(analyst))
+    assert state(services, ids) == before
