@@ -25,26 +25,35 @@ from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
 from lrs_core.domain.challenges import ACTION_LABELS, Move
-from lrs_core.domain.kinds import ChallengeStatus
+from lrs_core.domain.kinds import ChallengeStatus, ChallengeType, EventChallengeAction
 from lrs_core.domain.support_hours import describe
 from lrs_core.domain.text import shown
 from lrs_core.domain.values import display_date
 from lrs_core.errors import LrsError
 from lrs_core.services import Services
 from lrs_core.services.challenges import (
+    ActionResult,
     ChallengeDetail,
     ChallengeEvent,
     FieldComparison,
     LearnerSide,
 )
 from lrs_tui.formatting import error_text, uk_datetime
-from lrs_tui.screens.challenge_dialogs import STALE, AoAnswerDialog, WordsDialog
+from lrs_tui.screens.challenge_dialogs import (
+    STALE,
+    AoAnswerDialog,
+    Plan,
+    PreviewDialog,
+    RemovalDialog,
+    WordsDialog,
+)
 from lrs_tui.screens.challenge_queue import SHORT_STATUSES, SHORT_TYPES
 from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 
 LOAD_GROUP = "challenge-detail"
 ACT_GROUP = "challenge-detail-act"
+REOPEN_GROUP = "challenge-detail-reopen"
 WIDE = 110
 
 
@@ -80,6 +89,43 @@ STATUS_ACTIONS: tuple[StatusAction, ...] = (
     StatusAction(Move.REOPEN, "reopen", "o", "Reopen", "Reopen it (it becomes yours)", True),
 )  # fmt: skip
 BY_ACTION = {a.action: a for a in STATUS_ACTIONS}
+
+
+@dataclass(frozen=True)
+class RecordAction:
+    """A change to learners or events that resolves the challenge, always previewed first:
+    the service method of that name (``preview=True`` gives the plan), the challenge types
+    it answers (the core refuses any other), its key and words."""
+
+    action: str  # the ChallengeService method, and this screen's action_<action>
+    key: str
+    label: str
+    title: str
+    confirm: str  # the confirming button, after the preview
+    types: frozenset[ChallengeType]
+    asks: frozenset[EventChallengeAction] = frozenset()  # for "does not belong": what it asks
+
+
+_NOT_BELONGING = frozenset({ChallengeType.EVENT_NOT_BELONGING})
+RECORD_ACTIONS: tuple[RecordAction, ...] = (
+    RecordAction("merge", "m", "Merge", "Merge the duplicate ULN into the master (preview)",
+                 "Merge", frozenset({ChallengeType.DUPLICATE_ULN})),
+    RecordAction("demerge", "d", "De-merge", "De-merge the two ULNs (preview)", "De-merge",
+                 frozenset({ChallengeType.INCORRECTLY_MERGED})),
+    RecordAction("retire", "e", "Retire", "Retire the ULN: never used again (preview)",
+                 "Retire the ULN",
+                 frozenset({ChallengeType.DECEASED, ChallengeType.FICTITIOUS_ULN})),
+    RecordAction("transfer_event", "t", "Transfer", "Transfer the event to the learner named"
+                 " (preview)", "Transfer", _NOT_BELONGING,
+                 frozenset({EventChallengeAction.TRANSFER})),
+    RecordAction("remove_event", "v", "Remove event", "Remove the event from the PLR, kept for"
+                 " the audit (preview)", "Remove",
+                 frozenset({ChallengeType.EVENT_NOT_BELONGING, ChallengeType.EVENT_DUPLICATED}),
+                 frozenset({EventChallengeAction.REMOVE, EventChallengeAction.DISPUTED})),
+    RecordAction("correct_event", "k", "Correct", "Correct the event with the values proposed"
+                 " (preview)", "Correct", frozenset({ChallengeType.EVENT_INFORMATION_WRONG})),
+)  # fmt: skip
+BY_RECORD_ACTION = {a.action: a for a in RECORD_ACTIONS}
 
 
 def comparison_words(field: FieldComparison) -> str:
@@ -208,6 +254,7 @@ class ChallengeDetailScreen(Screen[None]):
             Binding(a.key, a.action, a.label, show=a.footer, id=f"challenge.{a.action}")
             for a in STATUS_ACTIONS
         ),
+        *(Binding(a.key, a.action, a.label, id=f"challenge.{a.action}") for a in RECORD_ACTIONS),
         Binding("ctrl+r", "reload", "Reload", show=False, id="challenge.reload"),
     ]
 
@@ -259,6 +306,20 @@ class ChallengeDetailScreen(Screen[None]):
             return self.allows(Move.AO_CONFIRMED) or self.allows(Move.AO_DECLINED)
         if action in BY_ACTION:
             return self.allows(BY_ACTION[action].move)
+        if action in BY_RECORD_ACTION:
+            return self.may_change_records(BY_RECORD_ACTION[action])
+        return True
+
+    def may_change_records(self, record: RecordAction) -> bool:
+        """A change to learners resolves a challenge this analyst has in progress, of a type
+        it answers (the core checks it again, on the locked row)."""
+        detail = self.detail
+        if detail is None or detail.row.status is not ChallengeStatus.IN_PROGRESS:
+            return False
+        if not self.allows(Move.RESOLVE) or detail.row.challenge_type not in record.types:
+            return False
+        if record.asks and detail.row.challenge_type is ChallengeType.EVENT_NOT_BELONGING:
+            return detail.event_action in record.asks
         return True
 
     @property
@@ -272,6 +333,9 @@ class ChallengeDetailScreen(Screen[None]):
         found: list[tuple[str, str, Callable[[], object]]] = []
         if self.check_action("note", ()):
             found.append(("n", "Add a note to the timeline", self.action_note))
+        for record in RECORD_ACTIONS:
+            if self.check_action(record.action, ()):
+                found.append((record.key, record.title, getattr(self, f"action_{record.action}")))
         for a in STATUS_ACTIONS:
             if self.check_action(a.action, ()):
                 found.append((a.key, a.title, getattr(self, f"action_{a.action}")))
@@ -296,9 +360,13 @@ class ChallengeDetailScreen(Screen[None]):
     async def _worker_done(self, event: Worker.StateChanged) -> None:
         if not event.worker.is_finished or event.state is WorkerState.CANCELLED:
             return
-        if event.worker.group not in (LOAD_GROUP, ACT_GROUP):
+        if event.worker.group not in (LOAD_GROUP, ACT_GROUP, REOPEN_GROUP):
             return
         line = self.query_one(MessageLine)
+        if event.worker.group == REOPEN_GROUP and event.state is WorkerState.SUCCESS:
+            line.clear()
+            self._reopen_previewed(event.worker.result)
+            return
         if event.state is not WorkerState.SUCCESS:
             error = event.worker.error
             line.show_error(error_text(error))
@@ -446,7 +514,12 @@ class ChallengeDetailScreen(Screen[None]):
 
     async def _dialog_done(self, result: object) -> None:
         line = self.query_one(MessageLine)
-        if isinstance(result, ChallengeDetail):
+        if isinstance(result, ActionResult):
+            await self.show(result.detail)
+            done = result.change.summary if result.change else "Done."
+            line.show_notice(shown(f"{done} {result.detail.row.reference} is resolved."))
+            self._changed()
+        elif isinstance(result, ChallengeDetail):
             await self.show(result)
             line.show_notice(shown(f"Saved: {result.row.status_label.lower()}."))
             self._changed()
@@ -538,9 +611,70 @@ class ChallengeDetailScreen(Screen[None]):
         )  # fmt: skip
 
     def action_reopen(self) -> None:
+        """Reopening undoes the challenge's record changes exactly: what it would undo is
+        read first (a look, nothing changed) and shown in the dialog that asks why."""
+        self.query_one(MessageLine).show_busy("Reading what reopening would undo…")
+        self._reopen_preview()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=REOPEN_GROUP)
+    def _reopen_preview(self) -> tuple[Plan, ...]:
+        return self._services.challenges.preview_reopen(self._actor, self.reference)
+
+    def _reopen_previewed(self, plans: tuple[Plan, ...]) -> None:
         ref, version = self.reference, self._version
+        undo = [line for plan in plans for line in plan.lines()]  # each through shown()
+        explanation = "It becomes yours, in progress; its clock runs again with the time left."
+        if undo:
+            explanation += " Reopening undoes exactly:\n" + "\n".join(undo)
         self._words(
-            "Reopen", "It becomes yours, in progress; its clock runs again with the time left.",
-            "Reason", "Reopen",
+            "Reopen", explanation, "Reason", "Reopen",
             lambda text: self._services.challenges.reopen(self._actor, ref, version, text),
         )  # fmt: skip
+
+    # -- changes to learners and events: preview, then confirm -----------------------------
+
+    def _preview(self, record: RecordAction, **given: object) -> None:
+        ref, version = self.reference, self._version
+        act = getattr(self._services.challenges, record.action)
+
+        def preview() -> Plan:
+            result = act(self._actor, ref, version, preview=True, **given)
+            assert result.plan is not None
+            return result.plan
+
+        def apply(plan: Plan, twins_confirmed: bool) -> ActionResult:
+            extra = {"confirm_twins": twins_confirmed} if record.action == "merge" else {}
+            return act(self._actor, ref, version, previewed=plan, **given, **extra)
+
+        dialog = PreviewDialog(f"{record.label} · {ref}", record.confirm, preview, apply)
+        self.app.push_screen(dialog, callback=self._dialog_done)
+
+    def action_merge(self) -> None:
+        self._preview(BY_RECORD_ACTION["merge"])
+
+    def action_demerge(self) -> None:
+        self._preview(BY_RECORD_ACTION["demerge"])
+
+    def action_retire(self) -> None:
+        self._preview(BY_RECORD_ACTION["retire"])
+
+    def action_transfer_event(self) -> None:
+        self._preview(BY_RECORD_ACTION["transfer_event"])
+
+    def action_correct_event(self) -> None:
+        self._preview(BY_RECORD_ACTION["correct_event"])
+
+    def action_remove_event(self) -> None:
+        if self.detail is None:
+            return
+        choose = self.detail.row.challenge_type is ChallengeType.EVENT_DUPLICATED
+        dialog = RemovalDialog(self.reference, self.detail.events, choose=choose)
+        self.app.push_screen(dialog, callback=self._removal_chosen)
+
+    def _removal_chosen(self, chosen: tuple[str, tuple[int, ...]] | None) -> None:
+        if chosen is not None:
+            reason, event_ids = chosen
+            given: dict[str, object] = {"reason": reason}
+            if event_ids:
+                given["event_ids"] = event_ids
+            self._preview(BY_RECORD_ACTION["remove_event"], **given)

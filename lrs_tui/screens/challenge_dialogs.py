@@ -10,7 +10,7 @@ it with the core's words, so the screen under it says so and reloads.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Protocol
 
 from textual import on, work
@@ -24,10 +24,11 @@ from textual.worker import Worker, WorkerState
 
 from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, ChallengeType
 from lrs_core.domain.text import shown
-from lrs_core.errors import LrsError
+from lrs_core.errors import StalePreview, TwinsNeedConfirmation
 from lrs_core.services.challenges import (
     Assignee,
     ChallengeClaimed,
+    ChallengeEvent,
     QueueFilter,
     QueueSort,
     StaleChallenge,
@@ -253,6 +254,7 @@ class WordsDialog(_Dialog):
         width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; padding: 0 1;
     }
+    WordsDialog #explain-box { height: auto; max-height: 12; }
     WordsDialog #explanation { color: $text-muted; }
     WordsDialog #buttons { height: auto; margin-top: 1; }
     WordsDialog Button { margin-right: 2; }
@@ -282,7 +284,8 @@ class WordsDialog(_Dialog):
         yield DeskFooter()
         with Vertical(id="dialog") as dialog:
             dialog.border_title = self._title
-            yield Static(self._explanation, id="explanation", markup=False)
+            with VerticalScroll(id="explain-box"):
+                yield Static(self._explanation, id="explanation", markup=False)
             yield Label(self._label + ("" if self._required else " (optional)"))
             yield OrderedInput(id="words", max_length=self._max_length, required=self._required)
             yield MessageLine(id="message")
@@ -399,6 +402,7 @@ class PreviewDialog(_Dialog):
         self.plan: Plan | None = None
         self._twins_confirmed = False
         self._applying = False
+        self._stale = False  # the last confirmation met a stale preview
 
     def compose(self) -> ComposeResult:
         yield DeskFooter()
@@ -433,26 +437,32 @@ class PreviewDialog(_Dialog):
         if self._extra is not None:
             lines += self._extra(plan)  # type: ignore[arg-type]
         self.query_one("#lines", Static).update("\n".join(lines))
-        self.query_one(MessageLine).show_notice(
-            "This is a preview: nothing has changed. Check every line, then confirm."
-        )
+        if self._stale:
+            self.query_one(MessageLine).show_error(
+                "The records changed after your preview: nothing was changed. This is the"
+                " preview as they are now: check it again, then confirm."
+            )
+        else:
+            self.query_one(MessageLine).show_notice(
+                "This is a preview: nothing has changed. Check every line, then confirm."
+            )
         self.query_one("#confirm", Button).disabled = False
         self.query_one("#cancel", Button).focus()
 
     def _failed(self, error: BaseException | None) -> None:
         self._applying = False
         super()._failed(error)
-        name = type(error).__name__
-        if name == "StalePreview":
+        if isinstance(error, StalePreview):
             # The learners changed since the preview: show what would happen now, and ask
             # again (nothing was written).
             self._twins_confirmed = False
+            self._stale = True
             self.query_one("#confirm", Button).disabled = True
             self._call(self._preview)
         elif self.plan is None:
             self.query_one("#lines", Static).update("Nothing can be previewed.")
             self.query_one("#confirm", Button).disabled = True
-        if name == "TwinsNeedConfirmation":
+        if isinstance(error, TwinsNeedConfirmation):
             self._ask_about_twins()
 
     def _ask_about_twins(self) -> None:
@@ -486,11 +496,62 @@ class PreviewDialog(_Dialog):
         self.dismiss(None)
 
 
-def refusal_text(error: BaseException | LrsError) -> str:
-    """The core's words for a refusal that closed a dialog (stale screen, lost claim)."""
-    return error_text(error)
+class RemovalDialog(ModalScreen[tuple[str, tuple[int, ...]] | None]):
+    """Before the removal's preview: its reason (kept with the event) and, for a qualification
+    that appears twice, which of the two goes."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="removal.cancel"),
+    ]
+    DEFAULT_CSS: ClassVar[str] = """
+    RemovalDialog { align: center middle; }
+    RemovalDialog #dialog {
+        width: 80; max-width: 100%; height: auto; border: thick $primary; padding: 0 1;
+    }
+    RemovalDialog #buttons { height: auto; margin-top: 1; }
+    RemovalDialog Button { margin-right: 2; }
+    """
 
-def content(text: str) -> Content:
-    """Outside text for a widget that reads markup otherwise: shown, as plain content."""
-    return Content(shown(text))
+    def __init__(self, reference: str, events: Sequence[ChallengeEvent], *, choose: bool) -> None:
+        super().__init__()
+        self._reference = reference
+        self._events = events
+        self._choose = choose
+
+    def compose(self) -> ComposeResult:
+        yield DeskFooter()
+        with Vertical(id="dialog") as dialog:
+            dialog.border_title = f"Remove an event · {self._reference}"
+            if self._choose:
+                yield Label("Which of the two goes")
+                yield Select(
+                    # A str prompt is markup: stored subjects go in as Content, shown().
+                    [(Content(shown(f"event {e.id} · {e.subject}")), e.id) for e in self._events],
+                    id="event",
+                    prompt="choose the one to remove",
+                )
+            yield Label("Reason for the removal (kept with the event)")
+            yield OrderedInput(id="reason", max_length=500, required=True)
+            yield MessageLine(id="message")
+            with Horizontal(id="buttons"):
+                yield Button("Preview the removal", id="preview", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#event" if self._choose else "#reason").focus()
+
+    @on(Input.Submitted, "#reason")
+    @on(Button.Pressed, "#preview")
+    def _preview(self) -> None:
+        chosen: tuple[int, ...] = ()
+        if self._choose:
+            value = self.query_one("#event", Select).value
+            if not isinstance(value, int):
+                self.query_one(MessageLine).show_error("Events: choose the one to remove.")
+                return
+            chosen = (value,)
+        self.dismiss((self.query_one("#reason", Input).value, chosen))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

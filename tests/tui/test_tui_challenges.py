@@ -24,6 +24,7 @@ from factories import (
     challenge_learners,
 )
 from textual.pilot import Pilot
+from textual.widgets import Label
 from tui_drive import KNOWN_PASSWORD, DeskOperator, Keys, add_operator
 
 from lrs_core.actor import Actor
@@ -34,8 +35,9 @@ from lrs_core.services import Services
 from lrs_tui.app import LrsDeskApp
 from lrs_tui.screens.challenge_detail import ChallengeDetailScreen
 from lrs_tui.screens.challenge_dialogs import QueueFilterScreen, WordsDialog
-from lrs_tui.screens.challenge_queue import ChallengeQueueScreen, QueueTable
+from lrs_tui.screens.challenge_queue import ChallengeQueueScreen, ChallengesChanged, QueueTable
 from lrs_tui.screens.home import HomeScreen
+from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 
 
@@ -441,3 +443,59 @@ def test_challenge_snapshots(
 
     app = desk_app(sqlite_services)
     assert snap_compare(app, terminal_size=size, run_before=steady(drive))
+
+
+async def test_the_footer_counts_my_due_soon_and_overdue_challenges(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Issue 11 item 7: the footer shows the analyst's own count of due-soon and breached
+    challenges, in words, on every screen; at 80 columns in the palette key's place."""
+    me = services.operators.sign_in(desk_operator.username, desk_operator.password).actor
+    services.challenges.claim(me, queue.duplicate, None)  # overdue
+    services.challenges.claim(me, queue.twins, None)  # due soon
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        await Keys.settle(pilot)
+        assert app.my_challenges == (1, 1)
+        footer = app.screen.query_one(DeskFooter)
+        assert str(footer.query_one("#my-challenges", Label).content) == "1 due soon · 1 OVERDUE"
+        assert not footer.show_command_palette
+        screen = await open_queue_from_home(pilot)
+        assert "My challenges: 1 due soon · 1 OVERDUE" in screen.sub_title
+        # Resolving one from elsewhere: the queue hears of it, and so does the footer.
+        services.challenges.resolve(me, queue.twins, None, "Merged by hand.")
+        screen.post_message(ChallengesChanged())
+        await Keys.settle(pilot)
+        assert app.my_challenges == (0, 1)
+        footer = app.screen.query_one(DeskFooter)
+        assert str(footer.query_one("#my-challenges", Label).content) == "1 OVERDUE"
+
+
+async def open_queue_from_home(pilot: Pilot[None]) -> ChallengeQueueScreen:
+    await pilot.press("ctrl+d")
+    await Keys.settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ChallengeQueueScreen)
+    return screen
+
+
+async def test_home_and_the_palette_offer_the_queue_by_role(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """desk_actions.py: one declaration gives home's line, the key, home's footer and the
+    palette's entry; agents have it too (they read the queue)."""
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        home = app.screen
+        lines = [str(w.content) for w in home.query("#actions Label")]
+        assert "Data challenges" in lines and "ctrl+d" in lines
+        keys = [str(k.description) for k in home.query("FooterKey")]
+        assert "Queue" in keys
+        titles = [c.title for c in app.get_system_commands(home)]
+        assert "Data challenges" in titles
+        await open_queue_from_home(pilot)
+        # On the queue itself it is not offered again, and no other screen's footer has it.
+        assert "Data challenges" not in [c.title for c in app.get_system_commands(app.screen)]
+        assert "Queue" not in [str(k.description) for k in app.screen.query("FooterKey")]
