@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Row, Select, case, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import flag_modified
 
 from lrs_core.actor import Actor
 from lrs_core.config import Settings
@@ -700,6 +701,9 @@ class ChallengeService:
                 )
             said = apply(session, challenge, now)
             challenge.updated_at = now
+            # Written even when the clock has not moved on, so the version always bumps: a
+            # watcher sees every change and a screen from before it is stale.
+            flag_modified(challenge, "updated_at")
             _timeline(session, challenge, actor, kind, said, now)
             session.flush()
             _notify(session, ref)
