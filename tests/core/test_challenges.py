@@ -601,12 +601,19 @@ def test_the_status_table(services: Services, ana: Actor, agent: Actor) -> None:
     with pytest.raises(ValidationError, match="claim it first"):
         c.resolve(ana, reference, None, "Done.")
     c.claim(ana, reference, None)
-    with pytest.raises(TransitionRefused, match="is in progress: only a challenge awaiting"):
+    with pytest.raises(
+        TransitionRefused,
+        match="is in progress: it can be resumed only when it is awaiting information",
+    ):
         c.resume(ana, reference, None)
     assert c.await_information(ana, reference, None, "Proof?").row.status is (
         ChallengeStatus.AWAITING_INFORMATION
     )
-    with pytest.raises(TransitionRefused, match="awaiting information: only a challenge in prog"):
+    with pytest.raises(
+        TransitionRefused,
+        match="awaiting information: it can be referred to the awarding organisation only when"
+        " it is in progress",
+    ):
         c.refer(ana, reference, None, "To the AO.")
     assert c.resume(ana, reference, None).row.status is ChallengeStatus.IN_PROGRESS
     assert c.refer(ana, reference, None, "Grade is AO data.").row.status is (
