@@ -14,9 +14,9 @@ import pytest
 from factories import DUP_MASTER, DUP_SECOND, analyst, challenge_learners
 from sqlalchemy import func, select
 
-from lrs_core.db.models import DataChallenge, DataChallengeNote
+from lrs_core.db.models import DataChallenge, DataChallengeNote, Learner, LearningEvent
 from lrs_core.domain.challenges import RaiseRequest, TransitionRefused
-from lrs_core.domain.kinds import ChallengeStatus
+from lrs_core.domain.kinds import ChallengeStatus, LearnerStatus
 from lrs_core.services import Services
 from lrs_core.services.challenges import ChallengeClaimed, StaleChallenge
 
@@ -121,3 +121,36 @@ def test_of_two_changes_from_one_screen_one_applies_and_the_other_is_refused(
         assert status in (ChallengeStatus.RESOLVED, ChallengeStatus.AWAITING_INFORMATION)
         assert services.challenges.detail(ana, reference).row.status is status
         assert len(services.challenges.detail(ana, reference).timeline) == 3  # raised, claim, 1
+
+
+def test_merging_a_into_b_and_b_into_a_at_once_merges_once_and_loses_nothing(
+    services: Services, setting: None
+) -> None:
+    # Issue 11 "Concurrency": two analysts merge A into B and B into A at the same moment,
+    # each from their own challenge: exactly one succeeds, no cycle, no event lost.
+    ana = analyst(services, "ana.lyst", "Ana-Lyst-2026")
+    ben = analyst(services, "ben.lyst", "Ben-Lyst-2026")
+    one = services.challenges.raise_challenge(ana, REQUEST).row.reference
+    flipped = RaiseRequest(**{**REQUEST.__dict__, "uln": DUP_SECOND, "other_uln": DUP_MASTER})
+    other = services.challenges.raise_challenge(ben, flipped).row.reference
+    services.challenges.claim(ana, one, None)
+    services.challenges.claim(ben, other, None)
+
+    def counts() -> tuple[int, int, int]:
+        with services.db.transaction(read_only=True) as session:
+            learners = session.execute(select(func.count()).select_from(Learner)).scalar_one()
+            events = session.execute(select(func.count()).select_from(LearningEvent)).scalar_one()
+            linked = session.execute(
+                select(func.count()).where(Learner.status == LearnerStatus.LINKED)
+            ).scalar_one()
+        return learners, events, linked
+
+    learners, events, linked = counts()
+    outcomes = at_once(
+        partial(services.challenges.merge, ana, one, None),
+        partial(services.challenges.merge, ben, other, None),
+    )
+    assert sum(not isinstance(o, Exception) for o in outcomes) == 1, outcomes
+    assert counts() == (learners, events, linked + 1)
+    statuses = {services.challenges.detail(ana, ref).row.status for ref in (one, other)}
+    assert statuses == {ChallengeStatus.RESOLVED, ChallengeStatus.IN_PROGRESS}
