@@ -787,3 +787,21 @@ def test_a_queue_of_many_challenges_is_one_query(
         event.remove(services.db.engine, "before_cursor_execute", count)
     assert page.total == 199
     assert sum("FROM data_challenge" in s for s in statements) == 1
+
+
+def test_the_plr_marks_an_event_under_open_work_over_a_closed_challenge(
+    services: Services, ana: Actor, events: dict[str, int]
+) -> None:
+    # Issue item 1: "An event under a challenge is marked in the PLR" - awaiting information
+    # and referred are open work too, and their mark wins over an earlier, closed challenge.
+    c = services.challenges
+    first = c.raise_challenge(ana, wrong_info((events["maths"],))).row.reference
+    c.claim(ana, first, None)
+    c.reject(ana, first, None, "The grade is right.")
+    second = c.raise_challenge(ana, wrong_info((events["maths"],))).row.reference
+    c.claim(ana, second, None)
+    c.await_information(ana, second, None, "Send the certificate.")
+    plr = services.plr.open(ana, DUP_MASTER)
+    mark = next(e.challenge for e in plr.events if e.id == events["maths"])
+    assert mark is not None
+    assert (mark.reference, mark.status) == (second, "awaiting-information")
