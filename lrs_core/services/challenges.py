@@ -246,6 +246,9 @@ class Comparison:
     fields: tuple[FieldComparison, ...]
     possible_twins: bool
     explanation: tuple[str, ...]  # plain sentences, the most important first
+    # The key data that differ (family name, date of birth, postcode): a duplicate whose key
+    # data differ needs a reason (§6.1).
+    differences: tuple[Difference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -442,6 +445,32 @@ class ChallengeService:
         )
 
     # -- reading -----------------------------------------------------------------------------
+    def compare(self, actor: Actor, uln: str, other_uln: str) -> Comparison:
+        """Two learners compared as a raise form shows them before a duplicate is raised
+        (which key data differ, the matching engine's levels, possible twins). A look at
+        two learners: audited."""
+        subject = uln.strip()
+        with self.audit.guarded(
+            actor, Permission.RAISE_CHALLENGE, "compare-learners", "learner", subject
+        ) as session:
+            uln = validate_uln(uln)
+            other_uln = validate_uln(other_uln, "Other ULN")
+            learner = _learner_by_uln(session, uln)
+            other = _learner_by_uln(session, other_uln)
+            if learner is None:
+                raise NotFound(f"no learner has ULN {uln}")
+            if other is None:
+                raise NotFound(f"no learner has ULN {other_uln}")
+            append(
+                session,
+                actor,
+                "compare-learners",
+                "learner",
+                uln,
+                detail={"other_uln": other_uln},
+                now=self.clock(),
+            )
+            return _compare(session, learner, other)
 
     def queue(self, actor: Actor, filters: QueueFilter | None = None) -> QueuePage:
         """The challenges ``filters`` selects, sorted (by SLA due time by default), in one
@@ -1778,7 +1807,8 @@ def _compare(session: Session, this: Learner, other: Learner) -> Comparison:
             explanation.append(f"{f.field}: different ({f.this} / {f.other}).")
         else:
             explanation.append(f"{f.field}: {f.level}, not the same ({f.this} / {f.other}).")
-    return Comparison(fields, twins, tuple(explanation))
+    differences = rules.key_data_differences(_facts(session, this), _facts(session, other))
+    return Comparison(fields, twins, tuple(explanation), differences)
 
 
 def _challenge_events(session: Session, challenge_id: int) -> tuple[ChallengeEvent, ...]:

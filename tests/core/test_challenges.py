@@ -805,3 +805,16 @@ def test_the_plr_marks_an_event_under_open_work_over_a_closed_challenge(
     mark = next(e.challenge for e in plr.events if e.id == events["maths"])
     assert mark is not None
     assert (mark.reference, mark.status) == (second, "awaiting-information")
+
+
+def test_a_raise_form_compares_the_two_learners_first(
+    services: Services, agent: Actor, events: dict[str, int]
+) -> None:
+    # §6.1: the form shows the differences that make a reason necessary.
+    compared = services.challenges.compare(agent, DUP_MASTER, DUP_SECOND)
+    assert [d.field for d in compared.differences] == ["Postcode"]
+    assert not compared.possible_twins
+    [look] = audit_log(services, actions={"compare-learners"}, limit=1)
+    assert look.subject_id == DUP_MASTER and look.detail["other_uln"] == DUP_SECOND
+    with pytest.raises(NotFound):
+        services.challenges.compare(agent, DUP_MASTER, "1000000124")
