@@ -46,6 +46,7 @@ from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, ChallengeType,
 from lrs_core.errors import InvalidFields, NotFound, PermissionDenied, ValidationError
 from lrs_core.services import Services
 from lrs_core.services.challenges import (
+    QUEUE_PAGE,
     Assignee,
     ChallengeClaimed,
     QueueFilter,
@@ -758,7 +759,7 @@ def test_a_queue_of_many_challenges_is_one_query(
     raised(services, ana)
     with services.db.transaction() as session:
         template = session.execute(select(DataChallenge)).scalar_one()
-        for i in range(2, 200):
+        for i in range(2, 251):
             session.add(
                 DataChallenge(
                     reference=f"DC-{DUP_MASTER}-{i:04d}",
@@ -785,7 +786,7 @@ def test_a_queue_of_many_challenges_is_one_query(
         page = services.challenges.queue(ana)
     finally:
         event.remove(services.db.engine, "before_cursor_execute", count)
-    assert page.total == 199
+    assert page.total == 250 and len(page.rows) == QUEUE_PAGE  # one page, and how many
     assert sum("FROM data_challenge" in s for s in statements) == 1
 
 
