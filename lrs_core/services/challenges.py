@@ -105,6 +105,7 @@ NOTIFY_CHANNEL = "lrs_challenges"
 DEFAULT_PRIORITY = 4  # ULN and event data challenges (Service Charter)
 HISTORY_LIMIT = 200
 QUEUE_PAGE = 200
+_QUOTED = 160  # characters of the latest note a stale-screen refusal repeats
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -1698,7 +1699,8 @@ def _what_changed(session: Session, challenge: DataChallenge) -> tuple[str, ...]
     ).first()
     if latest is not None:
         note, who = latest
-        said.append(f"Latest: {who or 'the system'} at {_desk_when(note.created_at)}: {note.text}.")
+        text = note.text if len(note.text) <= _QUOTED else note.text[: _QUOTED - 1] + "…"
+        said.append(f"Latest: {who or 'the system'} at {_desk_when(note.created_at)}: {text}.")
     return tuple(said)
 
 

@@ -819,3 +819,26 @@ def test_a_raise_form_compares_the_two_learners_first(
     assert look.subject_id == DUP_MASTER and look.detail["other_uln"] == DUP_SECOND
     with pytest.raises(NotFound):
         services.challenges.compare(agent, DUP_MASTER, "1000000124")
+
+
+@pytest.mark.parametrize(
+    ("uln", "message"),
+    [
+        ("1000000124", "ULN: no learner has ULN 1000000124"),
+        ("1000000063", "ULN: "),  # remainder 0: no valid check digit (DOMAIN.md formats)
+        ("12345", "ULN: "),
+    ],
+)
+def test_a_challenge_on_an_unknown_or_invalid_uln_is_refused(
+    services: Services, agent: Actor, events: dict[str, int], uln: str, message: str
+) -> None:
+    # The bad input: unknown ULN, a bad check digit; nothing written, the refusal
+    # audited naming the field.
+    with pytest.raises(ValidationError) as refused:
+        services.challenges.raise_challenge(
+            agent, ask(ChallengeType.OTHER_ULN, uln, comments="Something is wrong.")
+        )
+    assert str(refused.value).startswith(message) and refused.value.field == "ULN"
+    assert challenge_count(services) == 0
+    [entry] = audit_log(services, actions={"raise-challenge"}, limit=1)
+    assert entry.outcome == "failed" and entry.detail["field"] == "ULN"
