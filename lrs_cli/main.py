@@ -22,7 +22,6 @@ from typing import NoReturn
 from sqlalchemy.exc import SQLAlchemyError
 
 from lrs_cli.bench import add_bench_commands
-from lrs_cli.challenge import add_challenge_commands
 from lrs_cli.command import Context, Handler, count
 from lrs_cli.output import shown_streams
 from lrs_core import secrets
@@ -709,7 +708,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(secret, "status", cmd_secrets_status, "say which secrets are set, and where")
     add_bench_commands(commands, add)
-    add_challenge_commands(commands, add, signed_in)
     return parser
 
 
