@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import FixedClock
 from factories import (
     DUP_MASTER,
     DUP_SECOND,
@@ -22,6 +21,7 @@ from factories import (
     TARGET,
     TWIN_A,
     TWIN_B,
+    MovableClock,
     analyst,
     audit_log,
     challenge_learners,
@@ -110,7 +110,7 @@ def challenge_count(services: Services) -> int:
 
 
 def test_an_agent_raises_a_duplicate_and_the_reference_contains_the_uln(
-    services: Services, agent: Actor, events: dict[str, int], clock: FixedClock
+    services: Services, agent: Actor, events: dict[str, int], clock: MovableClock
 ) -> None:
     # §6.2: "the data challenge reference number contains the learner's ULN".
     detail = services.challenges.raise_challenge(agent, duplicate(organisation="10012345"))
@@ -670,7 +670,7 @@ def test_an_ao_confirmation_brings_it_back_to_apply_the_correction(
 
 
 def test_awaiting_information_pauses_the_clock_and_resume_restarts_it(
-    services: Services, ana: Actor, clock: FixedClock
+    services: Services, ana: Actor, clock: MovableClock
 ) -> None:
     # Monday 23 Nov 2026 10:00 UTC (10:00 London): raised, claimed; two support hours later
     # paused; the weekend passes; resumed on Monday 30th 09:00 with 358 hours left.
@@ -692,7 +692,7 @@ def test_awaiting_information_pauses_the_clock_and_resume_restarts_it(
     assert stopped.row.clock.paused and stopped.row.clock_text.startswith("closed (2 support hours")
 
 
-def test_the_clock_warns_and_breaches(services: Services, ana: Actor, clock: FixedClock) -> None:
+def test_the_clock_warns_and_breaches(services: Services, ana: Actor, clock: MovableClock) -> None:
     c = services.challenges
     reference = raised(services, ana)
     c.claim(ana, reference, None)
@@ -712,7 +712,7 @@ def test_the_clock_warns_and_breaches(services: Services, ana: Actor, clock: Fix
 
 
 def test_the_queue_shows_open_work_sorted_by_due_and_filters(
-    services: Services, ana: Actor, ben: Actor, clock: FixedClock, events: dict[str, int]
+    services: Services, ana: Actor, ben: Actor, clock: MovableClock, events: dict[str, int]
 ) -> None:
     c = services.challenges
     first = raised(services, ana, duplicate(organisation="10012345"))
