@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from lrs_core.actor import Actor
 from lrs_core.db.database import Database
 from lrs_core.db.models import DataChallenge, DataChallengeEvent, Learner, LearningEvent
-from lrs_core.domain.kinds import ChallengeStatus, EventStatus, LearnerStatus
+from lrs_core.domain.challenges import OPEN_WORK
+from lrs_core.domain.kinds import EventStatus, LearnerStatus
 from lrs_core.domain.plr import (
     ChallengeMark,
     PlrEvent,
@@ -38,7 +39,8 @@ from lrs_core.services.audit import AuditService, Clock, append
 
 REASON_MIN = 10
 REASON_MAX = 500
-_OPEN_CHALLENGE = (ChallengeStatus.OPEN, ChallengeStatus.IN_PROGRESS)
+# Open work (open, in progress, awaiting information, referred): its mark wins over a closed one.
+_OPEN_CHALLENGE = OPEN_WORK
 
 
 class ReasonRequired(PermissionDenied):
