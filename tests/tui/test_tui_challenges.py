@@ -34,8 +34,9 @@ from lrs_core.domain.kinds import ChallengeStatus, ChallengeType, OrganisationKi
 from lrs_core.services import Services
 from lrs_tui.app import LrsDeskApp
 from lrs_tui.screens.challenge_detail import ChallengeDetailScreen
-from lrs_tui.screens.challenge_dialogs import QueueFilterScreen, WordsDialog
+from lrs_tui.screens.challenge_dialogs import PreviewDialog, QueueFilterScreen, WordsDialog
 from lrs_tui.screens.challenge_queue import ChallengeQueueScreen, ChallengesChanged, QueueTable
+from lrs_tui.screens.find_learner import FindLearnerScreen
 from lrs_tui.screens.home import HomeScreen
 from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
@@ -499,3 +500,126 @@ async def test_home_and_the_palette_offer_the_queue_by_role(
         # On the queue itself it is not offered again, and no other screen's footer has it.
         assert "Data challenges" not in [c.title for c in app.get_system_commands(app.screen)]
         assert "Queue" not in [str(k.description) for k in app.screen.query("FooterKey")]
+
+
+# --- the walk: queue → claim → detail → merge preview → merge → find → de-merge -------------------
+
+
+async def find_by_uln(pilot: Pilot[None], uln: str, given: str, family: str) -> str:
+    await pilot.press("ctrl+f")
+    await Keys.settle(pilot)
+    assert isinstance(pilot.app.screen, FindLearnerScreen)
+    await Keys.fill(pilot, "#uln", uln)
+    await pilot.press("enter")
+    for text in (given, family):
+        await Keys.type(pilot, text)
+        await pilot.press("enter")
+    await Keys.settle(pilot)
+    return pilot.app.screen.query_one(MessageLine).text
+
+
+async def preview_then_confirm(pilot: Pilot[None], key: str) -> PreviewDialog:
+    await pilot.press(key)
+    await Keys.settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, PreviewDialog)
+    assert dialog.focused is dialog.query_one("#cancel")  # Cancel is the default
+    return dialog
+
+
+async def test_the_walk_merge_with_a_preview_find_by_the_old_uln_then_de_merge(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Issue 11 "Done when": queue → claim → detail → merge preview → merge → find by the old
+    ULN (WSRC0022) → de-merge (DOMAIN.md "Data challenges": merge semantics)."""
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, desk_operator)
+        cursor_to(screen, queue.duplicate)
+        await pilot.press("c")
+        await Keys.settle(pilot)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        detail = pilot.app.screen
+        assert isinstance(detail, ChallengeDetailScreen)
+        assert "m" in [key for key, _, _ in detail.offered()]
+        # The preview says exactly what would change, and Enter on it cancels: nothing done.
+        dialog = await preview_then_confirm(pilot, "m")
+        lines = str(dialog.query_one("#lines").content).splitlines()
+        assert lines[0] == f"Merge ULN {DUP_SECOND} into ULN {DUP_MASTER}"
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert pilot.app.screen is detail
+        assert detail.detail is not None and detail.detail.changes == ()
+        # Now confirm it, explicitly.
+        await preview_then_confirm(pilot, "m")
+        await pilot.press("tab", "enter")
+        await Keys.settle(pilot)
+        assert pilot.app.screen is detail
+        assert detail.detail.row.status is ChallengeStatus.RESOLVED
+        assert f"Merged ULN {DUP_SECOND} into ULN {DUP_MASTER}" in (
+            detail.query_one(MessageLine).text
+        )
+        assert "change 1 · merge" in str(detail.query_one("#changes").content)
+        # Find by the old ULN: the master, WSRC0022.
+        outcome = await find_by_uln(pilot, DUP_SECOND, "Priya", "Shah")
+        assert outcome.startswith("WSRC0022"), outcome
+        # The raiser says it was wrong: a de-merge challenge, raised by an agent.
+        demerge = services.challenges.raise_challenge(
+            queue.agent,
+            ask(
+                ChallengeType.INCORRECTLY_MERGED,
+                DUP_SECOND,
+                other_uln=DUP_MASTER,
+                reason="Two different learners after all.",
+            ),
+        ).row.reference
+        await pilot.press("ctrl+d")  # back to the queue, which has heard of it
+        await Keys.settle(pilot)
+        assert pilot.app.screen is screen
+        await pilot.press("r")
+        await Keys.settle(pilot)
+        cursor_to(screen, demerge)
+        await pilot.press("c")
+        await Keys.settle(pilot)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        dialog = await preview_then_confirm(pilot, "d")
+        assert str(dialog.query_one("#lines").content).startswith(
+            f"De-merge ULN {DUP_SECOND} from ULN {DUP_MASTER}"
+        )
+        await pilot.press("tab", "enter")
+        await Keys.settle(pilot)
+        demerged = pilot.app.screen
+        assert isinstance(demerged, ChallengeDetailScreen)
+        assert demerged.detail is not None
+        assert demerged.detail.row.status is ChallengeStatus.RESOLVED
+        outcome = await find_by_uln(pilot, DUP_SECOND, "Priya", "Shah")
+        assert outcome.startswith("WSRC0004"), outcome  # its own record again
+
+
+async def test_possible_twins_need_a_second_confirmation(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Issue 11 item 5: possible twins need a second, explicit confirmation."""
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, desk_operator)
+        cursor_to(screen, queue.twins)
+        await pilot.press("c")
+        await Keys.settle(pilot)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        detail = pilot.app.screen
+        dialog = await preview_then_confirm(pilot, "m")
+        await pilot.press("tab", "enter")  # the first confirmation only asks again
+        await Keys.settle(pilot)
+        assert pilot.app.screen is dialog
+        assert "POSSIBLE TWINS" in str(dialog.query_one("#twins").content)
+        assert dialog.focused is dialog.query_one("#cancel")
+        assert isinstance(detail, ChallengeDetailScreen) and detail.detail is not None
+        assert services.challenges.detail(queue.ben, queue.twins).changes == ()
+        await pilot.press("tab", "enter")  # the second, explicit one merges
+        await Keys.settle(pilot)
+        assert pilot.app.screen is detail
+        assert detail.detail.row.status is ChallengeStatus.RESOLVED
