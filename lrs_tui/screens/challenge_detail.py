@@ -384,7 +384,7 @@ class ChallengeDetailScreen(Screen[None]):
     async def show(self, detail: ChallengeDetail) -> None:
         row = detail.row
         self.query_one("#title", Static).update(
-            f"{row.reference} · {SHORT_TYPES[row.challenge_type]} · {SHORT_STATUSES[row.status]}"
+            shown(f"{row.reference} · {row.learner_name} · {SHORT_STATUSES[row.status]}")
         )
         self.query_one("#state", Static).update(state_words(detail))
         clock = self.query_one("#clock", Static)

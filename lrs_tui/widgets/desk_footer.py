@@ -6,8 +6,8 @@ app's; what does not need a key in sight (Quit, the screen's rarer actions) keep
 is found by name in the command palette (``show=False`` on its binding).
 
 For an analyst with challenges of their own due soon or overdue, the footer's right end says
-how many ("2 due soon · 1 OVERDUE": words, never colour alone); below 110 columns the count
-takes the place of the palette's key (ctrl+p still opens it, and home names it).
+how many ("2 due soon · 1 OVERDUE": words, never colour alone), in the place of the palette's
+key (ctrl+p still opens it, and home names it): 80 columns have room for one of the two.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.widgets import Footer, Label
 
-WIDE = 110  # from this width the count and the palette's key both show
+WIDE = 110  # from this width the count says whose it is
 
 
 def challenge_count_text(counts: tuple[int, int], *, wide: bool) -> str:
@@ -52,7 +52,7 @@ class DeskFooter(Footer):
 
     def compose(self) -> ComposeResult:
         text = challenge_count_text(self._counts(), wide=self.app.size.width >= WIDE)
-        self.show_command_palette = not text or self.app.size.width >= WIDE
+        self.show_command_palette = not text
         yield from super().compose()
         if text and self._bindings_ready:
             yield Label(text, id="my-challenges", markup=False)

@@ -421,7 +421,7 @@ def quiet_queue(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("quiet_queue")
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("view", ["queue", "detail"])
+@pytest.mark.parametrize("view", ["queue", "detail", "merge-preview"])
 def test_challenge_snapshots(
     snap_compare: SnapCompare,
     sqlite_services: Services,
@@ -431,16 +431,23 @@ def test_challenge_snapshots(
     size: tuple[int, int],
 ) -> None:
     seeded = seed_queue(sqlite_services, clock, snapshot_operator)
+    if view == "merge-preview":
+        me = sqlite_services.operators.sign_in(snapshot_operator.username, KNOWN_PASSWORD).actor
+        sqlite_services.challenges.claim(me, seeded.duplicate, None)
 
     async def drive(pilot: Pilot[None]) -> None:
         screen = await open_queue(pilot, snapshot_operator)
+        if view == "queue":
+            return
+        cursor_to(screen, seeded.twins if view == "detail" else seeded.duplicate)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        detail = pilot.app.screen
+        assert isinstance(detail, ChallengeDetailScreen)
         if view == "detail":
-            cursor_to(screen, seeded.twins)
-            await pilot.press("enter")
-            await Keys.settle(pilot)
-            detail = pilot.app.screen
-            assert isinstance(detail, ChallengeDetailScreen)
             detail.query_one("#body").scroll_to(y=6 if size[1] < 30 else 0, animate=False)
+        else:
+            await pilot.press("m")
 
     app = desk_app(sqlite_services)
     assert snap_compare(app, terminal_size=size, run_before=steady(drive))

@@ -32,6 +32,7 @@ EVERY_ROLE = (
     "Find a learner",
     "Register a learner",
     "Open a PLR by ULN",
+    "Data challenges",
     "Change my password",
     "Theme",
     "Lock the session",
@@ -108,6 +109,7 @@ SCREENS = [
     ("register", "ctrl+r", {"Register a learner"}, {"Register this learner", "Cancel"}),
     ("profile", _profile, set(), {"Edit this learner", "View this learner's PLR"}),
     ("plr", _plr, set(), {"PLR: report (PDF)", "PLR: organisation / desk view"}),
+    ("queue", "ctrl+d", {"Data challenges"}, {"Queue: filter", "Queue: next sort"}),
 ]
 
 
