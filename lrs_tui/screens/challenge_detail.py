@@ -79,11 +79,11 @@ STATUS_ACTIONS: tuple[StatusAction, ...] = (
     StatusAction(Move.REFER, "refer", "f", "Refer",
                  "Refer to the awarding organisation (the clock stops)", False),
     StatusAction(Move.AO_CONFIRMED, "ao_answer", "a", "AO answer",
-                 "Record the awarding organisation's answer", True),
+                 "Record the awarding organisation's answer", False),
     StatusAction(Move.RESOLVE, "resolve", "s", "Resolve",
                  "Resolve it, with a reason the raiser can be given", True),
     StatusAction(Move.REJECT, "reject", "x", "Reject",
-                 "Reject it, with a reason the raiser can be given", True),
+                 "Reject it, with a reason the raiser can be given", False),
     StatusAction(Move.WITHDRAW, "withdraw", "w", "Withdraw",
                  "Withdraw it at the raiser's request", False),
     StatusAction(Move.REOPEN, "reopen", "o", "Reopen", "Reopen it (it becomes yours)", True),
@@ -118,7 +118,7 @@ RECORD_ACTIONS: tuple[RecordAction, ...] = (
     RecordAction("transfer_event", "t", "Transfer", "Transfer the event to the learner named"
                  " (preview)", "Transfer", _NOT_BELONGING,
                  frozenset({EventChallengeAction.TRANSFER})),
-    RecordAction("remove_event", "v", "Remove event", "Remove the event from the PLR, kept for"
+    RecordAction("remove_event", "v", "Remove", "Remove the event from the PLR, kept for"
                  " the audit (preview)", "Remove",
                  frozenset({ChallengeType.EVENT_NOT_BELONGING, ChallengeType.EVENT_DUPLICATED}),
                  frozenset({EventChallengeAction.REMOVE, EventChallengeAction.DISPUTED})),
@@ -249,7 +249,10 @@ class ChallengeDetailScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="challenge.back"),
-        Binding("n", "note", "Note", id="challenge.note"),
+        # At 80 columns the footer has room for Back, one move, one change to the records,
+        # Find, Lock, Sign out and the analyst's count: the rest are in "What you can do"
+        # (with their keys) and the palette.
+        Binding("n", "note", "Note", id="challenge.note", show=False),
         *(
             Binding(a.key, a.action, a.label, show=a.footer, id=f"challenge.{a.action}")
             for a in STATUS_ACTIONS

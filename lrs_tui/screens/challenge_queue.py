@@ -191,7 +191,7 @@ def filter_words(filters: QueueFilter) -> str:
         what.append(f"claimed by {filters.assignee}")
     if filters.older_than_days is not None:
         what.append(f"raised over {filters.older_than_days} days ago")
-    return shown(", ".join(what)) + f" · sorted by {SORT_WORDS[filters.sort]}"
+    return shown(", ".join(what)) + f" · sorted by {SORT_WORDS[filters.sort]} (s: sort)"
 
 
 class QueueTable(RowTable):
@@ -262,7 +262,9 @@ class ChallengeQueueScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="queue.back"),
         Binding("c", "claim", "Claim", id="queue.claim"),
-        Binding("s", "next_sort", "Sort", id="queue.sort"),
+        # Sort is named on the line over the table (and in the palette), not in the footer:
+        # 80 columns keep Back, Claim, Filter, Find, Lock, Sign out and the analyst's count.
+        Binding("s", "next_sort", "Sort", id="queue.sort", show=False),
         Binding("slash", "filter", "Filter", id="queue.filter"),
         Binding("m", "mine", "Mine", id="queue.mine", show=False),
         Binding("r", "reload", "Reload", id="queue.reload", show=False),

@@ -25,7 +25,7 @@ def challenge_count_text(counts: tuple[int, int], *, wide: bool) -> str:
     due_soon, breached = counts
     parts = []
     if due_soon:
-        parts.append(f"{due_soon} due soon")
+        parts.append(f"{due_soon} due soon" if wide else f"{due_soon} soon")
     if breached:
         parts.append(f"{breached} OVERDUE")
     if not parts:
@@ -38,7 +38,7 @@ class DeskFooter(Footer):
     DeskFooter #my-challenges {
         dock: right;
         width: auto;
-        padding: 0 1;
+        padding: 0 0 0 1;
         text-style: bold;
         border-left: vkey $foreground 20%;
     }

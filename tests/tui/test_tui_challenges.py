@@ -23,6 +23,7 @@ from factories import (
     audit_log,
     challenge_learners,
 )
+from test_tui_80x24 import footer_text, illegible
 from textual.pilot import Pilot
 from textual.widgets import Label
 from tui_drive import KNOWN_PASSWORD, DeskOperator, Keys, add_operator
@@ -467,7 +468,7 @@ async def test_the_footer_counts_my_due_soon_and_overdue_challenges(
         await Keys.settle(pilot)
         assert app.my_challenges == (1, 1)
         footer = app.screen.query_one(DeskFooter)
-        assert str(footer.query_one("#my-challenges", Label).content) == "1 due soon · 1 OVERDUE"
+        assert str(footer.query_one("#my-challenges", Label).content) == "1 soon · 1 OVERDUE"
         assert not footer.show_command_palette
         screen = await open_queue_from_home(pilot)
         assert "My challenges: 1 due soon · 1 OVERDUE" in screen.sub_title
@@ -630,3 +631,43 @@ async def test_possible_twins_need_a_second_confirmation(
         await Keys.settle(pilot)
         assert pilot.app.screen is detail
         assert detail.detail.row.status is ChallengeStatus.RESOLVED
+
+
+# --- 80 columns, 16 colours ------------------------------------------------------------------
+
+
+async def test_the_challenge_screens_are_legible_and_keep_lock_and_sign_out_at_80_columns(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """tests/tui/test_tui_80x24.py's rules for the new screens: nothing drawn in a colour a
+    dark or light terminal hides; the footer keeps Lock and Sign out at 80 columns, with the
+    analyst's own overdue count in it."""
+    me = services.operators.sign_in(desk_operator.username, desk_operator.password).actor
+    services.challenges.claim(me, queue.duplicate, None)
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_queue(pilot, desk_operator)
+        seen = {"queue": (illegible(app), footer_text(app))}
+        await pilot.press("slash")
+        await Keys.settle(pilot)
+        seen["filter"] = (illegible(app), footer_text(app))
+        await pilot.press("escape")
+        await Keys.settle(pilot)
+        cursor_to(screen, queue.duplicate)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        seen["detail"] = (illegible(app), footer_text(app))
+        await pilot.press("m")
+        await Keys.settle(pilot)
+        seen["merge preview"] = (illegible(app), "")
+        await pilot.press("escape", "n")
+        await Keys.settle(pilot)
+        seen["note"] = (illegible(app), "")
+    for name, (bad, _) in seen.items():
+        assert bad == [], name
+    for name in ("queue", "detail"):
+        footer = seen[name][1]
+        assert "^l Lock" in footer and "^o Sign out" in footer, (name, footer)
+        assert "1 OVERDUE" in footer, (name, footer)
+    assert "m Merge" in seen["detail"][1] and "s Resolve" in seen["detail"][1]
+    assert "/ Filter" in seen["queue"][1] and "c Claim" in seen["queue"][1]
