@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerState
 from lrs_core.actor import Actor
 from lrs_core.domain.challenges import ACTION_LABELS, Move
 from lrs_core.domain.kinds import ChallengeStatus, ChallengeType, EventChallengeAction
+from lrs_core.domain.plr import PlrView
 from lrs_core.domain.support_hours import describe
 from lrs_core.domain.text import shown
 from lrs_core.domain.values import display_date
@@ -38,6 +39,7 @@ from lrs_core.services.challenges import (
     FieldComparison,
     LearnerSide,
 )
+from lrs_core.services.plr import Plr, ReasonRequired
 from lrs_tui.formatting import error_text, uk_datetime
 from lrs_tui.screens.challenge_dialogs import (
     STALE,
@@ -45,15 +47,18 @@ from lrs_tui.screens.challenge_dialogs import (
     Plan,
     PreviewDialog,
     RemovalDialog,
+    SplitScreen,
     WordsDialog,
 )
 from lrs_tui.screens.challenge_queue import SHORT_STATUSES, SHORT_TYPES
+from lrs_tui.screens.plr_dialogs import ReasonScreen
 from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 
 LOAD_GROUP = "challenge-detail"
 ACT_GROUP = "challenge-detail-act"
 REOPEN_GROUP = "challenge-detail-reopen"
+PLR_GROUP = "challenge-detail-plr"
 WIDE = 110
 
 
@@ -122,6 +127,8 @@ RECORD_ACTIONS: tuple[RecordAction, ...] = (
                  " the audit (preview)", "Remove",
                  frozenset({ChallengeType.EVENT_NOT_BELONGING, ChallengeType.EVENT_DUPLICATED}),
                  frozenset({EventChallengeAction.REMOVE, EventChallengeAction.DISPUTED})),
+    RecordAction("split_shared_uln", "p", "Split", "Split the shared ULN: a new ULN for the"
+                 " second person (preview)", "Split", frozenset({ChallengeType.SHARED_ULN})),
     RecordAction("correct_event", "k", "Correct", "Correct the event with the values proposed"
                  " (preview)", "Correct", frozenset({ChallengeType.EVENT_INFORMATION_WRONG})),
 )  # fmt: skip
@@ -363,9 +370,12 @@ class ChallengeDetailScreen(Screen[None]):
     async def _worker_done(self, event: Worker.StateChanged) -> None:
         if not event.worker.is_finished or event.state is WorkerState.CANCELLED:
             return
-        if event.worker.group not in (LOAD_GROUP, ACT_GROUP, REOPEN_GROUP):
+        if event.worker.group not in (LOAD_GROUP, ACT_GROUP, REOPEN_GROUP, PLR_GROUP):
             return
         line = self.query_one(MessageLine)
+        if event.worker.group == PLR_GROUP:
+            self._plr_read(event)
+            return
         if event.worker.group == REOPEN_GROUP and event.state is WorkerState.SUCCESS:
             line.clear()
             self._reopen_previewed(event.worker.result)
@@ -681,3 +691,45 @@ class ChallengeDetailScreen(Screen[None]):
             if event_ids:
                 given["event_ids"] = event_ids
             self._preview(BY_RECORD_ACTION["remove_event"], **given)
+
+    def action_split_shared_uln(self) -> None:
+        """The events to move are chosen from the learner's PLR (desk view: a restricted
+        record asks for the reason first, as the PLR does)."""
+        self.query_one(MessageLine).show_busy("Reading the learner's events…")
+        self._read_plr(None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=PLR_GROUP)
+    def _read_plr(self, reason: str | None) -> Plr:
+        assert self.detail is not None
+        uln = self.detail.row.uln
+        return self._services.plr.open(self._actor, uln, PlrView.DESK, reason=reason)
+
+    def _plr_read(self, event: Worker.StateChanged) -> None:
+        line = self.query_one(MessageLine)
+        if event.state is not WorkerState.SUCCESS:
+            error = event.worker.error
+            if isinstance(error, ReasonRequired):
+                line.show_busy("Waiting for your reason…")
+                self.app.push_screen(ReasonScreen(str(error)), callback=self._reason_given)
+            else:
+                line.show_error(error_text(error))
+            return
+        line.clear()
+        plr = event.worker.result
+        assert isinstance(plr, Plr)
+        ref, version = self.reference, self._version
+
+        def act(values: object, event_ids: object, **given: object) -> object:
+            split = self._services.challenges.split_shared_uln
+            return split(self._actor, ref, version, values, event_ids, **given)
+
+        screen = SplitScreen(
+            act, ref, [(e.id, e.subject) for e in plr.events], self._services.learners.today
+        )
+        self.app.push_screen(screen, callback=self._dialog_done)
+
+    def _reason_given(self, reason: str | None) -> None:
+        if reason:
+            self._read_plr(reason)
+        else:
+            self.query_one(MessageLine).show_notice("Not split: the PLR was not opened.")

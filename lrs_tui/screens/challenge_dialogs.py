@@ -11,6 +11,7 @@ it with the core's words, so the screen under it says so and reloads.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any, ClassVar, Protocol
 
 from textual import on, work
@@ -18,13 +19,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Header, Input, Label, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 
 from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, ChallengeType
+from lrs_core.domain.learner_fields import validate_learner_fields
 from lrs_core.domain.text import shown
-from lrs_core.errors import StalePreview, TwinsNeedConfirmation
+from lrs_core.errors import InvalidFields, StalePreview, TwinsNeedConfirmation, ValidationError
 from lrs_core.services.challenges import (
     Assignee,
     ChallengeClaimed,
@@ -36,6 +39,7 @@ from lrs_core.services.challenges import (
 from lrs_tui.formatting import error_text
 from lrs_tui.screens.challenge_queue import SHORT_STATUSES, SHORT_TYPES, SORT_WORDS
 from lrs_tui.widgets.desk_footer import DeskFooter
+from lrs_tui.widgets.learner_fields import LearnerFields
 from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.ordered_input import OrderedInput
 
@@ -392,8 +396,10 @@ class PreviewDialog(_Dialog):
         apply: Callable[[Plan, bool], object],
         *,
         extra: Callable[[Plan], tuple[str, ...]] | None = None,
+        matches_ruled_out: Callable[[list[str]], None] | None = None,
     ) -> None:
         super().__init__()
+        self._matches_ruled_out = matches_ruled_out
         self._title = title
         self._confirm = confirm
         self._preview = preview
@@ -426,6 +432,11 @@ class PreviewDialog(_Dialog):
     def possible_twins(self) -> bool:
         return bool(getattr(self.plan, "possible_twins", False))
 
+    @property
+    def possible_matches(self) -> list[str]:
+        """ULNs the registration search found who may be the person (a split's plan)."""
+        return [uln for uln, *_ in getattr(self.plan, "possible_matches", ())]
+
     def _done(self, result: object) -> None:
         if self._applying:
             self.dismiss(result)
@@ -446,7 +457,12 @@ class PreviewDialog(_Dialog):
             self.query_one(MessageLine).show_notice(
                 "This is a preview: nothing has changed. Check every line, then confirm."
             )
-        self.query_one("#confirm", Button).disabled = False
+        confirm = self.query_one("#confirm", Button)
+        confirm.disabled = False
+        confirm.label = self._confirm
+        if self.possible_matches and self._matches_ruled_out is not None:
+            # §4.2.2.1: each possible match is ruled out first, then previewed again.
+            confirm.label = "None of them is this person: preview again"
         self.query_one("#cancel", Button).focus()
 
     def _failed(self, error: BaseException | None) -> None:
@@ -479,6 +495,13 @@ class PreviewDialog(_Dialog):
     @on(Button.Pressed, "#confirm")
     def _confirmed(self) -> None:
         if self.plan is None:
+            return
+        matches = self.possible_matches
+        if matches and self._matches_ruled_out is not None:
+            self._matches_ruled_out(matches)
+            self.plan = None
+            self._busy("Previewing again: nothing is changed…")
+            self._call(self._preview)
             return
         if self.possible_twins and not self._twins_confirmed:
             if self.query_one("#twins", Static).has_class("-shown"):
@@ -551,6 +574,109 @@ class RemovalDialog(ModalScreen[tuple[str, tuple[int, ...]] | None]):
                 return
             chosen = (value,)
         self.dismiss((self.query_one("#reason", Input).value, chosen))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SplitScreen(Screen[object]):
+    """Two people share a ULN (§6.1): register a new ULN for the second person, under the
+    registration rules (possible matches confirmed first), and move the chosen events to it.
+    The form is checked by the core's rules as it is previewed; the preview dialog then says
+    exactly what would change, and nothing changes until it is confirmed. Closes with the
+    core's result (or a stale-screen refusal) for the detail underneath."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="split.cancel"),
+        Binding("ctrl+s", "preview", "Preview", id="split.preview", priority=True),
+    ]
+    DEFAULT_CSS: ClassVar[str] = """
+    SplitScreen #intro { padding: 0 1; color: $text-muted; }
+    SplitScreen #fields { height: 1fr; }
+    SplitScreen #events-label { padding: 0 1; text-style: bold; }
+    SplitScreen #events { height: auto; max-height: 6; margin: 0 1; }
+    SplitScreen #buttons { height: auto; padding: 0 1; }
+    SplitScreen Button { margin-right: 2; }
+    """
+
+    def __init__(
+        self,
+        act: Callable[..., object],
+        reference: str,
+        events: Sequence[tuple[int, str]],
+        today: Callable[[], date],
+    ) -> None:
+        super().__init__()
+        self._act = act  # ChallengeService.split_shared_uln with the operator, reference, version
+        self._reference = reference
+        self._events = events
+        self._today = today
+        self._confirmed: list[str] = []  # possible matches the analyst has ruled out
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(
+            f"{self._reference}: the second person's details, as for registering a learner"
+            " (ctrl+s previews; nothing changes until you confirm the preview).",
+            id="intro",
+            markup=False,
+        )
+        yield LearnerFields(self._today, id="fields")
+        yield Label("Events to move to the new ULN (space ticks)", id="events-label")
+        yield SelectionList[int](
+            *(
+                Selection(Content(shown(f"event {i} · {subject}")), i)
+                for i, subject in self._events
+            ),
+            id="events",
+        )
+        yield MessageLine(id="message")
+        with Horizontal(id="buttons"):
+            yield Button("Preview the split", id="preview", variant="primary")
+            yield Button("Cancel", id="cancel")
+        yield DeskFooter()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Split a shared ULN · {self._reference}"
+        self.query_one(LearnerFields).focus_first()
+
+    @on(Button.Pressed, "#preview")
+    def action_preview(self) -> None:
+        fields = self.query_one(LearnerFields)
+        values = fields.values()
+        fields.clear_errors()
+        try:
+            validate_learner_fields(values, self._today(), complete=True)
+        except ValidationError as error:
+            errors = error.errors if isinstance(error, InvalidFields) else [error]
+            elsewhere = fields.show_errors(errors)
+            self.query_one(MessageLine).show_error(
+                "Correct the fields marked first."
+                + "".join(f"\n{e.field}: {e.message}." for e in elsewhere)
+            )
+            return
+        self.query_one(MessageLine).clear()
+        event_ids = tuple(self.query_one("#events", SelectionList).selected)
+        confirmed = self._confirmed
+
+        def preview() -> Plan:
+            result = self._act(values, event_ids, confirmed_ulns=list(confirmed), preview=True)
+            return result.plan  # type: ignore[attr-defined,no-any-return]
+
+        def apply(plan: Plan, _twins: bool) -> object:
+            return self._act(values, event_ids, confirmed_ulns=list(confirmed), previewed=plan)
+
+        dialog = PreviewDialog(
+            f"Split shared ULN · {self._reference}", "Split", preview, apply,
+            matches_ruled_out=confirmed.extend,
+        )  # fmt: skip
+        self.app.push_screen(dialog, callback=self._done)
+
+    def _done(self, result: object) -> None:
+        if result is None:
+            return
+        self.dismiss(result)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -25,7 +25,7 @@ from factories import (
 )
 from test_tui_80x24 import footer_text, illegible
 from textual.pilot import Pilot
-from textual.widgets import Label
+from textual.widgets import Label, SelectionList
 from tui_drive import KNOWN_PASSWORD, DeskOperator, Keys, add_operator
 
 from lrs_core.actor import Actor
@@ -35,7 +35,12 @@ from lrs_core.domain.kinds import ChallengeStatus, ChallengeType, OrganisationKi
 from lrs_core.services import Services
 from lrs_tui.app import LrsDeskApp
 from lrs_tui.screens.challenge_detail import ChallengeDetailScreen
-from lrs_tui.screens.challenge_dialogs import PreviewDialog, QueueFilterScreen, WordsDialog
+from lrs_tui.screens.challenge_dialogs import (
+    PreviewDialog,
+    QueueFilterScreen,
+    SplitScreen,
+    WordsDialog,
+)
 from lrs_tui.screens.challenge_queue import ChallengeQueueScreen, ChallengesChanged, QueueTable
 from lrs_tui.screens.find_learner import FindLearnerScreen
 from lrs_tui.screens.home import HomeScreen
@@ -671,3 +676,58 @@ async def test_the_challenge_screens_are_legible_and_keep_lock_and_sign_out_at_8
         assert "1 OVERDUE" in footer, (name, footer)
     assert "m Merge" in seen["detail"][1] and "s Resolve" in seen["detail"][1]
     assert "/ Filter" in seen["queue"][1] and "c Claim" in seen["queue"][1]
+
+
+async def test_a_shared_uln_is_split_from_the_detail_with_its_preview(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Issue 11 item 5, shared ULN: a new ULN for the second person under the registration
+    rules (a possible match is ruled out before the preview that is confirmed), the chosen
+    events moved to it."""
+    shared = services.challenges.raise_challenge(
+        queue.agent, ask(ChallengeType.SHARED_ULN, DUP_MASTER, comments="Two cousins.")
+    ).row.reference
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, desk_operator)
+        cursor_to(screen, shared)
+        await pilot.press("c")
+        await Keys.settle(pilot)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        detail = pilot.app.screen
+        assert isinstance(detail, ChallengeDetailScreen)
+        await pilot.press("p")
+        await Keys.settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, SplitScreen)
+        for name, text in (
+            ("given_name", "Priyanka"),
+            ("family_name", "Shah"),
+            ("date_of_birth", "1/6/2007"),
+            ("postcode", "LS6 2AB"),
+        ):
+            await Keys.fill(pilot, f"#f-{name}", text)
+        for name, code in (("gender", "2"), ("ability_to_share", "1"), ("verification_type", "2")):
+            await Keys.choose(pilot, f"#f-{name}", code)
+        events = form.query_one("#events", SelectionList)
+        english = [o.value for o in events._options if "English" in str(o.prompt)]
+        events.select(english[0])
+        await pilot.press("ctrl+s")
+        await Keys.settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, PreviewDialog)
+        lines = str(dialog.query_one("#lines").content)
+        assert lines.startswith(f"Split shared ULN {DUP_MASTER}")
+        assert "English Language" in lines
+        # Priya Shah has her birthday and home: a possible match, ruled out first.
+        assert dialog.possible_matches and "Possible match to confirm" in lines
+        await pilot.press("tab", "enter")
+        await Keys.settle(pilot)
+        assert pilot.app.screen is dialog and not dialog.possible_matches
+        await pilot.press("tab", "enter")
+        await Keys.settle(pilot)
+        assert pilot.app.screen is detail
+        assert detail.detail is not None
+        assert detail.detail.row.status is ChallengeStatus.RESOLVED
+        assert "shared-uln-split" in str(detail.query_one("#changes").content)
