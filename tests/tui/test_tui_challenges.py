@@ -25,7 +25,7 @@ from factories import (
 )
 from test_tui_80x24 import footer_text, illegible
 from textual.pilot import Pilot
-from textual.widgets import Label, SelectionList
+from textual.widgets import Label, Select, SelectionList
 from tui_drive import KNOWN_PASSWORD, DeskOperator, Keys, add_operator
 
 from lrs_core.actor import Actor
@@ -731,3 +731,79 @@ async def test_a_shared_uln_is_split_from_the_detail_with_its_preview(
         assert detail.detail is not None
         assert detail.detail.row.status is ChallengeStatus.RESOLVED
         assert "shared-uln-split" in str(detail.query_one("#changes").content)
+
+
+async def claim_and_open(
+    pilot: Pilot[None], operator: DeskOperator, reference: str
+) -> ChallengeDetailScreen:
+    screen = await open_queue(pilot, operator)
+    await pilot.press("r")
+    await Keys.settle(pilot)
+    cursor_to(screen, reference)
+    await pilot.press("c")
+    await Keys.settle(pilot)
+    await pilot.press("enter")
+    await Keys.settle(pilot)
+    detail = pilot.app.screen
+    assert isinstance(detail, ChallengeDetailScreen)
+    return detail
+
+
+async def test_reopen_says_what_it_will_undo_and_undoes_the_merge(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Issue 11 item 5: reopen a resolved challenge by reversing its action exactly."""
+    me = services.operators.sign_in(desk_operator.username, desk_operator.password).actor
+    services.challenges.claim(me, queue.duplicate, None)
+    services.challenges.merge(me, queue.duplicate, None)
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, desk_operator)
+        assert queue.duplicate not in references(screen)  # resolved: not open work
+        await pilot.press("slash")
+        await pilot.pause()
+        pilot.app.screen.query_one("#status", Select).value = str(ChallengeStatus.RESOLVED)
+        await Keys.fill(pilot, "#organisation", "Northgate")
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert references(screen) == [queue.duplicate], screen.filters
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        detail = pilot.app.screen
+        assert isinstance(detail, ChallengeDetailScreen) and detail.detail is not None
+        assert [k for k, _, _ in detail.offered()] == ["n", "o"]
+        await pilot.press("o")
+        await Keys.settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, WordsDialog)
+        said = str(dialog.query_one("#explanation").content)
+        assert f"De-merge ULN {DUP_SECOND} from ULN {DUP_MASTER}" in said
+        await Keys.type(pilot, "The raiser sent new evidence.")
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert pilot.app.screen is detail
+        assert detail.detail.row.status is ChallengeStatus.IN_PROGRESS
+        assert detail.detail.other is not None
+        assert str(detail.detail.other.status) == "active"  # the merge undone
+
+
+async def test_a_deceased_learner_is_retired_after_the_preview(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Issue 11 item 5: deceased marks the learner; the ULN is never used again."""
+    deceased = services.challenges.raise_challenge(
+        queue.agent,
+        ask(ChallengeType.DECEASED, DUP_SECOND, comments="The school saw the certificate."),
+    ).row.reference
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await claim_and_open(pilot, desk_operator, deceased)
+        assert "e" in [k for k, _, _ in detail.offered()]
+        assert "m" not in [k for k, _, _ in detail.offered()]  # only its own type's change
+        dialog = await preview_then_confirm(pilot, "e")
+        assert str(dialog.query_one("#lines").content).startswith(f"Retire ULN {DUP_SECOND}")
+        await pilot.press("tab", "enter")
+        await Keys.settle(pilot)
+        assert pilot.app.screen is detail
+        assert detail.detail is not None
+        assert str(detail.detail.learner.status) == "retired"
