@@ -36,6 +36,7 @@ from lrs_core.services import Services
 from lrs_tui.app import LrsDeskApp
 from lrs_tui.screens.challenge_detail import ChallengeDetailScreen
 from lrs_tui.screens.challenge_dialogs import (
+    AoAnswerDialog,
     PreviewDialog,
     QueueFilterScreen,
     SplitScreen,
@@ -807,3 +808,38 @@ async def test_a_deceased_learner_is_retired_after_the_preview(
         assert pilot.app.screen is detail
         assert detail.detail is not None
         assert str(detail.detail.learner.status) == "retired"
+
+
+async def test_a_wrong_grade_is_referred_confirmed_by_the_ao_then_corrected(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Issue 11 item 5: refer to the awarding organisation (its answer recorded); a
+    correction to its data is applied only with its confirmation noted."""
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await open_detail(pilot, desk_operator, queue.wrong_grade)
+        await pilot.press("f")
+        await pilot.pause()
+        await Keys.type(pilot, "Asked the AO to confirm grade 6.")
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert detail.detail is not None
+        assert detail.detail.row.status is ChallengeStatus.REFERRED
+        assert "k" not in [k for k, _, _ in detail.offered()]  # not while it is with the AO
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        assert isinstance(dialog, AoAnswerDialog)
+        await Keys.type(pilot, "Grade 6 confirmed by the board.")
+        await pilot.click("#confirmed")
+        await Keys.settle(pilot)
+        assert pilot.app.screen is detail
+        assert detail.detail.row.status is ChallengeStatus.IN_PROGRESS
+        dialog = await preview_then_confirm(pilot, "k")
+        lines = str(dialog.query_one("#lines").content)
+        assert "Grade: 5 -> 6" in lines and "Grade 6 confirmed by the board." in lines
+        await pilot.press("tab", "enter")
+        await Keys.settle(pilot)
+        assert pilot.app.screen is detail
+        assert detail.detail.row.status is ChallengeStatus.RESOLVED
+        assert [e.grade for e in detail.detail.events] == ["6"]
