@@ -296,8 +296,9 @@ class LrsDeskApp(App[None]):
     def _challenge_counts_read(self, event: Worker.StateChanged) -> None:
         if event.worker.group != CHALLENGE_COUNT_GROUP or event.state is not WorkerState.SUCCESS:
             return  # a failed count leaves the last one; the queue itself says what failed
-        if self.signed_in is not None:
-            self._show_challenge_counts(event.worker.result)
+        counts = event.worker.result
+        if self.signed_in is not None and isinstance(counts, tuple):
+            self._show_challenge_counts((int(counts[0]), int(counts[1])))
 
     def _show_challenge_counts(self, counts: tuple[int, int]) -> None:
         if counts != self.my_challenges:

@@ -11,9 +11,9 @@ worker; a change refused because someone else acted first says so and reloads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -378,7 +378,9 @@ class ChallengeDetailScreen(Screen[None]):
             return
         if event.worker.group == REOPEN_GROUP and event.state is WorkerState.SUCCESS:
             line.clear()
-            self._reopen_previewed(event.worker.result)
+            plans = event.worker.result
+            assert isinstance(plans, tuple)
+            self._reopen_previewed(plans)
             return
         if event.state is not WorkerState.SUCCESS:
             error = event.worker.error
@@ -651,13 +653,14 @@ class ChallengeDetailScreen(Screen[None]):
         act = getattr(self._services.challenges, record.action)
 
         def preview() -> Plan:
-            result = act(self._actor, ref, version, preview=True, **given)
+            result: ActionResult = act(self._actor, ref, version, preview=True, **given)
             assert result.plan is not None
             return result.plan
 
         def apply(plan: Plan, twins_confirmed: bool) -> ActionResult:
             extra = {"confirm_twins": twins_confirmed} if record.action == "merge" else {}
-            return act(self._actor, ref, version, previewed=plan, **given, **extra)
+            done: ActionResult = act(self._actor, ref, version, previewed=plan, **given, **extra)
+            return done
 
         dialog = PreviewDialog(f"{record.label} · {ref}", record.confirm, preview, apply)
         self.app.push_screen(dialog, callback=self._dialog_done)
@@ -719,7 +722,7 @@ class ChallengeDetailScreen(Screen[None]):
         assert isinstance(plr, Plr)
         ref, version = self.reference, self._version
 
-        def act(values: object, event_ids: object, **given: object) -> object:
+        def act(values: Mapping[str, str], event_ids: Sequence[int], **given: Any) -> object:
             split = self._services.challenges.split_shared_uln
             return split(self._actor, ref, version, values, event_ids, **given)
 

@@ -443,10 +443,10 @@ class PreviewDialog(_Dialog):
             return
         plan = result
         assert hasattr(plan, "lines")
-        self.plan = plan  # type: ignore[assignment]
+        self.plan = plan
         lines = list(plan.lines())  # each line already through shown()
         if self._extra is not None:
-            lines += self._extra(plan)  # type: ignore[arg-type]
+            lines += self._extra(plan)
         self.query_one("#lines", Static).update("\n".join(lines))
         if self._stale:
             self.query_one(MessageLine).show_error(

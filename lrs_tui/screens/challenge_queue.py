@@ -350,7 +350,9 @@ class ChallengeQueueScreen(Screen[None]):
         if event.state is not WorkerState.SUCCESS:
             line.show_error(error_text(event.worker.error))
             return
-        page, counts = event.worker.result
+        result = event.worker.result
+        assert result is not None
+        page, counts = result
         if line.has_class("-busy"):
             line.clear()
         self.page = page
