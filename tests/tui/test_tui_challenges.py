@@ -39,6 +39,7 @@ from lrs_tui.screens.challenge_dialogs import (
     AoAnswerDialog,
     PreviewDialog,
     QueueFilterScreen,
+    RemovalDialog,
     SplitScreen,
     WordsDialog,
 )
@@ -78,6 +79,7 @@ class Queue:
     awaiting: str  # awaiting information (clock paused)
     agent: Actor
     ben: Actor
+    events: dict[str, int]  # the learners' events by name (tests/factories.py)
 
 
 def ask(kind: ChallengeType, uln: str, **fields: object) -> RaiseRequest:
@@ -145,7 +147,7 @@ def seed_queue(services: Services, clock: FixedClock, me: DeskOperator) -> Queue
     challenges.claim(ben, fictitious, None)
     challenges.claim(ben, awaiting, None)
     challenges.await_information(ben, awaiting, None, "Asked the college for the learner's DOB.")
-    return Queue(duplicate, twins, wrong_grade, fictitious, awaiting, agent, ben)
+    return Queue(duplicate, twins, wrong_grade, fictitious, awaiting, agent, ben, events)
 
 
 @pytest.fixture
@@ -843,3 +845,45 @@ async def test_a_wrong_grade_is_referred_confirmed_by_the_ao_then_corrected(
         assert pilot.app.screen is detail
         assert detail.detail.row.status is ChallengeStatus.RESOLVED
         assert [e.grade for e in detail.detail.events] == ["6"]
+
+
+async def test_one_of_two_duplicated_events_is_removed_with_a_reason(
+    services: Services, desk_operator: DeskOperator, queue: Queue
+) -> None:
+    """Issue 11 item 5: a soft removal with a reason, of the one chosen of the two
+    (User Guide §6.3.3: appears more than once)."""
+    twice = services.challenges.raise_challenge(
+        queue.agent,
+        ask(
+            ChallengeType.EVENT_DUPLICATED,
+            DUP_MASTER,
+            event_ids=tuple(queue.events[name] for name in ("maths", "maths-again")),
+            not_participation_confirmed=True,
+            comments="Loaded twice by the board.",
+        ),
+    ).row.reference
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await claim_and_open(pilot, desk_operator, twice)
+        await pilot.press("v")
+        await pilot.pause()
+        chooser = pilot.app.screen
+        assert isinstance(chooser, RemovalDialog)
+        await Keys.fill(pilot, "#reason", "Duplicated by the board's second upload.")
+        await pilot.press("enter")  # no event chosen yet: refused here, nothing asked of the core
+        await pilot.pause()
+        assert "choose the one to remove" in chooser.query_one(MessageLine).text
+        chooser.query_one("#event", Select).value = queue.events["maths-again"]
+        await pilot.click("#preview")
+        await Keys.settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, PreviewDialog)
+        lines = str(dialog.query_one("#lines").content)
+        assert f"event {queue.events['maths-again']}" in lines
+        assert f"event {queue.events['maths']} " not in lines
+        await pilot.press("tab", "enter")
+        await Keys.settle(pilot)
+        assert pilot.app.screen is detail
+        assert detail.detail is not None
+        statuses = {e.id: str(e.status) for e in detail.detail.events}
+        assert statuses == {queue.events["maths"]: "active", queue.events["maths-again"]: "removed"}
