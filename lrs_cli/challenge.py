@@ -1,0 +1,518 @@
+"""`lrs-desk challenge ...`: data challenges from the command line (User Guide §6; DOMAIN.md
+"Data challenges", "Service levels"; issue 11 item 6).
+
+Every command is a thin call of :class:`lrs_core.services.challenges.ChallengeService`, as a
+signed-in operator (``--operator``), so it obeys the same rules and writes the same audit
+trail as the TUI: agents raise, read and withdraw; analysts claim, note and act. Nothing here
+decides a rule. Human output passes stored text through ``shown()`` and dates through the
+house style; ``--json`` is ASCII with ISO dates and times. A refusal is one line on stderr
+and exit 2 (``main``'s handler).
+
+Staleness: the TUI refuses an action taken from a screen another analyst has since changed.
+A command reads the challenge and acts in one go, so by default it acts on the version it
+has just read; give ``--version N`` (the ``version`` that ``show --json`` printed) to be
+refused if the challenge changed since you looked.
+
+``main.py`` registers the commands with :func:`add_challenge_commands`; nothing here imports
+``main``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import enum
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from lrs_cli.command import Add, Context, count, signed_in
+from lrs_cli.output import human
+from lrs_core.actor import Actor
+from lrs_core.domain.challenges import NotAChallenge, RaiseRequest
+from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, ChallengeType
+from lrs_core.domain.text import shown
+from lrs_core.domain.values import DATE_FORMS
+from lrs_core.services import Services
+from lrs_core.services.challenges import (
+    ChallengeDetail,
+    ChallengeRow,
+    QueueFilter,
+    QueueSort,
+)
+
+OPERATOR_HELP = (
+    "act as this operator (password: LRS_OPERATOR_PASSWORD, code if needed: LRS_OPERATOR_CODE,"
+    " or asked)"
+)
+VERSION_HELP = (
+    "act only if the challenge is still at this version (the `version` that `challenge show"
+    " --json` printed); without it the command acts on the version it has just read (the TUI"
+    " refuses a stale screen: this is the command's way to ask for the same)"
+)
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+def plain(value: object) -> Any:
+    """A service result as JSON-ready data: dataclasses as objects (their fields, in order),
+    enums as their codes, dates and times in ISO 8601, tuples as lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list | frozenset | set):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def print_json(value: object) -> None:
+    print(json.dumps(plain(value), ensure_ascii=True))
+
+
+def _flag(row: ChallengeRow) -> str:
+    if row.breached:
+        return "BREACHED"
+    if row.warning:
+        return "due soon"
+    return ""
+
+
+def row_line(row: ChallengeRow) -> str:
+    """One challenge on one line, as the queue and a learner's history list it."""
+    who = shown(row.assignee) if row.assignee else "-"
+    flag = _flag(row)
+    return (
+        f"{row.reference}  {row.status_label:<22} {row.challenge_type:<24} {row.uln}"
+        f"  {shown(row.learner_name):<24} {who:<12} {shown(row.clock_text)}"
+        + (f"  [{flag}]" if flag else "")
+    )
+
+
+def _labelled(label: str, value: object) -> None:
+    if value not in (None, "", ()):
+        print(f"{label:<14} {shown(human(value))}")
+
+
+def print_detail(d: ChallengeDetail) -> None:
+    """The challenge as the detail screen shows it: what it is, the learners side by side
+    with the matching engine's levels, the events, the timeline and the learner's history."""
+    row = d.row
+    print(f"{row.reference}  {row.type_label}")
+    status = row.status_label
+    if row.assignee and row.status not in _CLOSED_STATUSES:
+        since = f" since {human(d.claimed_at)}" if d.claimed_at else ""
+        status += f" (claimed by {shown(row.assignee)}{since})"
+    _labelled("Status", status)
+    flag = _flag(row)
+    _labelled("Clock", shown(row.clock_text) + (f" [{flag}]" if flag else ""))
+    _labelled("Raised", row.raised_at)
+    _labelled("Organisation", row.organisation)
+    _labelled("Raiser", f"{d.raiser_name} <{d.raiser_email}>")
+    _labelled("Raiser phone", d.raiser_phone)
+    _labelled("Comments", d.comments)
+    _labelled("Reason", d.reason)
+    if d.master_uln:
+        _labelled("Master ULN", d.master_uln)
+    _labelled("Event action", d.event_action)
+    _labelled("Target", d.target_name)
+    _labelled("Grade wanted", d.proposed_grade)
+    _labelled("End date", d.proposed_end_date)
+    _labelled("Award date", d.proposed_award_date)
+    if d.not_participation_confirmed:
+        _labelled("Checked", "neither is a participation record")
+    _labelled("Referred", d.referred_at)
+    _labelled("AO answer", d.ao_answer)
+    _labelled("Closed", d.resolved_at)
+    _labelled("Resolution", d.resolution)
+    print()
+    if d.other is None:
+        side = d.learner
+        print(
+            f"Learner: ULN {side.uln}  {shown(side.given_name)} {shown(side.family_name)}"
+            f"  born {human(side.date_of_birth)}  {shown(side.postcode)}  {side.status}"
+            f"  {side.events} events"
+        )
+    else:
+        _print_compare(d)
+    if d.differences:
+        named = ", ".join(diff.field.lower() for diff in d.differences)
+        print(f"Key data differ: {named}")
+    if d.events:
+        print()
+        print(f"Events ({len(d.events)}):")
+        for e in d.events:
+            when = e.award_date or e.end_date
+            print(
+                f"  {e.id:>8}  {e.source:<3} {shown(e.subject)}"
+                f"  {shown(e.level or '-')} {shown(e.grade or '-')}"
+                f"  {human(when) if when else '-'}  on {e.uln}"
+                + (f"  ({e.status})" if e.status != "active" else "")
+            )
+    print()
+    print("Timeline:")
+    for entry in d.timeline:
+        who = shown(entry.who) if entry.who else "the system"
+        print(f"  {human(entry.at)}  {who:<14} {entry.kind:<7} {shown(entry.text)}")
+    if d.changes:
+        print()
+        print("Record changes:")
+        for c in d.changes:
+            undone = f" (reversed by change {c.reversed_by})" if c.reversed_by else ""
+            print(f"  change {c.id}: {c.kind} by {shown(c.who)} at {human(c.performed_at)}{undone}")
+    others = [h for h in d.history if h.reference != row.reference]
+    if others:
+        print()
+        print(f"Other challenges on ULN {row.uln} ({len(others)}):")
+        for h in others:
+            print(f"  {row_line(h)}")
+    print()
+    moves = ", ".join(str(m) for m in d.moves) or "nothing (read only)"
+    print(f"You may: {moves}")
+
+
+def _print_compare(d: ChallengeDetail) -> None:
+    assert d.other is not None
+    this, other = d.learner, d.other
+    print(f"{'':<14} {'ULN ' + this.uln:<24} {'ULN ' + other.uln:<24} match")
+    rows: list[tuple[str, str, str, str]] = []
+    if d.comparison is not None:
+        for f in d.comparison.fields:
+            mark = "" if f.same else " *"
+            rows.append((f.field, f.this, f.other, f.level + mark))
+    rows.append(("Status", str(this.status), str(other.status), ""))
+    rows.append(("Linked to", this.master_uln or "-", other.master_uln or "-", ""))
+    rows.append(("Events", str(this.events), str(other.events), ""))
+    for label, a, b, level in rows:
+        print(f"{label:<14} {shown(a):<24} {shown(b):<24} {level}".rstrip())
+    if d.comparison is not None:
+        if d.comparison.possible_twins:
+            print("WARNING: possible twins")
+        for sentence in d.comparison.explanation:
+            print(f"  {shown(sentence)}")
+
+
+_CLOSED_STATUSES = frozenset(
+    {ChallengeStatus.RESOLVED, ChallengeStatus.REJECTED, ChallengeStatus.WITHDRAWN}
+)
+
+
+def print_outcome(d: ChallengeDetail, args: argparse.Namespace) -> None:
+    """What an action did: the timeline's newest line, the status and the clock now."""
+    if args.json:
+        print_json(d)
+        return
+    latest = d.timeline[-1].text if d.timeline else ""
+    print(f"{d.row.reference}: {shown(latest)}")
+    print(f"status {d.row.status_label}; {shown(d.row.clock_text)} (version {d.row.row_version})")
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def _acting(ctx: Context, args: argparse.Namespace) -> tuple[Services, Actor]:
+    services = ctx.services()
+    return services, signed_in(ctx, services, args.operator)
+
+
+def _version(services: Services, actor: Actor, args: argparse.Namespace) -> int:
+    """The version to act on: ``--version``, else the one read now (see the module's note)."""
+    if args.version is not None:
+        return int(args.version)
+    return services.challenges.detail(actor, args.reference).row.row_version
+
+
+def _target_names(args: argparse.Namespace) -> tuple[str, str]:
+    """The transfer target's given and family names: --target-given / --target-family as
+    typed, else --target-name "GIVEN FAMILY" read with the family name as its last word."""
+    given, family = args.target_given or "", args.target_family or ""
+    if args.target_name and not (given or family):
+        words = args.target_name.split()
+        given, family = " ".join(words[:-1]), " ".join(words[-1:])
+    return given, family
+
+
+def cmd_raise(ctx: Context, args: argparse.Namespace) -> int:
+    given, family = _target_names(args)
+    master = ""
+    if args.master == "this":
+        master = args.uln
+    elif args.master == "other":
+        master = args.other_uln or ""
+    request = RaiseRequest(
+        challenge_type=args.type,
+        uln=args.uln,
+        raiser_name=args.raiser_name or "",
+        raiser_email=args.raiser_email or "",
+        raiser_phone=args.raiser_phone or "",
+        organisation=args.organisation or "",
+        comments=args.comments or "",
+        other_uln=args.other_uln or "",
+        master_uln=master,
+        reason=args.reason or "",
+        event_ids=tuple(args.event or ()),
+        event_action=args.action or "",
+        target_uln=args.target_uln or "",
+        target_given_name=given,
+        target_family_name=family,
+        proposed_grade=args.grade or "",
+        proposed_end_date=args.end_date or "",
+        proposed_award_date=args.award_date or "",
+        not_participation_confirmed=args.not_participation,
+    )
+    services, actor = _acting(ctx, args)
+    detail = services.challenges.raise_challenge(actor, request)
+    if args.json:
+        print_json(detail)
+    else:
+        print(f"raised {detail.row.reference}: {detail.row.type_label}")
+        print(f"{shown(detail.row.clock_text)}")
+        if detail.differences:
+            named = ", ".join(d.field.lower() for d in detail.differences)
+            print(f"note: the two learners' {named} differ (your reason is kept with it)")
+        if detail.comparison is not None and detail.comparison.possible_twins:
+            print(f"note: {shown(detail.comparison.explanation[0])}")
+    return 0
+
+
+def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
+    statuses = frozenset(ChallengeStatus(s) for s in args.status) if args.status else None
+    filters = QueueFilter(
+        kind=ChallengeKind(args.kind) if args.kind else None,
+        challenge_type=ChallengeType(args.type) if args.type else None,
+        statuses=statuses,
+        organisation=args.organisation or "",
+        assignee=args.assignee or "",
+        older_than_days=args.older_than,
+        sort=QueueSort(args.sort),
+        limit=args.limit,
+        offset=args.offset,
+    )
+    services, actor = _acting(ctx, args)
+    page = services.challenges.queue(actor, filters)
+    if args.json:
+        print_json({"total": page.total, "offset": args.offset, "challenges": page.rows})
+        return 0
+    for row in page.rows:
+        print(row_line(row))
+    shown_from = args.offset + 1 if page.rows else 0
+    print(f"{len(page.rows)} shown ({shown_from}-{args.offset + len(page.rows)} of {page.total})")
+    return 0
+
+
+def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
+    services, actor = _acting(ctx, args)
+    detail = services.challenges.detail(actor, args.reference)
+    if args.json:
+        print_json(detail)
+    else:
+        print_detail(detail)
+    return 0
+
+
+def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
+    services, actor = _acting(ctx, args)
+    rows = services.challenges.history(actor, args.uln)
+    if args.json:
+        print_json({"uln": args.uln.strip(), "challenges": rows})
+        return 0
+    for row in rows:
+        print(row_line(row))
+    print(f"{len(rows)} challenge{'s' if len(rows) != 1 else ''} on this learner")
+    return 0
+
+
+def cmd_note(ctx: Context, args: argparse.Namespace) -> int:
+    services, actor = _acting(ctx, args)
+    print_outcome(services.challenges.note(actor, args.reference, args.text), args)
+    return 0
+
+
+Versioned = Callable[[Services, Actor, str, int, argparse.Namespace], ChallengeDetail]
+
+
+def _versioned(act: Versioned) -> Callable[[Context, argparse.Namespace], int]:
+    """A status change taken on the version read (or ``--version``), its outcome printed."""
+
+    def handler(ctx: Context, args: argparse.Namespace) -> int:
+        services, actor = _acting(ctx, args)
+        version = _version(services, actor, args)
+        print_outcome(act(services, actor, args.reference, version, args), args)
+        return 0
+
+    return handler
+
+
+cmd_claim = _versioned(lambda s, a, ref, v, args: s.challenges.claim(a, ref, v))
+cmd_release = _versioned(lambda s, a, ref, v, args: s.challenges.release(a, ref, v))
+cmd_await = _versioned(
+    lambda s, a, ref, v, args: s.challenges.await_information(a, ref, v, args.note)
+)
+cmd_resume = _versioned(lambda s, a, ref, v, args: s.challenges.resume(a, ref, v, args.note or ""))
+cmd_refer = _versioned(lambda s, a, ref, v, args: s.challenges.refer(a, ref, v, args.note))
+cmd_ao_answer = _versioned(
+    lambda s, a, ref, v, args: s.challenges.record_ao_answer(a, ref, v, args.answer, args.confirmed)
+)
+cmd_resolve = _versioned(lambda s, a, ref, v, args: s.challenges.resolve(a, ref, v, args.reason))
+cmd_reject = _versioned(lambda s, a, ref, v, args: s.challenges.reject(a, ref, v, args.reason))
+cmd_withdraw = _versioned(lambda s, a, ref, v, args: s.challenges.withdraw(a, ref, v, args.reason))
+cmd_reopen = _versioned(lambda s, a, ref, v, args: s.challenges.reopen(a, ref, v, args.reason))
+
+
+# --- the parser -------------------------------------------------------------------------------
+
+
+def add_challenge_commands(commands: Any, add: Add) -> None:
+    """Add `challenge ...` to the `lrs-desk` parser (``add`` is build_parser's helper)."""
+    group = commands.add_parser(
+        "challenge", help="data challenges: raise, the queue, the detail and every action"
+    ).add_subparsers(dest="challenge_command", metavar="ACTION", required=True)
+    types = ", ".join(str(t) for t in ChallengeType)
+    not_challenges = ", ".join(str(n) for n in NotAChallenge)
+
+    raise_ = add(
+        group,
+        "raise",
+        cmd_raise,
+        "raise a data challenge on a learner (User Guide §6.1): give --type and what that"
+        " type needs; prints its reference (it contains the ULN)",
+    )
+    raise_.add_argument("uln", help="the learner's ULN")
+    raise_.add_argument(
+        "--type",
+        required=True,
+        metavar="TYPE",
+        help=f"one of {types} (what is not a challenge, {not_challenges}, is refused with"
+        " what to do instead)",
+    )
+    raise_.add_argument("--other-uln", help="the second ULN (duplicate ULN, incorrectly merged)")
+    raise_.add_argument(
+        "--master",
+        choices=["this", "other"],
+        help="duplicate ULN: which ULN is the master (default: this learner's)",
+    )
+    raise_.add_argument(
+        "--reason",
+        help="why: required for a de-merge, and for a duplicate whose key data differ",
+    )
+    raise_.add_argument(
+        "--event",
+        type=count(1),
+        action="append",
+        metavar="ID",
+        help="an event on the learner's PLR (repeat for two): event challenges",
+    )
+    raise_.add_argument("--action", help="event does not belong: disputed, remove or transfer")
+    raise_.add_argument("--target-uln", help="transfer: the ULN the event belongs to")
+    raise_.add_argument(
+        "--target-name",
+        help='transfer: that learner\'s name, "GIVEN FAMILY" (the family name is the last'
+        " word; use --target-given and --target-family otherwise)",
+    )
+    raise_.add_argument("--target-given", help="transfer: that learner's given name")
+    raise_.add_argument("--target-family", help="transfer: that learner's family name")
+    raise_.add_argument("--grade", help="information wrong: the grade it should be")
+    raise_.add_argument(
+        "--end-date", help=f"information wrong: the end date it should be, day first: {DATE_FORMS}"
+    )
+    raise_.add_argument("--award-date", help="information wrong: the award date it should be")
+    raise_.add_argument(
+        "--not-participation",
+        action="store_true",
+        help="event appears more than once: you checked neither is a participation record",
+    )
+    raise_.add_argument("--raiser-name", help="who raised it (required)")
+    raise_.add_argument("--raiser-email", help="their email (required)")
+    raise_.add_argument("--raiser-phone", help="their phone number (required)")
+    raise_.add_argument("--organisation", help="their organisation's UKPRN")
+    raise_.add_argument("--comments", help="the corrective action believed needed, and why")
+
+    queue = add(
+        group,
+        "list",
+        cmd_list,
+        "the queue: open work (all but resolved, rejected and withdrawn) sorted by SLA due"
+        " time; filter by kind, type, status, organisation, assignee and age",
+    )
+    queue.add_argument("--kind", choices=[k.value for k in ChallengeKind])
+    queue.add_argument("--type", choices=[t.value for t in ChallengeType])
+    queue.add_argument(
+        "--status",
+        action="append",
+        choices=[s.value for s in ChallengeStatus],
+        help="repeat for several; default: every open status",
+    )
+    queue.add_argument("--organisation", help="a UKPRN, or part of the organisation's name")
+    queue.add_argument("--assignee", help="mine, unassigned or an operator's username")
+    queue.add_argument(
+        "--older-than", type=count(0), metavar="DAYS", help="raised more than DAYS days ago"
+    )
+    queue.add_argument(
+        "--sort",
+        choices=[s.value for s in QueueSort],
+        default=QueueSort.DUE.value,
+        help="due (default: least time left first), raised, status or reference",
+    )
+    queue.add_argument("--limit", type=count(1), help="at most this many")
+    queue.add_argument("--offset", type=count(0), default=0, help="skip this many first")
+
+    show = add(
+        group,
+        "show",
+        cmd_show,
+        "one challenge: its details, the two learners side by side (ULN challenges), the"
+        " events, the timeline and every challenge on the learner",
+    )
+    history = add(group, "history", cmd_history, "every challenge ever raised on a learner (§6.4)")
+    history.add_argument("uln")
+    note = add(group, "note", cmd_note, "add a note to a challenge's timeline (analysts)")
+    note.add_argument("text", help="the note")
+
+    def action(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
+        sub = add(group, name, handler, help_text)
+        sub.add_argument("--version", type=count(1), metavar="N", help=VERSION_HELP)
+        return sub
+
+    claim = action(
+        "claim", cmd_claim, "take an open challenge (analysts); told who has it if taken"
+    )
+    release = action("release", cmd_release, "give your claimed challenge back to the queue")
+    await_ = action("await", cmd_await, "ask the raiser for more information: the SLA clock pauses")
+    await_.add_argument("--note", required=True, help="what was asked for")
+    resume = action("resume", cmd_resume, "the information came: the SLA clock restarts")
+    resume.add_argument("--note", help="what came")
+    refer = action(
+        "refer", cmd_refer, "refer to the awarding organisation whose data it is: the clock stops"
+    )
+    refer.add_argument("--note", required=True, help="what was asked of them")
+    ao = action(
+        "ao-answer",
+        cmd_ao_answer,
+        "record the awarding organisation's answer to a referral: --confirmed brings it back"
+        " to you to apply the correction, --declined keeps it referred to resolve or reject",
+    )
+    ao.add_argument("--answer", required=True, help="what they said")
+    answer = ao.add_mutually_exclusive_group(required=True)
+    answer.add_argument("--confirmed", dest="confirmed", action="store_true")
+    answer.add_argument("--declined", dest="confirmed", action="store_false")
+    closing = [
+        action("resolve", cmd_resolve, "resolve it, with a reason the raiser can be given"),
+        action("reject", cmd_reject, "reject it, with a reason the raiser can be given"),
+        action("withdraw", cmd_withdraw, "withdraw it at the raiser's request (agents too; §6.4)"),
+        action("reopen", cmd_reopen, "reopen a resolved or rejected challenge: it is yours"),
+    ]
+    for sub in closing:
+        sub.add_argument("--reason", required=True, help="why (given to the raiser)")
+
+    for sub in (show, note, claim, release, await_, resume, refer, ao, *closing):
+        sub.add_argument("reference", help="the challenge's reference, DC-<ULN>-<nnnn>")
+    for sub in (raise_, queue, show, history, note, claim, release, await_, resume, refer, ao,
+                *closing):  # fmt: skip
+        sub.add_argument("--operator", required=True, help=OPERATOR_HELP)
+        sub.add_argument("--json", action="store_true", help="machine-readable output")
