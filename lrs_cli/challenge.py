@@ -10,7 +10,7 @@ and exit 2 (``main``'s handler).
 
 Staleness: the TUI refuses an action taken from a screen another analyst has since changed.
 A command reads the challenge and acts in one go, so by default it acts on the version it
-has just read; give ``--version N`` (the ``version`` that ``show --json`` printed) to be
+has just read; give ``--version N`` (the ``row_version`` that ``show --json`` printed) to be
 refused if the challenge changed since you looked.
 
 ``main.py`` registers the commands with :func:`add_challenge_commands`; nothing here imports
@@ -47,9 +47,9 @@ OPERATOR_HELP = (
     " or asked)"
 )
 VERSION_HELP = (
-    "act only if the challenge is still at this version (the `version` that `challenge show"
-    " --json` printed); without it the command acts on the version it has just read (the TUI"
-    " refuses a stale screen: this is the command's way to ask for the same)"
+    "act only if the challenge is still at this version (row.row_version in `challenge show"
+    " --json`, or the version an action printed); without it the command acts on the version"
+    " it has just read (the TUI refuses a stale screen: this asks the same of a command)"
 )
 
 
@@ -462,8 +462,12 @@ def add_challenge_commands(commands: Any, add: Add) -> None:
     queue.add_argument("--limit", type=count(1), help="at most this many")
     queue.add_argument("--offset", type=count(0), default=0, help="skip this many first")
 
-    show = add(
-        group,
+    def on_challenge(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
+        sub = add(group, name, handler, help_text)
+        sub.add_argument("reference", help="the challenge's reference, DC-<ULN>-<nnnn>")
+        return sub
+
+    show = on_challenge(
         "show",
         cmd_show,
         "one challenge: its details, the two learners side by side (ULN challenges), the"
@@ -471,11 +475,11 @@ def add_challenge_commands(commands: Any, add: Add) -> None:
     )
     history = add(group, "history", cmd_history, "every challenge ever raised on a learner (§6.4)")
     history.add_argument("uln")
-    note = add(group, "note", cmd_note, "add a note to a challenge's timeline (analysts)")
+    note = on_challenge("note", cmd_note, "add a note to a challenge's timeline (analysts)")
     note.add_argument("text", help="the note")
 
     def action(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
-        sub = add(group, name, handler, help_text)
+        sub = on_challenge(name, handler, help_text)
         sub.add_argument("--version", type=count(1), metavar="N", help=VERSION_HELP)
         return sub
 
@@ -510,8 +514,6 @@ def add_challenge_commands(commands: Any, add: Add) -> None:
     for sub in closing:
         sub.add_argument("--reason", required=True, help="why (given to the raiser)")
 
-    for sub in (show, note, claim, release, await_, resume, refer, ao, *closing):
-        sub.add_argument("reference", help="the challenge's reference, DC-<ULN>-<nnnn>")
     for sub in (raise_, queue, show, history, note, claim, release, await_, resume, refer, ao,
                 *closing):  # fmt: skip
         sub.add_argument("--operator", required=True, help=OPERATOR_HELP)

@@ -1,0 +1,394 @@
+"""`lrs-desk challenge ...`: data challenges from the command line with the same rules,
+refusals and audit as the TUI (issue 11 item 6; DOMAIN.md "Data challenges" and "Service
+levels"; User Guide §6.1-§6.4). Every refusal is one line on stderr, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from factories import (
+    DUP_MASTER,
+    DUP_SECOND,
+    MERGED_LINKED,
+    MERGED_MASTER,
+    RETIRED,
+    TARGET,
+    TWIN_A,
+    TWIN_B,
+    analyst,
+    audit_log,
+    challenge_learners,
+)
+from sqlalchemy import func, select
+
+from lrs_cli.main import EXIT_ERROR, main
+from lrs_core.actor import Actor
+from lrs_core.db.models import DataChallenge, DataChallengeNote, Organisation
+from lrs_core.domain.kinds import OrganisationKind
+from lrs_core.services import Services
+
+PASSWORDS = {"kim.lee": "Desk-Shift-2026", "ana.lyst": "Ana-Lyst-2026", "ben.lyst": "Ben-Lyst-2026"}
+RAISER = ["--raiser-name", "R. Patel", "--raiser-email", "r.patel@example.org",
+          "--raiser-phone", "0113 496 0000"]  # fmt: skip
+DUPLICATE = ["challenge", "raise", DUP_MASTER, "--type", "duplicate-uln", "--other-uln",
+             DUP_SECOND, "--reason", "The learner lived at both addresses.", *RAISER]  # fmt: skip
+HOSTILE = json.loads((Path(__file__).parent.parent / "data/hostile-text.json").read_text())
+
+
+@pytest.fixture
+def desk(
+    services: Services, agent: Actor, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, int]:
+    """The challenge learners (tests/factories.py), an agent (kim.lee), two analysts
+    (ana.lyst, ben.lyst) and a college, reached by the database URL; the events' ids."""
+    monkeypatch.setenv("LRS_DATABASE_URL", database_url)
+    with services.db.transaction() as session:
+        session.add(
+            Organisation(ukprn="10012345", name="Northgate College", kind=OrganisationKind.COLLEGE)
+        )
+        events = challenge_learners(session)
+    analyst(services)
+    analyst(services, "ben.lyst", "Ben-Lyst-2026")
+    return events
+
+
+class Desk:
+    """Runs `lrs-desk` as one operator or another (their password in the environment)."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+        self.capsys = capsys
+        self.monkeypatch = monkeypatch
+
+    def __call__(self, who: str, *argv: str) -> tuple[int, str, str]:
+        self.monkeypatch.setenv("LRS_OPERATOR_PASSWORD", PASSWORDS[who])
+        try:
+            code = main([*argv, "--operator", who])
+        except SystemExit as exit_info:  # argparse's own refusals
+            code = int(exit_info.code or 0)
+        captured = self.capsys.readouterr()
+        return code, captured.out, captured.err
+
+    def json(self, who: str, *argv: str) -> Any:
+        code, out, err = self(who, *argv, "--json")
+        assert code == 0, err
+        assert out.isascii()
+        return json.loads(out)
+
+    def refused(self, who: str, *argv: str) -> str:
+        """The command's one line on stderr; it must exit 2 and print nothing on stdout."""
+        code, out, err = self(who, *argv)
+        assert (code, out) == (EXIT_ERROR, ""), (code, out, err)
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+        return err.strip()
+
+    def raised(self, *argv: str) -> str:
+        found = self.json("kim.lee", *(argv or DUPLICATE))
+        return str(found["row"]["reference"])
+
+
+@pytest.fixture
+def run(
+    desk: dict[str, int], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Desk:
+    return Desk(capsys, monkeypatch)
+
+
+def challenges(services: Services) -> int:
+    with services.db.transaction(read_only=True) as session:
+        return int(session.execute(select(func.count()).select_from(DataChallenge)).scalar_one())
+
+
+def timeline(services: Services) -> int:
+    with services.db.transaction(read_only=True) as session:
+        counted = select(func.count()).select_from(DataChallengeNote)
+        return int(session.execute(counted).scalar_one())
+
+
+# --- raise (§6.1-§6.3) ------------------------------------------------------------------------
+
+
+def test_an_agent_raises_a_duplicate_and_its_reference_contains_the_uln(
+    run: Desk, services: Services
+) -> None:
+    # §6.2: every challenge gets a reference that contains the learner's ULN.
+    code, out, err = run("kim.lee", *DUPLICATE, "--organisation", "10012345")
+    assert code == 0, err
+    assert out.startswith(f"raised DC-{DUP_MASTER}-0001: Duplicate ULN")
+    assert "due in 360 support hours" in out
+    assert "postcode differ" in out  # the differences the reason answers
+    found = run.json("kim.lee", *DUPLICATE, "--master", "other")
+    row = found["row"]
+    assert isinstance(row, dict)
+    assert row["reference"] == f"DC-{DUP_MASTER}-0002"
+    assert (row["status"], row["challenge_type"], row["kind"]) == ("open", "duplicate-uln", "uln")
+    assert found["master_uln"] == DUP_SECOND and found["other_uln"] == DUP_SECOND
+    assert row["raised_at"].endswith("+00:00") and "T" in row["raised_at"]
+    clock = row["clock"]
+    assert isinstance(clock, dict) and clock["budget_seconds"] == 360 * 3600
+    raises = [e for e in audit_log(services, limit=20) if e.action == "raise-challenge"]
+    assert [(e.actor, e.outcome) for e in raises] == [("kim.lee", "ok")] * 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--other-uln", "1000000013"], "Other ULN: check digit is wrong"),
+        (["--other-uln", "1000000124"], "Other ULN: no learner has ULN 1000000124"),
+        (["--other-uln", DUP_MASTER], f"Other ULN: {DUP_MASTER} is this learner's own ULN"),
+        (["--other-uln", MERGED_LINKED], f"merged into {MERGED_MASTER}: use the master"),
+        (["--other-uln", RETIRED], f"Other ULN: {RETIRED} is retired"),
+        (["--other-uln", DUP_SECOND, "--reason", ""], "Reason: is required"),
+    ],
+)
+def test_a_duplicate_with_bad_ulns_is_refused_naming_the_field(
+    run: Desk, services: Services, argv: list[str], message: str
+) -> None:
+    # Issue 11 "Bad input": unknown ULN, bad check digit, itself, linked, retired; a
+    # duplicate whose key data differ needs a reason (§6.1). Nothing is written.
+    err = run.refused("kim.lee", "challenge", "raise", DUP_MASTER, "--type", "duplicate-uln",
+                      *RAISER, *argv)  # fmt: skip
+    assert err.startswith("lrs-desk: error: ") and message in err
+    assert challenges(services) == 0
+
+
+def test_a_bad_uln_and_bad_raiser_details_are_all_named_on_one_line(
+    run: Desk, services: Services
+) -> None:
+    err = run.refused("kim.lee", "challenge", "raise", "123", "--type", "deceased",
+                      "--raiser-email", "nobody", "--raiser-phone", "12")  # fmt: skip
+    for field in ("ULN:", "Raiser name: is required", "Raiser email:", "Raiser phone:",
+                  "Comments: is required"):  # fmt: skip
+        assert field in err
+    assert challenges(services) == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "advice"),
+    [("missing-qualification", "contact the awarding organisation"),
+     ("date-of-birth-wrong", "updating the learner's details")],
+)  # fmt: skip
+def test_what_is_not_a_challenge_is_refused_with_the_guidance(
+    run: Desk, services: Services, kind: str, advice: str
+) -> None:
+    # §6.1: a missing qualification, or a name/address/DOB/opt-out error, is not a challenge.
+    err = run.refused("kim.lee", "challenge", "raise", DUP_MASTER, "--type", kind, *RAISER)
+    assert advice in err and "§6.1" in err
+    assert challenges(services) == 0
+    err = run.refused("kim.lee", "challenge", "raise", DUP_MASTER, "--type", "merge", *RAISER)
+    assert "Type: must be one of duplicate-uln" in err
+
+
+def test_event_challenges_take_their_events_and_details(
+    run: Desk, desk: dict[str, int], services: Services
+) -> None:
+    # §6.3.1-§6.3.3: information wrong proposes values (never for the current ILR return);
+    # does-not-belong transfers name the target and its learner's name; appears-more-than-once
+    # takes exactly two events, neither a participation record.
+    event = ["challenge", "raise", DUP_MASTER, *RAISER]
+    wrong = [*event, "--type", "event-information-wrong", "--event", str(desk["maths"])]
+    found = run.json("kim.lee", *wrong, "--grade", "4", "--award-date", "24/8/2023")
+    assert (found["proposed_grade"], found["proposed_award_date"]) == ("4", "2023-08-24")
+    err = run.refused("kim.lee", *wrong[:-2], "--event", str(desk["ilr-now"]), "--grade", "4")
+    assert "current ILR return" in err
+    err = run.refused("kim.lee", *wrong)
+    assert "Proposed values: give at least one" in err
+
+    belong = [*event, "--type", "event-not-belonging", "--event", str(desk["english"]),
+              "--action", "transfer", "--target-uln", TARGET]  # fmt: skip
+    found = run.json("kim.lee", *belong, "--target-name", "jon SMITH")
+    assert (found["event_action"], found["target_name"]) == ("transfer", "jon SMITH")
+    err = run.refused("kim.lee", *belong, "--target-given", "John", "--target-family", "Smith")
+    assert f"Target name: does not match the learner with ULN {TARGET}" in err
+    err = run.refused("kim.lee", *belong[:-4], "--action", "move")
+    assert "Event action: must be disputed, remove or transfer" in err
+
+    twice = [*event, "--type", "event-duplicated", "--event", str(desk["maths"])]
+    err = run.refused("kim.lee", *twice, "--not-participation")
+    assert "select exactly two qualifications" in err and "(you selected 1)" in err
+    three = [*twice, "--event", str(desk["maths-again"]), "--event", str(desk["english"])]
+    assert "(you selected 3)" in run.refused("kim.lee", *three, "--not-participation")
+    two = three[:-2]
+    assert "Participation check" in run.refused("kim.lee", *two)
+    found = run.json("kim.lee", *two, "--not-participation")
+    assert [e["id"] for e in found["events"]] == [desk["maths"], desk["maths-again"]]
+    assert challenges(services) == 3
+
+
+def test_an_event_is_a_whole_number(run: Desk) -> None:
+    err = run.refused("kim.lee", "challenge", "raise", DUP_MASTER, "--type",
+                      "event-duplicated", "--event", "maths")  # fmt: skip
+    assert "argument --event: 'maths' is not a whole number" in err
+
+
+# --- the queue, the detail and the history (§6.4) ---------------------------------------------
+
+
+def test_the_queue_lists_open_work_by_due_time_with_filters(run: Desk) -> None:
+    first = run.raised()
+    twins = run.raised("challenge", "raise", TWIN_A, "--type", "duplicate-uln", "--other-uln",
+                       TWIN_B, "--reason", "Same person, typo", *RAISER)  # fmt: skip
+    code, out, _ = run("ana.lyst", "challenge", "list")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith(first) and lines[1].startswith(twins)  # raised first, due first
+    assert "Open" in lines[0] and "due in 359 support hours" in lines[0]
+    assert lines[-1] == "2 shown (1-2 of 2)"
+    run("ana.lyst", "challenge", "claim", twins)
+    found = run.json("ana.lyst", "challenge", "list", "--assignee", "mine")
+    assert found["total"] == 1
+    rows = found["challenges"]
+    assert isinstance(rows, list) and rows[0]["reference"] == twins
+    assert rows[0]["assignee"] == "ana.lyst" and rows[0]["status"] == "in-progress"
+    assert set(rows[0]["clock"]) >= {"due_at", "remaining_seconds", "warning", "breached"}
+    found = run.json("ana.lyst", "challenge", "list", "--status", "open", "--kind", "uln")
+    assert [r["reference"] for r in found["challenges"]] == [first]
+    found = run.json("kim.lee", "challenge", "list", "--type", "event-duplicated")
+    assert found == {"total": 0, "offset": 0, "challenges": []}
+    found = run.json("kim.lee", "challenge", "list", "--sort", "reference", "--limit", "1",
+                     "--offset", "1")  # fmt: skip
+    assert found["total"] == 2 and [r["reference"] for r in found["challenges"]] == [twins]
+    err = run.refused("kim.lee", "challenge", "list", "--sort", "age")
+    assert "argument --sort: invalid choice" in err
+
+
+def test_show_puts_the_two_learners_side_by_side_and_warns_of_twins(run: Desk) -> None:
+    # Issue 11 item 4: the matching engine's levels, and "possible twins" when family name,
+    # date of birth and postcode agree but the given names differ.
+    ref = run.raised("challenge", "raise", TWIN_A, "--type", "duplicate-uln", "--other-uln",
+                     TWIN_B, "--reason", "One learner, typo", *RAISER)  # fmt: skip
+    code, out, _ = run("kim.lee", "challenge", "show", ref)
+    assert code == 0
+    assert f"ULN {TWIN_A}" in out and f"ULN {TWIN_B}" in out
+    given = next(line for line in out.splitlines() if line.startswith("Given name"))
+    assert "Ella" in given and "Emma" in given and given.endswith("*")
+    assert any(line.startswith("Family name") and "exact" in line for line in out.splitlines())
+    assert "WARNING: possible twins" in out
+    assert "Timeline:" in out and "kim.lee" in out and "raised" in out
+    assert out.rstrip().endswith("You may: withdraw")  # an agent reads and withdraws
+    found = run.json("ana.lyst", "challenge", "show", ref)
+    comparison = found["comparison"]
+    assert isinstance(comparison, dict) and comparison["possible_twins"] is True
+    assert found["moves"] == ["claim", "withdraw"]
+    assert found["learner"]["date_of_birth"] == "2008-08-08"
+
+
+def test_the_history_lists_every_challenge_on_a_learner(run: Desk) -> None:
+    ref = run.raised()
+    found = run.json("kim.lee", "challenge", "history", DUP_SECOND)  # named as the other ULN
+    assert [r["reference"] for r in found["challenges"]] == [ref]
+    code, out, _ = run("kim.lee", "challenge", "history", TARGET)
+    assert code == 0 and out.strip() == "0 challenges on this learner"
+    assert "no learner has ULN 1000000124" in run.refused(
+        "kim.lee", "challenge", "history", "1000000124"
+    )
+
+
+@pytest.mark.parametrize("reference", ["DC-123", "DC-1000000019-9999"])
+def test_an_unknown_reference_is_one_line(run: Desk, reference: str) -> None:
+    err = run.refused("kim.lee", "challenge", "show", reference)
+    assert "must look like DC-1234567894-0001" in err or "no data challenge has reference" in err
+
+
+# --- claims and status changes ---------------------------------------------------------------
+
+
+def test_an_agent_may_not_claim_and_the_refusal_is_audited(run: Desk, services: Services) -> None:
+    ref = run.raised()
+    err = run.refused("kim.lee", "challenge", "claim", ref)
+    assert err == (
+        "lrs-desk: error: the agent role may not do this: resolve data challenges"
+        " (merges, de-merges, events)"
+    )
+    claims = [e for e in audit_log(services, limit=10) if e.action == "claim-challenge"]
+    assert [(e.actor, e.outcome) for e in claims] == [("kim.lee", "denied")]
+
+
+def test_claimed_by_someone_else_names_who(run: Desk, services: Services) -> None:
+    # Issue 11 item 2: the other analyst is told who has it; nothing is written.
+    ref = run.raised()
+    code, out, _ = run("ana.lyst", "challenge", "claim", ref)
+    assert code == 0 and out.startswith(f"{ref}: claimed")
+    assert "status In progress" in out
+    before = timeline(services)
+    err = run.refused("ben.lyst", "challenge", "claim", ref)
+    assert f"{ref} is claimed by ana.lyst since" in err
+    err = run.refused("ben.lyst", "challenge", "resolve", ref, "--reason", "Merged.")
+    assert "claimed by ana.lyst" in err
+    assert timeline(services) == before
+
+
+def test_a_stale_version_is_refused_with_what_changed(run: Desk, services: Services) -> None:
+    ref = run.raised()
+    version = run.json("ana.lyst", "challenge", "show", ref)["row"]["row_version"]
+    run("ana.lyst", "challenge", "note", ref, "Called the college.")
+    before = timeline(services)
+    err = run.refused("ana.lyst", "challenge", "claim", ref, "--version", str(version))
+    assert "changed after you opened it; nothing was saved" in err
+    assert "Called the college." in err
+    assert timeline(services) == before
+    code, _, _ = run("ana.lyst", "challenge", "claim", ref)  # on the version it reads now
+    assert code == 0
+
+
+def test_the_status_table_from_the_command_line(run: Desk) -> None:
+    # Issue 11 item 2 and Service levels: awaiting information pauses the clock; a referral
+    # stops it; the AO's confirmation brings it back; resolve, reopen, reject; then closed.
+    ref = run.raised()
+    assert "claim it first" in run.refused("ana.lyst", "challenge", "resolve", ref,
+                                           "--reason", "Merged.")  # fmt: skip
+    run("ana.lyst", "challenge", "claim", ref)
+    found = run.json("ana.lyst", "challenge", "await", ref, "--note", "Asked for proof.")
+    assert found["row"]["status"] == "awaiting-information"
+    assert found["row"]["clock"]["paused"] is True
+    code, out, _ = run("ana.lyst", "challenge", "resume", ref)
+    assert code == 0 and "resumed (clock restarted)" in out
+    run("ana.lyst", "challenge", "refer", ref, "--note", "Asked the AO.")
+    found = run.json("ana.lyst", "challenge", "ao-answer", ref, "--answer", "Grade 4.",
+                     "--confirmed")  # fmt: skip
+    assert found["row"]["status"] == "in-progress" and found["ao_answer"] == "Grade 4."
+    code, out, _ = run("ana.lyst", "challenge", "resolve", ref, "--reason", "Merged the ULNs.")
+    assert code == 0 and "resolved: Merged the ULNs." in out and "status Resolved" in out
+    err = run.refused("ana.lyst", "challenge", "resolve", ref, "--reason", "Again.")
+    assert "already resolved (by ana.lyst)" in err
+    err = run.refused("ben.lyst", "challenge", "reject", ref, "--reason", "No.")
+    assert "already resolved (by ana.lyst)" in err
+    found = run.json("ben.lyst", "challenge", "reopen", ref, "--reason", "Wrong learner.")
+    assert (found["row"]["status"], found["row"]["assignee"]) == ("in-progress", "ben.lyst")
+    run("ben.lyst", "challenge", "reject", ref, "--reason", "Not a duplicate.")
+    assert "already rejected" in run.refused("kim.lee", "challenge", "withdraw", ref,
+                                              "--reason", "Raiser asked.")  # fmt: skip
+
+
+def test_the_raiser_withdraws_through_an_agent(run: Desk) -> None:
+    # §6.4: the raiser can withdraw theirs.
+    ref = run.raised()
+    run("ana.lyst", "challenge", "claim", ref)
+    code, out, _ = run("kim.lee", "challenge", "withdraw", ref, "--reason", "Raised in error.")
+    assert code == 0 and "withdrawn at the raiser's request" in out
+    assert "reason" in run.refused("kim.lee", "challenge", "withdraw", ref)  # argparse: required
+
+
+def test_ao_answer_needs_confirmed_or_declined(run: Desk) -> None:
+    ref = run.raised()
+    err = run.refused("ana.lyst", "challenge", "ao-answer", ref, "--answer", "Yes")
+    assert "one of the arguments --confirmed --declined is required" in err
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=[c["name"] for c in HOSTILE])
+def test_hostile_text_in_a_note_never_reaches_the_terminal_raw(
+    run: Desk, case: dict[str, str]
+) -> None:
+    # Notes pass the text rule on the way in and shown() on the way out.
+    ref = run.raised()
+    code, out, err = run("ana.lyst", "challenge", "note", ref, case["text"])
+    for text in (out, err):
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+        assert "\r" not in text and "\x9b" not in text
+    if code == 0:
+        code, out, _ = run("ana.lyst", "challenge", "show", ref)
+        assert "\x1b" not in out and "\u202e" not in out and "\x00" not in out
+    else:
+        assert code == EXIT_ERROR and len(err.strip().splitlines()) == 1
