@@ -30,8 +30,8 @@ from typing import Any
 from lrs_cli.command import Add, Context, count, signed_in
 from lrs_cli.output import human
 from lrs_core.actor import Actor
-from lrs_core.domain.challenges import NotAChallenge, RaiseRequest
-from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, ChallengeType
+from lrs_core.domain.challenges import Move, NotAChallenge, RaiseRequest
+from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, ChallengeType, EventStatus
 from lrs_core.domain.text import shown
 from lrs_core.domain.values import DATE_FORMS
 from lrs_core.services import Services
@@ -96,8 +96,30 @@ def row_line(row: ChallengeRow) -> str:
 
 
 def _labelled(label: str, value: object) -> None:
-    if value not in (None, "", ()):
-        print(f"{label:<14} {shown(human(value))}")
+    """A labelled value; free text kept on its own lines (the text rule keeps only line
+    feeds in multi-line fields), each line through shown()."""
+    if value in (None, "", ()):
+        return
+    lines = human(value).split("\n")
+    print(f"{label:<14} {shown(lines[0])}")
+    for line in lines[1:]:
+        print(f"{'':<14} {shown(line)}")
+
+
+# The command that makes each of the service's moves (what "You may" names).
+COMMAND_OF_MOVE = {
+    Move.CLAIM: "claim",
+    Move.RELEASE: "release",
+    Move.AWAIT_INFORMATION: "await",
+    Move.RESUME: "resume",
+    Move.REFER: "refer",
+    Move.AO_CONFIRMED: "ao-answer --confirmed",
+    Move.AO_DECLINED: "ao-answer --declined",
+    Move.RESOLVE: "resolve",
+    Move.REJECT: "reject",
+    Move.WITHDRAW: "withdraw",
+    Move.REOPEN: "reopen",
+}
 
 
 def print_detail(d: ChallengeDetail) -> None:
@@ -149,12 +171,13 @@ def print_detail(d: ChallengeDetail) -> None:
         print(f"Events ({len(d.events)}):")
         for e in d.events:
             when = e.award_date or e.end_date
-            print(
-                f"  {e.id:>8}  {e.source:<3} {shown(e.subject)}"
-                f"  {shown(e.level or '-')} {shown(e.grade or '-')}"
-                f"  {human(when) if when else '-'}  on {e.uln}"
-                + (f"  ({e.status})" if e.status != "active" else "")
-            )
+            parts = [f"event {e.id}", str(e.source), shown(e.subject)]
+            parts += [f"level {shown(e.level)}"] if e.level else []
+            parts += [f"grade {shown(e.grade)}"] if e.grade else []
+            parts += [human(when)] if when else []
+            parts.append(f"on ULN {e.uln}")
+            parts += [f"({e.status})"] if e.status != EventStatus.ACTIVE else []
+            print("  " + " · ".join(parts))
     print()
     print("Timeline:")
     for entry in d.timeline:
@@ -173,7 +196,7 @@ def print_detail(d: ChallengeDetail) -> None:
         for h in others:
             print(f"  {row_line(h)}")
     print()
-    moves = ", ".join(str(m) for m in d.moves) or "nothing (read only)"
+    moves = ", ".join(COMMAND_OF_MOVE.get(m, str(m)) for m in d.moves) or "nothing (read only)"
     print(f"You may: {moves}")
 
 

@@ -392,3 +392,22 @@ def test_hostile_text_in_a_note_never_reaches_the_terminal_raw(
         assert "\x1b" not in out and "\u202e" not in out and "\x00" not in out
     else:
         assert code == EXIT_ERROR and len(err.strip().splitlines()) == 1
+
+
+def test_show_lists_the_events_and_keeps_comments_on_their_own_lines(
+    run: Desk, desk: dict[str, int]
+) -> None:
+    # Issue 11 item 4: the events involved; a multi-line comment is shown line by line (a
+    # line feed is the only control the text rule keeps), and what the analyst may do next
+    # is named by its command.
+    ref = run.raised("challenge", "raise", DUP_MASTER, *RAISER, "--type",
+                     "event-information-wrong", "--event", str(desk["maths"]), "--grade", "4",
+                     "--comments", "Certificate seen.\nGrade 4, not 5.")  # fmt: skip
+    run("ana.lyst", "challenge", "claim", ref)
+    code, out, _ = run("ana.lyst", "challenge", "show", ref)
+    assert code == 0
+    assert "Comments       Certificate seen.\n               Grade 4, not 5.\n" in out
+    assert f"  event {desk['maths']} · AO · Mathematics · grade 5 · 24 Aug 2023" in out
+    assert "Grade wanted   4" in out
+    assert "claimed by ana.lyst since" in out
+    assert out.rstrip().endswith("You may: release, await, refer, resolve, reject, withdraw")
