@@ -74,7 +74,7 @@ class Desk:
     def json(self, who: str, *argv: str) -> Any:
         code, out, err = self(who, *argv, "--json")
         assert code == 0, err
-        assert out.isascii()
+        assert out.isascii() and out.endswith("}\n")
         return json.loads(out)
 
     def refused(self, who: str, *argv: str) -> str:
@@ -119,7 +119,8 @@ def test_an_agent_raises_a_duplicate_and_its_reference_contains_the_uln(
     assert out.startswith(f"raised DC-{DUP_MASTER}-0001: Duplicate ULN")
     assert "due in 360 support hours" in out
     assert "postcode differ" in out  # the differences the reason answers
-    found = run.json("kim.lee", *DUPLICATE, "--master", "other")
+    found = run.json("kim.lee", *DUPLICATE, "--master", "other", "--raiser-name", "Zoë Nowak")
+    assert found["raiser_name"] == "Zoë Nowak"  # --json is ASCII: \u00eb on the wire
     row = found["row"]
     assert isinstance(row, dict)
     assert row["reference"] == f"DC-{DUP_MASTER}-0002"
