@@ -23,6 +23,7 @@ import argparse
 import dataclasses
 import enum
 import json
+import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -70,6 +71,11 @@ def plain(value: object) -> Any:
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     return value
+
+
+def note(text: str) -> None:
+    """What the core warns of, as `lrs-desk` says every note: one line on stderr."""
+    print(f"lrs-desk: note: {shown(text)}", file=sys.stderr)
 
 
 def print_json(value: object) -> None:
@@ -298,9 +304,9 @@ def cmd_raise(ctx: Context, args: argparse.Namespace) -> int:
         print(f"{shown(detail.row.clock_text)}")
         if detail.differences:
             named = ", ".join(d.field.lower() for d in detail.differences)
-            print(f"note: the two learners' {named} differ (your reason is kept with it)")
+            note(f"the two learners' {named} differ (the reason given is kept with it)")
         if detail.comparison is not None and detail.comparison.possible_twins:
-            print(f"note: {shown(detail.comparison.explanation[0])}")
+            note(detail.comparison.explanation[0])
     return 0
 
 

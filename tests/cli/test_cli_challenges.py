@@ -118,7 +118,10 @@ def test_an_agent_raises_a_duplicate_and_its_reference_contains_the_uln(
     assert code == 0, err
     assert out.startswith(f"raised DC-{DUP_MASTER}-0001: Duplicate ULN")
     assert "due in 360 support hours" in out
-    assert "postcode differ" in out  # the differences the reason answers
+    assert (
+        err
+        == "lrs-desk: note: the two learners' postcode differ (the reason given is kept with it)\n"
+    )
     found = run.json("kim.lee", *DUPLICATE, "--master", "other", "--raiser-name", "Zoë Nowak")
     assert found["raiser_name"] == "Zoë Nowak"  # --json is ASCII: \u00eb on the wire
     row = found["row"]
@@ -257,9 +260,11 @@ def test_the_queue_lists_open_work_by_due_time_with_filters(run: Desk) -> None:
 
 def test_show_puts_the_two_learners_side_by_side_and_warns_of_twins(run: Desk) -> None:
     # Issue 11 item 4: the matching engine's levels, and "possible twins" when family name,
-    # date of birth and postcode agree but the given names differ.
-    ref = run.raised("challenge", "raise", TWIN_A, "--type", "duplicate-uln", "--other-uln",
-                     TWIN_B, "--reason", "One learner, typo", *RAISER)  # fmt: skip
+    # date of birth and postcode agree but the given names differ (said when raised, too).
+    code, out, err = run("kim.lee", "challenge", "raise", TWIN_A, "--type", "duplicate-uln",
+                         "--other-uln", TWIN_B, "--reason", "One learner", *RAISER)  # fmt: skip
+    assert code == 0 and err.startswith("lrs-desk: note: Possible twins: the same family name")
+    ref = out.split()[1].rstrip(":")
     code, out, _ = run("kim.lee", "challenge", "show", ref)
     assert code == 0
     assert f"ULN {TWIN_A}" in out and f"ULN {TWIN_B}" in out
