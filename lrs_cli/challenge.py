@@ -33,10 +33,17 @@ from lrs_cli.output import human
 from lrs_core.actor import Actor
 from lrs_core.domain.challenges import Move, NotAChallenge, RaiseRequest
 from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, ChallengeType, EventStatus
+from lrs_core.domain.learner_fields import FIELDS
 from lrs_core.domain.text import shown
 from lrs_core.domain.values import DATE_FORMS
+from lrs_core.errors import (
+    PossibleMatchesNeedConfirmation,
+    TwinsNeedConfirmation,
+    ValidationError,
+)
 from lrs_core.services import Services
 from lrs_core.services.challenges import (
+    ActionResult,
     ChallengeDetail,
     ChallengeRow,
     QueueFilter,
@@ -47,6 +54,7 @@ OPERATOR_HELP = (
     "act as this operator (password: LRS_OPERATOR_PASSWORD, code if needed: LRS_OPERATOR_CODE,"
     " or asked)"
 )
+PREVIEW_HELP = "print what would change, exactly, and change nothing"
 VERSION_HELP = (
     "act only if the challenge is still at this version (row.row_version in `challenge show"
     " --json`, or the version an action printed); without it the command acts on the version"
@@ -233,12 +241,15 @@ _CLOSED_STATUSES = frozenset(
 
 
 def print_outcome(d: ChallengeDetail, args: argparse.Namespace) -> None:
-    """What an action did: the timeline's newest line, the status and the clock now."""
+    """What a change did: the timeline's lines it wrote (a reopen's undone record changes
+    too), the status and the clock now, and the version to give --version next."""
     if args.json:
         print_json(d)
         return
-    latest = d.timeline[-1].text if d.timeline else ""
-    print(f"{d.row.reference}: {shown(latest)}")
+    latest = d.timeline[-1] if d.timeline else None
+    written = [t for t in d.timeline if latest and (t.at, t.who) == (latest.at, latest.who)]
+    for entry in written[-5:]:
+        print(f"{d.row.reference}: {shown(entry.text)}")
     print(f"status {d.row.status_label}; {shown(d.row.clock_text)} (version {d.row.row_version})")
 
 
@@ -391,7 +402,157 @@ cmd_ao_answer = _versioned(
 cmd_resolve = _versioned(lambda s, a, ref, v, args: s.challenges.resolve(a, ref, v, args.reason))
 cmd_reject = _versioned(lambda s, a, ref, v, args: s.challenges.reject(a, ref, v, args.reason))
 cmd_withdraw = _versioned(lambda s, a, ref, v, args: s.challenges.withdraw(a, ref, v, args.reason))
-cmd_reopen = _versioned(lambda s, a, ref, v, args: s.challenges.reopen(a, ref, v, args.reason))
+
+
+# --- resolution actions (issue 11 item 5) ---------------------------------------------------
+
+# One of ChallengeService's actions (merge, demerge...): called with the reference, the
+# expected version and the options the command took, plus preview= and previewed=.
+Acting = Callable[
+    [Services, Actor, str, int | None, argparse.Namespace, dict[str, Any]], ActionResult
+]
+
+
+def _acts(act: Acting) -> Callable[[Context, argparse.Namespace], int]:
+    """A resolution action. It is always previewed first (a look, audited; nothing written):
+    with --preview the plan's lines are printed and that is all; without, the action is taken
+    on the version the preview read (or --version) and confirmed against that plan (the
+    records changed since: refused, nothing written), and the lines printed are exactly what
+    was done."""
+
+    def handler(ctx: Context, args: argparse.Namespace) -> int:
+        services, actor = _acting(ctx, args)
+        shown_plan = act(services, actor, args.reference, args.version, args, {"preview": True})
+        if args.preview:
+            if args.json:
+                print_json(_action_json(shown_plan))
+            else:
+                for line in shown_plan.lines:
+                    print(line)
+                print("preview: nothing was changed; run it again without --preview to do it")
+            return 0
+        version = args.version or shown_plan.detail.row.row_version
+        try:
+            done = act(services, actor, args.reference, version, args,
+                       {"previewed": shown_plan.plan})  # fmt: skip
+        except TwinsNeedConfirmation as twins:
+            raise TwinsNeedConfirmation(
+                f"{twins} Run it again with --confirm-twins once you are sure."
+            ) from None
+        except PossibleMatchesNeedConfirmation as matches:
+            raise PossibleMatchesNeedConfirmation(
+                f"{matches} If none is, run it again with --confirm {','.join(matches.ulns)}.",
+                matches.ulns,
+            ) from None
+        if args.json:
+            print_json(_action_json(done, shown_plan.lines))
+            return 0
+        for line in shown_plan.lines:
+            print(line)
+        assert done.change is not None
+        print(f"done: change {done.change.change_id} ({done.change.kind}); reversible by reopen")
+        print_outcome(done.detail, args)
+        return 0
+
+    return handler
+
+
+def _action_json(result: ActionResult, lines: tuple[str, ...] = ()) -> dict[str, object]:
+    return {
+        "preview": result.preview,
+        "kind": str(
+            result.plan.kind if result.plan else result.change.kind if result.change else ""
+        ),
+        "lines": list(result.lines or lines),
+        "plan": plain(result.plan),
+        "change": plain(result.change),
+        "challenge": plain(result.detail),
+    }
+
+
+def _new_learner(args: argparse.Namespace) -> dict[str, str]:
+    """The second person's fields given on the command line (column name -> text)."""
+    return {f.name: getattr(args, f.name) for f in FIELDS if getattr(args, f.name) is not None}
+
+
+def _confirmed(args: argparse.Namespace) -> set[str]:
+    return {u.strip() for u in (args.confirm or "").split(",") if u.strip()}
+
+
+cmd_merge = _acts(
+    lambda s, a, ref, v, args, kw: s.challenges.merge(
+        a, ref, v, confirm_twins=args.confirm_twins, resolution=args.resolution or "", **kw
+    )
+)
+cmd_demerge = _acts(
+    lambda s, a, ref, v, args, kw: s.challenges.demerge(
+        a, ref, v, resolution=args.resolution or "", **kw
+    )
+)
+cmd_transfer = _acts(
+    lambda s, a, ref, v, args, kw: s.challenges.transfer_event(
+        a, ref, v, resolution=args.resolution or "", **kw
+    )
+)
+cmd_remove_event = _acts(
+    lambda s, a, ref, v, args, kw: s.challenges.remove_event(
+        a, ref, v, args.reason, event_ids=args.event, resolution=args.resolution or "", **kw
+    )
+)
+cmd_correct = _acts(
+    lambda s, a, ref, v, args, kw: s.challenges.correct_event(
+        a,
+        ref,
+        v,
+        event_id=args.event,
+        grade=args.grade,
+        end_date=args.end_date,
+        award_date=args.award_date,
+        resolution=args.resolution or "",
+        **kw,
+    )
+)
+cmd_retire = _acts(
+    lambda s, a, ref, v, args, kw: s.challenges.retire(
+        a, ref, v, resolution=args.resolution or "", **kw
+    )
+)
+cmd_split = _acts(
+    lambda s, a, ref, v, args, kw: s.challenges.split_shared_uln(
+        a,
+        ref,
+        v,
+        _new_learner(args),
+        args.event or (),
+        confirmed_ulns=_confirmed(args),
+        resolution=args.resolution or "",
+        **kw,
+    )
+)
+
+
+def cmd_reopen(ctx: Context, args: argparse.Namespace) -> int:
+    """Reopen: its record changes are undone exactly (--preview shows each undo's plan)."""
+    services, actor = _acting(ctx, args)
+    if args.preview:
+        plans = services.challenges.preview_reopen(actor, args.reference)
+        if args.json:
+            print_json({"preview": True, "plans": [
+                {"kind": str(p.kind), "lines": list(p.lines()), "plan": plain(p)} for p in plans
+            ]})  # fmt: skip
+            return 0
+        for plan in plans:
+            for line in plan.lines():
+                print(line)
+        if not plans:
+            print("no record change to undo: reopening only changes its status")
+        print("preview: nothing was changed; run it again without --preview to do it")
+        return 0
+    if args.reason is None:
+        raise ValidationError("Reason", "is required: say why it is reopened (--reason)")
+    version = _version(services, actor, args)
+    print_outcome(services.challenges.reopen(actor, args.reference, version, args.reason), args)
+    return 0
 
 
 # --- the parser -------------------------------------------------------------------------------
@@ -538,12 +699,101 @@ def add_challenge_commands(commands: Any, add: Add) -> None:
         action("resolve", cmd_resolve, "resolve it, with a reason the raiser can be given"),
         action("reject", cmd_reject, "reject it, with a reason the raiser can be given"),
         action("withdraw", cmd_withdraw, "withdraw it at the raiser's request (agents too; §6.4)"),
-        action("reopen", cmd_reopen, "reopen a resolved or rejected challenge: it is yours"),
     ]
     for sub in closing:
         sub.add_argument("--reason", required=True, help="why (given to the raiser)")
+    reopen = action(
+        "reopen",
+        cmd_reopen,
+        "reopen a resolved or rejected challenge: it is yours, and the record changes made"
+        " for it are undone exactly (--preview shows what would be undone)",
+    )
+    reopen.add_argument("--reason", help="why (required unless --preview)")
+    reopen.add_argument("--preview", action="store_true", help=PREVIEW_HELP)
+
+    def resolving(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
+        sub = action(name, handler, help_text + "; resolves the challenge (it must be yours)")
+        sub.add_argument("--preview", action="store_true", help=PREVIEW_HELP)
+        sub.add_argument(
+            "--resolution", help="what to tell the raiser (default: what the action did)"
+        )
+        return sub
+
+    merge = resolving(
+        "merge",
+        cmd_merge,
+        "merge the duplicate ULN into the master the challenge names: the duplicate becomes a"
+        " linked ULN (find by it gives the master, WSRC0022) and its events move to the master",
+    )
+    merge.add_argument(
+        "--confirm-twins",
+        action="store_true",
+        help="the two may be twins (family name, date of birth and postcode agree, given"
+        " names differ): merge only when you are sure they are one person",
+    )
+    demerge = resolving(
+        "demerge",
+        cmd_demerge,
+        "undo the merge of the challenge's two ULNs exactly (events loaded onto the master"
+        " since stay there)",
+    )
+    transfer = resolving(
+        "transfer", cmd_transfer, "move the challenged event to the learner the raiser named"
+    )
+    remove = resolving(
+        "remove-event",
+        cmd_remove_event,
+        "remove the challenged event from the PLR (a soft removal, kept for audit, reversible)",
+    )
+    remove.add_argument("--reason", required=True, help="why, kept with the event")
+    remove.add_argument(
+        "--event",
+        type=count(1),
+        action="append",
+        metavar="ID",
+        help="a duplicated event: which of the two to remove",
+    )
+    correct = resolving(
+        "correct",
+        cmd_correct,
+        "correct the challenged event with the values proposed (or these); an awarding"
+        " organisation's data only after its confirmation (ao-answer --confirmed)",
+    )
+    correct.add_argument("--event", type=count(1), metavar="ID", help="which challenged event")
+    correct.add_argument("--grade", help="the grade it should be")
+    correct.add_argument("--end-date", help=f"the end date it should be, day first: {DATE_FORMS}")
+    correct.add_argument("--award-date", help="the award date it should be")
+    retire = resolving(
+        "retire",
+        cmd_retire,
+        "retire the learner's ULN as deceased, or fictitious or fraudulent, as the challenge"
+        " says (a retired ULN is never used again)",
+    )
+    split = resolving(
+        "split",
+        cmd_split,
+        "two people share the ULN: register a new ULN for the second person (the"
+        " registration rules) and move the chosen events to it",
+    )
+    split.add_argument(
+        "--event", type=count(1), action="append", metavar="ID", help="an event of theirs"
+    )
+    split.add_argument(
+        "--confirm", metavar="ULNS", help="comma-separated ULNs shown as possible matches"
+    )
+    for spec in FIELDS:
+        split.add_argument(
+            "--" + spec.name.replace("_", "-"),
+            dest=spec.name,
+            metavar="TEXT",
+            help="the second person's "
+            + spec.label.lower()
+            + (f", day first: {DATE_FORMS}" if "date" in spec.name else "")
+            + (" (required)" if spec.required else ""),
+        )
+    actions = [reopen, merge, demerge, transfer, remove, correct, retire, split]
 
     for sub in (raise_, queue, show, history, note, claim, release, await_, resume, refer, ao,
-                *closing):  # fmt: skip
+                *closing, *actions):  # fmt: skip
         sub.add_argument("--operator", required=True, help=OPERATOR_HELP)
         sub.add_argument("--json", action="store_true", help="machine-readable output")

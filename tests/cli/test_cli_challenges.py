@@ -26,7 +26,14 @@ from sqlalchemy import func, select
 
 from lrs_cli.main import EXIT_ERROR, main
 from lrs_core.actor import Actor
-from lrs_core.db.models import DataChallenge, DataChallengeNote, Organisation
+from lrs_core.db.models import (
+    DataChallenge,
+    DataChallengeNote,
+    Learner,
+    LearningEvent,
+    Organisation,
+    RecordChange,
+)
 from lrs_core.domain.kinds import OrganisationKind
 from lrs_core.services import Services
 
@@ -417,3 +424,208 @@ def test_show_lists_the_events_and_keeps_comments_on_their_own_lines(
     assert "Grade wanted   4" in out
     assert "claimed by ana.lyst since" in out
     assert out.rstrip().endswith("You may: release, await, refer, resolve, reject, withdraw")
+
+
+# --- resolution actions (issue 11 item 5), each previewed, exact and reversible ---------------
+
+
+def snapshot(services: Services) -> tuple[object, ...]:
+    """Learners (status, link, retirement), events (where, status) and record changes."""
+    with services.db.transaction(read_only=True) as session:
+        learners = session.execute(
+            select(Learner.uln, Learner.status, Learner.master_learner_id, Learner.retired_reason)
+            .order_by(Learner.uln)
+        ).all()  # fmt: skip
+        placed = session.execute(
+            select(LearningEvent.id, LearningEvent.learner_id, LearningEvent.status,
+                   LearningEvent.grade).order_by(LearningEvent.id)
+        ).all()  # fmt: skip
+        changes = session.execute(select(func.count()).select_from(RecordChange)).scalar_one()
+        challenged = session.execute(
+            select(DataChallenge.reference, DataChallenge.status).order_by(DataChallenge.id)
+        ).all()
+    return tuple(learners), tuple(placed), changes, tuple(challenged)
+
+
+def claimed(run: Desk, *argv: str) -> str:
+    """A challenge raised by the agent and claimed by ana.lyst."""
+    ref = run.raised(*argv)
+    code, _, err = run("ana.lyst", "challenge", "claim", ref)
+    assert code == 0, err
+    return ref
+
+
+def test_merge_previews_then_merges_and_reopen_undoes_it(run: Desk, services: Services) -> None:
+    # Issue 11 item 5 (merge): a preview writes nothing and prints exactly what would change;
+    # then the duplicate becomes a linked ULN of the master (find by it: WSRC0022) and the
+    # challenge is resolved; reopen reverses the merge exactly.
+    ref = claimed(run)
+    before = snapshot(services)
+    code, out, _ = run("ana.lyst", "challenge", "merge", ref, "--preview")
+    assert code == 0
+    assert out.startswith(f"Merge ULN {DUP_SECOND} into ULN {DUP_MASTER}\n")
+    assert "Kept on the master for matching: previous postcode LS1 4DY" in out
+    assert out.rstrip().endswith("preview: nothing was changed; run it again without --preview"
+                                 " to do it")  # fmt: skip
+    found = run.json("ana.lyst", "challenge", "merge", ref, "--preview")
+    assert (found["preview"], found["kind"], found["change"]) == (True, "merge", None)
+    assert found["lines"][0] == f"Merge ULN {DUP_SECOND} into ULN {DUP_MASTER}"
+    assert found["plan"]["duplicate"]["uln"] == DUP_SECOND
+    assert snapshot(services) == before
+
+    code, out, _ = run("ana.lyst", "challenge", "merge", ref, "--resolution", "Merged.")
+    assert code == 0
+    assert out.startswith(f"Merge ULN {DUP_SECOND} into ULN {DUP_MASTER}\n")
+    assert "done: change 1 (merge); reversible by reopen" in out
+    assert f"{ref}: resolved: Merged." in out and "status Resolved" in out
+    code, out, _ = run("kim.lee", "learner", "find", "--uln", DUP_SECOND, "--given", "Priya",
+                       "--family", "Shah")  # fmt: skip
+    assert code == 0 and out.startswith("WSRC0022") and f"\nuln{' ' * 30}{DUP_MASTER}\n" in out
+    merges = [e for e in audit_log(services, limit=30) if "merge" in e.action]
+    assert [(e.action, e.outcome) for e in merges] == [
+        ("challenge-merge", "ok"), ("preview-challenge-merge", "ok"),
+        ("preview-challenge-merge", "ok"), ("preview-challenge-merge", "ok"),
+    ]  # fmt: skip
+
+    # Already resolved: a second merge names who resolved it; nothing is written.
+    after = snapshot(services)
+    assert "already resolved (by ana.lyst)" in run.refused("ana.lyst", "challenge", "merge", ref)
+    code, out, _ = run("ben.lyst", "challenge", "reopen", ref, "--preview")
+    assert code == 0 and out.startswith(f"De-merge ULN {DUP_SECOND} from ULN {DUP_MASTER}")
+    assert snapshot(services) == after
+    assert "Reason: is required" in run.refused("ben.lyst", "challenge", "reopen", ref)
+    code, out, _ = run("ben.lyst", "challenge", "reopen", ref, "--reason", "Two people.")
+    assert code == 0 and "reopened: Two people." in out and "status In progress" in out
+    learners, placed, _, _ = snapshot(services)
+    assert (learners, placed) == before[:2]
+
+
+def test_a_de_merge_challenge_restores_the_pair(run: Desk, services: Services) -> None:
+    # Issue 11 item 5 (de-merge): restores exactly what the merge changed.
+    before = snapshot(services)[:2]
+    run("ana.lyst", "challenge", "merge", claimed(run))
+    ref = claimed(run, "challenge", "raise", DUP_MASTER, "--type", "incorrectly-merged",
+                  "--other-uln", DUP_SECOND, "--reason", "Two people.", *RAISER)  # fmt: skip
+    found = run.json("ana.lyst", "challenge", "demerge", ref, "--preview")
+    assert found["lines"][0] == f"De-merge ULN {DUP_SECOND} from ULN {DUP_MASTER}"
+    found = run.json("ana.lyst", "challenge", "demerge", ref)
+    assert (found["preview"], found["kind"], found["plan"]) == (False, "demerge", None)
+    assert found["change"]["kind"] == "demerge" and found["lines"] != []
+    assert found["challenge"]["row"]["status"] == "resolved"
+    assert snapshot(services)[:2] == before
+
+
+def test_possible_twins_need_a_second_confirmation(run: Desk, services: Services) -> None:
+    ref = claimed(run, "challenge", "raise", TWIN_A, "--type", "duplicate-uln", "--other-uln",
+                  TWIN_B, "--reason", "One learner.", *RAISER)  # fmt: skip
+    code, out, _ = run("ana.lyst", "challenge", "merge", ref, "--preview")
+    assert code == 0 and "Warning: " in out and "twins" in out
+    before = snapshot(services)
+    err = run.refused("ana.lyst", "challenge", "merge", ref)
+    assert "may be twins" in err and err.endswith("Run it again with --confirm-twins once you"
+                                                  " are sure.")  # fmt: skip
+    assert snapshot(services) == before
+    code, out, _ = run("ana.lyst", "challenge", "merge", ref, "--confirm-twins")
+    assert code == 0 and "status Resolved" in out
+
+
+@pytest.mark.parametrize(
+    ("who", "refusal"),
+    [("kim.lee", "the agent role may not do this"), ("ben.lyst", "is claimed by ana.lyst")],
+)
+def test_an_action_on_a_challenge_not_yours_is_refused_and_writes_nothing(
+    run: Desk, services: Services, who: str, refusal: str
+) -> None:
+    ref = claimed(run)
+    before = snapshot(services)
+    for preview in ([], ["--preview"]):
+        assert refusal in run.refused(who, "challenge", "merge", ref, *preview)
+    assert snapshot(services) == before
+
+
+def test_an_action_of_another_type_or_unclaimed_is_refused(run: Desk, services: Services) -> None:
+    ref = run.raised()
+    assert "claim it first" in run.refused("ana.lyst", "challenge", "merge", ref, "--preview")
+    run("ana.lyst", "challenge", "claim", ref)
+    err = run.refused("ana.lyst", "challenge", "transfer", ref)
+    assert "Action: transfer event does not resolve a duplicate uln" in err
+    err = run.refused("ana.lyst", "challenge", "merge", ref, "--version", "1")
+    assert "changed after you opened it" in err
+    assert snapshot(services)[2] == 0
+
+
+def test_an_event_is_transferred_to_the_learner_named(
+    run: Desk, desk: dict[str, int], services: Services
+) -> None:
+    ref = claimed(run, "challenge", "raise", DUP_MASTER, "--type", "event-not-belonging",
+                  "--event", str(desk["english"]), "--action", "transfer", "--target-uln",
+                  TARGET, "--target-name", "Jon Smith", *RAISER)  # fmt: skip
+    before = snapshot(services)
+    code, out, _ = run("ana.lyst", "challenge", "transfer", ref, "--preview")
+    assert out.startswith(f"Transfer events from ULN {DUP_MASTER} to ULN {TARGET} (Jon Smith)")
+    assert f"event {desk['english']} · English Language" in out
+    assert snapshot(services) == before
+    code, out, _ = run("ana.lyst", "challenge", "transfer", ref)
+    assert code == 0 and "(event-transfer)" in out
+    code, out, _ = run("ana.lyst", "challenge", "show", ref)
+    assert f"English Language · grade 6 · 24 Aug 2023 · on ULN {TARGET}" in out
+    assert "Record changes:\n  change 1: event-transfer by ana.lyst" in out
+
+
+def test_one_of_two_duplicated_events_is_removed(
+    run: Desk, desk: dict[str, int], services: Services
+) -> None:
+    ref = claimed(run, "challenge", "raise", DUP_MASTER, "--type", "event-duplicated",
+                  "--event", str(desk["maths"]), "--event", str(desk["maths-again"]),
+                  "--not-participation", *RAISER)  # fmt: skip
+    remove = ["challenge", "remove-event", ref, "--reason", "Loaded twice."]
+    assert "choose which one of the two" in run.refused("ana.lyst", *remove, "--preview")
+    code, out, _ = run("ana.lyst", *remove, "--event", str(desk["maths-again"]), "--preview")
+    assert code == 0 and out.startswith(
+        f"Remove events from the PLR of ULN {DUP_MASTER}: Loaded twice."
+    )
+    before = snapshot(services)
+    found = run.json("ana.lyst", *remove, "--event", str(desk["maths-again"]))
+    assert found["change"]["kind"] == "event-removal"
+    placed = {e[0]: e[2] for e in snapshot(services)[1]}  # type: ignore[union-attr]
+    assert (placed[desk["maths"]], placed[desk["maths-again"]]) == ("active", "removed")
+    assert snapshot(services)[0] == before[0]
+
+
+def test_an_ao_grade_is_corrected_only_after_its_confirmation(
+    run: Desk, desk: dict[str, int]
+) -> None:
+    ref = claimed(run, "challenge", "raise", DUP_MASTER, "--type", "event-information-wrong",
+                  "--event", str(desk["maths"]), "--grade", "6", *RAISER)  # fmt: skip
+    assert "AO confirmation" in run.refused("ana.lyst", "challenge", "correct", ref)
+    run("ana.lyst", "challenge", "refer", ref, "--note", "Asked the AO.")
+    run("ana.lyst", "challenge", "ao-answer", ref, "--answer", "Grade 6 confirmed.", "--confirmed")
+    code, out, _ = run("ana.lyst", "challenge", "correct", ref)
+    assert code == 0 and "Grade: 5 -> 6" in out and "(event-correction)" in out
+
+
+def test_a_deceased_learners_uln_is_retired_and_a_shared_one_split(
+    run: Desk, desk: dict[str, int], services: Services
+) -> None:
+    ref = claimed(run, "challenge", "raise", TARGET, "--type", "deceased", "--comments",
+                  "Certificate seen.", *RAISER)  # fmt: skip
+    code, out, _ = run("ana.lyst", "challenge", "retire", ref, "--preview")
+    assert code == 0 and out.startswith(f"Retire ULN {TARGET}")
+    found = run.json("ana.lyst", "challenge", "retire", ref)
+    assert found["challenge"]["learner"]["status"] == "retired"
+
+    ref = claimed(run, "challenge", "raise", DUP_MASTER, "--type", "shared-uln", "--comments",
+                  "Two sisters.", *RAISER)  # fmt: skip
+    split = ["challenge", "split", ref, "--given-name", "Meera", "--family-name", "Okonjo",
+             "--date-of-birth", "4/3/2009", "--gender", "2", "--postcode", "LS6 2AB",
+             "--verification-type", "2", "--ability-to-share", "1",
+             "--event", str(desk["english"])]  # fmt: skip
+    code, out, _ = run("ana.lyst", *split, "--preview")
+    assert code == 0 and out.startswith(f"Split shared ULN {DUP_MASTER}")
+    assert "Given name: Meera" in out
+    err = run.refused("ana.lyst", *split[:5], "--preview")  # the registration rules
+    assert "Family name: is required" in err and "Date of birth: is required" in err
+    found = run.json("ana.lyst", *split)
+    new_uln = found["change"]["other_uln"]
+    assert new_uln and new_uln != DUP_MASTER
+    assert "already resolved" in run.refused("ana.lyst", *split, "--preview")
