@@ -43,6 +43,7 @@ from lrs_core.errors import (
 )
 from lrs_core.services import Services
 from lrs_core.services.challenges import (
+    QUEUE_PAGE,
     ActionResult,
     ChallengeDetail,
     ChallengeRow,
@@ -342,7 +343,9 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
     for row in page.rows:
         print(row_line(row))
     shown_from = args.offset + 1 if page.rows else 0
-    print(f"{len(page.rows)} shown ({shown_from}-{args.offset + len(page.rows)} of {page.total})")
+    last = args.offset + len(page.rows)
+    more = f"; --offset {last} for the next" if last < page.total and page.rows else ""
+    print(f"{len(page.rows)} shown ({shown_from}-{last} of {page.total}){more}")
     return 0
 
 
@@ -649,7 +652,12 @@ def add_challenge_commands(commands: Any, add: Add) -> None:
         default=QueueSort.DUE.value,
         help="due (default: least time left first), raised, status or reference",
     )
-    queue.add_argument("--limit", type=count(1), help="at most this many")
+    queue.add_argument(
+        "--limit",
+        type=count(1),
+        default=QUEUE_PAGE,
+        help=f"at most this many (default {QUEUE_PAGE}, one page)",
+    )
     queue.add_argument("--offset", type=count(0), default=0, help="skip this many first")
 
     def on_challenge(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:

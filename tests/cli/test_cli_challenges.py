@@ -261,6 +261,8 @@ def test_the_queue_lists_open_work_by_due_time_with_filters(run: Desk) -> None:
     found = run.json("kim.lee", "challenge", "list", "--sort", "reference", "--limit", "1",
                      "--offset", "1")  # fmt: skip
     assert found["total"] == 2 and [r["reference"] for r in found["challenges"]] == [twins]
+    code, out, _ = run("kim.lee", "challenge", "list", "--limit", "1")
+    assert out.splitlines()[-1] == "1 shown (1-1 of 2); --offset 1 for the next"
     err = run.refused("kim.lee", "challenge", "list", "--sort", "age")
     assert "argument --sort: invalid choice" in err
 
