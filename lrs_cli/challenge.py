@@ -13,6 +13,18 @@ A command reads the challenge and acts in one go, so by default it acts on the v
 has just read; give ``--version N`` (the ``row_version`` that ``show --json`` printed) to be
 refused if the challenge changed since you looked.
 
+The resolution actions (merge, demerge, transfer, remove-event, correct, retire, split) each
+resolve the challenge. ``--preview`` prints the plan's lines and writes nothing (the look is
+audited). Without it the command previews first and passes that plan back as the one
+confirmed, so the records changing in between is refused and what it prints is exactly what
+was done; possible twins (``--confirm-twins``) and possible matches of a split's new learner
+(``--confirm ULNS``) need the second, explicit confirmation the core asks for. ``reopen``
+undoes a challenge's record changes exactly (``reopen --preview`` shows how).
+
+The one reading done here: ``--target-name "GIVEN FAMILY"`` is split at its last space (the
+core then checks both names against the target learner, as find by ULN folds them);
+``--target-given``/``--target-family`` give names with spaces.
+
 ``main.py`` registers the commands with :func:`add_challenge_commands`; nothing here imports
 ``main``.
 """
@@ -36,11 +48,7 @@ from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, ChallengeType,
 from lrs_core.domain.learner_fields import FIELDS
 from lrs_core.domain.text import shown
 from lrs_core.domain.values import DATE_FORMS
-from lrs_core.errors import (
-    PossibleMatchesNeedConfirmation,
-    TwinsNeedConfirmation,
-    ValidationError,
-)
+from lrs_core.errors import PossibleMatchesNeedConfirmation, TwinsNeedConfirmation
 from lrs_core.services import Services
 from lrs_core.services.challenges import (
     QUEUE_PAGE,
@@ -551,10 +559,10 @@ def cmd_reopen(ctx: Context, args: argparse.Namespace) -> int:
             print("no record change to undo: reopening only changes its status")
         print("preview: nothing was changed; run it again without --preview to do it")
         return 0
-    if args.reason is None:
-        raise ValidationError("Reason", "is required: say why it is reopened (--reason)")
     version = _version(services, actor, args)
-    print_outcome(services.challenges.reopen(actor, args.reference, version, args.reason), args)
+    # No --reason: the core refuses it (and audits the refusal), naming the field.
+    reopened = services.challenges.reopen(actor, args.reference, version, args.reason or "")
+    print_outcome(reopened, args)
     return 0
 
 
