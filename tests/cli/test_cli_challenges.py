@@ -4,7 +4,9 @@ levels"; User Guide §6.1-§6.4). Every refusal is one line on stderr, exit 2, n
 
 from __future__ import annotations
 
+import argparse
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from factories import (
 )
 from sqlalchemy import func, select
 
-from lrs_cli.main import EXIT_ERROR, main
+from lrs_cli.main import EXIT_ERROR, build_parser, main
 from lrs_core.actor import Actor
 from lrs_core.db.models import (
     DataChallenge,
@@ -35,6 +37,7 @@ from lrs_core.db.models import (
     RecordChange,
 )
 from lrs_core.domain.kinds import OrganisationKind
+from lrs_core.domain.text import BIDI_CONTROLS
 from lrs_core.services import Services
 
 PASSWORDS = {"kim.lee": "Desk-Shift-2026", "ana.lyst": "Ana-Lyst-2026", "ben.lyst": "Ben-Lyst-2026"}
@@ -392,21 +395,38 @@ def test_ao_answer_needs_confirmed_or_declined(run: Desk) -> None:
     assert "one of the arguments --confirmed --declined is required" in err
 
 
+def terminal_safe(text: str) -> bool:
+    """No control but the program's own line feeds; no bidi or other invisible character."""
+    return not any(
+        (unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") and c != "\n")
+        or c in BIDI_CONTROLS
+        for c in text
+    )
+
+
 @pytest.mark.parametrize("case", HOSTILE, ids=[c["name"] for c in HOSTILE])
-def test_hostile_text_in_a_note_never_reaches_the_terminal_raw(
-    run: Desk, case: dict[str, str]
+@pytest.mark.parametrize("field", ["note", "comments"])
+def test_hostile_text_never_reaches_the_terminal_raw(
+    run: Desk, case: dict[str, str], field: str
 ) -> None:
-    # Notes pass the text rule on the way in and shown() on the way out.
-    ref = run.raised()
-    code, out, err = run("ana.lyst", "challenge", "note", ref, case["text"])
-    for text in (out, err):
-        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
-        assert "\r" not in text and "\x9b" not in text
-    if code == 0:
-        code, out, _ = run("ana.lyst", "challenge", "show", ref)
-        assert "\x1b" not in out and "\u202e" not in out and "\x00" not in out
+    # Free text passes the text rule on the way in (refused: one line naming the field) and
+    # shown() on the way out, in plain output and --json alike.
+    if field == "comments":
+        code, out, err = run("kim.lee", *DUPLICATE, "--comments", case["text"])
+        ref = f"DC-{DUP_MASTER}-0001" if code == 0 else run.raised()
     else:
+        ref = run.raised()
+        code, out, err = run("ana.lyst", "challenge", "note", ref, case["text"])
+    assert terminal_safe(out) and terminal_safe(err)
+    if code != 0:
         assert code == EXIT_ERROR and len(err.strip().splitlines()) == 1
+        named = {"comments": "Comments", "note": "Note"}[field]
+        assert err.startswith(f"lrs-desk: error: {named}: ")
+        return
+    code, out, _ = run("ana.lyst", "challenge", "show", ref)
+    assert code == 0 and terminal_safe(out)
+    code, out, _ = run("ana.lyst", "challenge", "show", ref, "--json")
+    assert out.isascii() and terminal_safe(out)
 
 
 def test_show_lists_the_events_and_keeps_comments_on_their_own_lines(
@@ -631,3 +651,44 @@ def test_a_deceased_learners_uln_is_retired_and_a_shared_one_split(
     new_uln = found["change"]["other_uln"]
     assert new_uln and new_uln != DUP_MASTER
     assert "already resolved" in run.refused("ana.lyst", *split, "--preview")
+
+
+# --- every command ---------------------------------------------------------------------------
+
+
+def challenge_commands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    group = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    challenge = group.choices["challenge"]
+    actions = next(a for a in challenge._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(actions.choices)
+
+
+def test_every_challenge_command_acts_as_an_operator_and_speaks_json() -> None:
+    # Issue 11 item 6: --json on every command; --preview on every action that changes
+    # learners; each acts as a signed-in operator.
+    commands = challenge_commands()
+    assert set(commands) >= {
+        "raise", "list", "show", "claim", "note", "merge", "demerge", "transfer",
+        "remove-event", "refer", "resolve", "reject", "withdraw", "release", "await",
+        "resume", "reopen", "ao-answer", "correct", "retire", "split", "history",
+    }  # fmt: skip
+    for name, sub in commands.items():
+        options = {o: a for a in sub._actions for o in a.option_strings}
+        assert options["--operator"].required, name
+        assert "--json" in options, name
+    for name in ("merge", "demerge", "transfer", "remove-event", "correct", "retire", "split",
+                 "reopen"):  # fmt: skip
+        assert "--preview" in {o for a in commands[name]._actions for o in a.option_strings}
+
+
+@pytest.mark.parametrize("name", sorted(challenge_commands()))
+def test_without_an_operator_nothing_is_read_or_changed(
+    run: Desk, services: Services, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    before = len(audit_log(services, limit=1000))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["challenge", name, "X"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == EXIT_ERROR and "--operator" in err.split("required: ")[1]
+    assert len(audit_log(services, limit=1000)) == before
