@@ -36,7 +36,7 @@ import dataclasses
 import enum
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -55,6 +55,7 @@ from lrs_core.services.challenges import (
     ActionResult,
     ChallengeDetail,
     ChallengeRow,
+    Comparison,
     QueueFilter,
     QueueSort,
 )
@@ -226,21 +227,38 @@ def print_detail(d: ChallengeDetail) -> None:
 def _print_compare(d: ChallengeDetail) -> None:
     assert d.other is not None
     this, other = d.learner, d.other
-    print(f"{'':<14} {'ULN ' + this.uln:<24} {'ULN ' + other.uln:<24} match")
+    print_comparison(
+        this.uln,
+        other.uln,
+        d.comparison,
+        [
+            ("Status", str(this.status), str(other.status)),
+            ("Linked to", this.master_uln or "-", other.master_uln or "-"),
+            ("Events", str(this.events), str(other.events)),
+        ],
+    )
+
+
+def print_comparison(
+    uln: str,
+    other_uln: str,
+    comparison: Comparison | None,
+    extra: Sequence[tuple[str, str, str]] = (),
+) -> None:
+    """Two learners side by side: each key field, the matching engine's level for it (a
+    field that is not the same is marked *), the possible-twins warning and the words."""
+    print(f"{'':<14} {'ULN ' + uln:<24} {'ULN ' + other_uln:<24} match")
     rows: list[tuple[str, str, str, str]] = []
-    if d.comparison is not None:
-        for f in d.comparison.fields:
-            mark = "" if f.same else " *"
-            rows.append((f.field, f.this, f.other, f.level + mark))
-    rows.append(("Status", str(this.status), str(other.status), ""))
-    rows.append(("Linked to", this.master_uln or "-", other.master_uln or "-", ""))
-    rows.append(("Events", str(this.events), str(other.events), ""))
+    if comparison is not None:
+        for f in comparison.fields:
+            rows.append((f.field, f.this, f.other, f.level + ("" if f.same else " *")))
+    rows += [(label, a, b, "") for label, a, b in extra]
     for label, a, b, level in rows:
         print(f"{label:<14} {shown(a):<24} {shown(b):<24} {level}".rstrip())
-    if d.comparison is not None:
-        if d.comparison.possible_twins:
+    if comparison is not None:
+        if comparison.possible_twins:
             print("WARNING: possible twins")
-        for sentence in d.comparison.explanation:
+        for sentence in comparison.explanation:
             print(f"  {shown(sentence)}")
 
 
@@ -376,6 +394,16 @@ def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
     for row in rows:
         print(row_line(row))
     print(f"{len(rows)} challenge{'s' if len(rows) != 1 else ''} on this learner")
+    return 0
+
+
+def cmd_compare(ctx: Context, args: argparse.Namespace) -> int:
+    services, actor = _acting(ctx, args)
+    comparison = services.challenges.compare(actor, args.uln, args.other_uln)
+    if args.json:
+        print_json(comparison)
+    else:
+        print_comparison(args.uln.strip(), args.other_uln.strip(), comparison)
     return 0
 
 
@@ -679,6 +707,15 @@ def add_challenge_commands(commands: Any, add: Add) -> None:
         "one challenge: its details, the two learners side by side (ULN challenges), the"
         " events, the timeline and every challenge on the learner",
     )
+    compare = add(
+        group,
+        "compare",
+        cmd_compare,
+        "two learners side by side as the matching engine sees them (before raising a"
+        " duplicate: which key data differ, possible twins)",
+    )
+    compare.add_argument("uln")
+    compare.add_argument("other_uln", metavar="OTHER_ULN")
     history = add(group, "history", cmd_history, "every challenge ever raised on a learner (§6.4)")
     history.add_argument("uln")
     note = on_challenge("note", cmd_note, "add a note to a challenge's timeline (analysts)")
@@ -809,7 +846,7 @@ def add_challenge_commands(commands: Any, add: Add) -> None:
         )
     actions = [reopen, merge, demerge, transfer, remove, correct, retire, split]
 
-    for sub in (raise_, queue, show, history, note, claim, release, await_, resume, refer, ao,
-                *closing, *actions):  # fmt: skip
+    reading = [raise_, queue, show, compare, history, note]
+    for sub in (*reading, claim, release, await_, resume, refer, ao, *closing, *actions):
         sub.add_argument("--operator", required=True, help=OPERATOR_HELP)
         sub.add_argument("--json", action="store_true", help="machine-readable output")

@@ -692,3 +692,22 @@ def test_without_an_operator_nothing_is_read_or_changed(
     err = capsys.readouterr().err
     assert exit_info.value.code == EXIT_ERROR and "--operator" in err.split("required: ")[1]
     assert len(audit_log(services, limit=1000)) == before
+
+
+def test_compare_shows_two_learners_before_a_duplicate_is_raised(
+    run: Desk, services: Services
+) -> None:
+    # Issue 11 item 1: the form shows the differences of a duplicate's key data; the
+    # command does too (a look at two learners: audited).
+    code, out, _ = run("kim.lee", "challenge", "compare", DUP_MASTER, DUP_SECOND)
+    assert code == 0
+    postcode = next(line for line in out.splitlines() if line.startswith("Postcode"))
+    assert "LS6 2AB" in postcode and "LS1 4DY" in postcode and postcode.endswith("different *")
+    found = run.json("kim.lee", "challenge", "compare", TWIN_A, TWIN_B)
+    assert found["possible_twins"] is True
+    assert [f["field"] for f in found["fields"]][:2] == ["Given name", "Family name"]
+    assert "Other ULN: check digit is wrong" in run.refused(
+        "kim.lee", "challenge", "compare", DUP_MASTER, "1000000013"
+    )
+    looks = [e for e in audit_log(services, limit=5) if e.action == "compare-learners"]
+    assert [e.outcome for e in looks] == ["failed", "ok", "ok"]
