@@ -23,6 +23,7 @@ from factories import (
     analyst,
     audit_log,
     challenge_learners,
+    event,
 )
 from sqlalchemy import func, select
 
@@ -39,6 +40,7 @@ from lrs_core.db.models import (
 from lrs_core.domain.kinds import OrganisationKind
 from lrs_core.domain.text import BIDI_CONTROLS
 from lrs_core.services import Services
+from lrs_core.services.challenges import ChallengeService
 
 PASSWORDS = {"kim.lee": "Desk-Shift-2026", "ana.lyst": "Ana-Lyst-2026", "ben.lyst": "Ben-Lyst-2026"}
 RAISER = ["--raiser-name", "R. Patel", "--raiser-email", "r.patel@example.org",
@@ -711,3 +713,30 @@ def test_compare_shows_two_learners_before_a_duplicate_is_raised(
     )
     looks = [e for e in audit_log(services, limit=5) if e.action == "compare-learners"]
     assert [e.outcome for e in looks] == ["failed", "ok", "ok"]
+
+
+def test_records_changed_between_the_preview_and_the_merge_are_refused(
+    run: Desk, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 11 "Bad input" (a stale screen: another analyst acted first): the command merges
+    # only what its own preview showed; an event loaded onto the duplicate in between makes
+    # the plan differ, and nothing is written.
+    ref = claimed(run)
+    merge = ChallengeService.merge
+
+    def loaded_meanwhile(self: ChallengeService, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("preview"):
+            with services.db.transaction() as session:
+                duplicate = session.execute(
+                    select(Learner).where(Learner.uln == DUP_SECOND)
+                ).scalar_one()
+                session.add(event(duplicate.id, "Geography", grade="7"))
+        return merge(self, *args, **kwargs)
+
+    monkeypatch.setattr(ChallengeService, "merge", loaded_meanwhile)
+    before = snapshot(services)
+    err = run.refused("ana.lyst", "challenge", "merge", ref)
+    assert "The records changed after your preview" in err
+    learners, placed, changes, challenged = snapshot(services)
+    assert (learners, changes, challenged) == (before[0], before[2], before[3])
+    assert len(placed) == len(before[1]) + 1  # only the event loaded meanwhile
