@@ -109,12 +109,13 @@ def _flag(row: ChallengeRow) -> str:
 
 
 def row_line(row: ChallengeRow) -> str:
-    """One challenge on one line, as the queue and a learner's history list it."""
-    who = shown(row.assignee) if row.assignee else "-"
+    """One challenge on one line, as the queue and a learner's history list it (the ULN is
+    in the reference; --json carries every field)."""
+    who = shown(row.assignee) if row.assignee else "unassigned"
     flag = _flag(row)
     return (
-        f"{row.reference}  {row.status_label:<22} {row.challenge_type:<24} {row.uln}"
-        f"  {shown(row.learner_name):<24} {who:<12} {shown(row.clock_text)}"
+        f"{row.reference}  {row.status:<20} {row.challenge_type:<23}"
+        f" {shown(row.learner_name):<20.20} {who:<12} {shown(row.clock_text)}"
         + (f"  [{flag}]" if flag else "")
     )
 

@@ -250,7 +250,8 @@ def test_the_queue_lists_open_work_by_due_time_with_filters(run: Desk) -> None:
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith(first) and lines[1].startswith(twins)  # raised first, due first
-    assert "Open" in lines[0] and "due in 359 support hours" in lines[0]
+    assert lines[0].split()[1:5] == ["open", "duplicate-uln", "Priya", "Shah"]
+    assert "unassigned" in lines[0] and "due in 359 support hours" in lines[0]
     assert lines[-1] == "2 shown (1-2 of 2)"
     run("ana.lyst", "challenge", "claim", twins)
     found = run.json("ana.lyst", "challenge", "list", "--assignee", "mine")
