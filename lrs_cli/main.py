@@ -431,11 +431,19 @@ def cmd_demo_seed(ctx: Context, args: argparse.Namespace) -> int:
     summary = demo.seed_demo(
         ctx.db, learners=learners, seed=seed, totp_key=totp_key, actor=actor, progress=progress
     )
+    challenges = ""
+    from lrs_core.services import demo_challenges
+
+    if summary.operators == len(demo.DEMO_OPERATORS) and learners >= demo_challenges.FROM_LEARNERS:
+        # A first demo seed also gets the analysts' queue: challenges of every type and status,
+        # raised and worked through the services by the demo operators it has just made.
+        made = demo_challenges.seed_demo_challenges(ctx.db, ctx.settings, ctx.services().clock())
+        challenges = f", {len(made.references)} data challenges"
     print(
         f"seeded {summary.learners:,} learners ({summary.linked_learners:,} linked), "
         f"{summary.events:,} learning events, {summary.organisations:,} organisations, "
-        f"{summary.portal_users:,} portal users, {summary.operators} demo operators "
-        f"in {summary.seconds:.1f} s"
+        f"{summary.portal_users:,} portal users, {summary.operators} demo operators"
+        f"{challenges} in {summary.seconds:.1f} s"
     )
     return 0
 
