@@ -739,10 +739,21 @@ class ChallengeService:
         """Undo the merge of the challenge's two ULNs exactly (the linked one of the two)."""
 
         def linked(session: Session, challenge: DataChallenge) -> str:
-            for learner_id in (challenge.learner_id, challenge.other_learner_id):
+            pair = (challenge.learner_id, challenge.other_learner_id)
+            for learner_id, partner_id in (pair, pair[::-1]):
                 learner = session.get(Learner, learner_id) if learner_id else None
-                if learner is not None and learner.status is LearnerStatus.LINKED:
-                    return learner.uln
+                if learner is None or learner.status is not LearnerStatus.LINKED:
+                    continue
+                if learner.master_learner_id != partner_id:
+                    # Only the merge of the two ULNs the challenge names is undone here.
+                    raise ValidationError(
+                        "Other ULN",
+                        f"ULN {learner.uln} is linked to"
+                        f" {_uln(session, learner.master_learner_id)}, not to"
+                        f" {_uln(session, partner_id)}: this challenge de-merges only"
+                        " the two ULNs it names",
+                    )
+                return learner.uln
             raise ValidationError(
                 "Other ULN",
                 f"neither {_uln(session, challenge.learner_id)} nor"

@@ -34,7 +34,7 @@ from lrs_core.errors import (
     TwinsNeedConfirmation,
     ValidationError,
 )
-from lrs_core.services import Services
+from lrs_core.services import Services, record_changes
 from lrs_core.services.challenges import ChallengeClaimed
 
 RAISER = {
@@ -290,3 +290,28 @@ def test_a_shared_uln_is_split_under_the_registration_rules(
             .where(LearningEvent.id == events["english"])
         ).scalar_one()
     assert moved_to == done.change.other_uln != DUP_MASTER
+
+
+def test_a_de_merge_challenge_undoes_only_the_merge_of_the_two_ulns_it_names(
+    services: Services, ana: Actor
+) -> None:
+    # §6.1 "ULN incorrectly merged": both ULNs, which must be linked now. If the duplicate has
+    # since been de-merged and merged into a third learner, the challenge's de-merge must not
+    # undo that other merge (a pair the raiser never named): refused, nothing written.
+    first = duplicate(services, ana)
+    services.challenges.merge(ana, first, None)  # DUP_SECOND into DUP_MASTER
+    demerge = claimed(
+        services, ana, ChallengeType.INCORRECTLY_MERGED, other_uln=DUP_SECOND,
+        reason="Two people.",
+    )  # fmt: skip
+    services.challenges.reopen(ana, first, None, "Merged in error.")  # de-merged meanwhile
+    with services.db.transaction() as session:  # and merged into another learner since
+        record_changes.apply_merge(
+            session, DUP_SECOND, TARGET, operator_id=ana.operator_id, challenge_id=None,
+            now=services.clock(), confirm_twins=True,
+        )  # fmt: skip
+    before = snapshot(services)
+    for preview in (True, False):
+        with pytest.raises(ValidationError, match=f"{DUP_SECOND} is linked to {TARGET}"):
+            services.challenges.demerge(ana, demerge, None, preview=preview)
+    assert snapshot(services) == before
