@@ -1030,6 +1030,7 @@ class ChallengeService:
         ) as session:
             ref = parse_reference(reference)
             challenge = _challenge(session, ref)
+            _refuse_standing_demerge(session, challenge)
             plans = tuple(
                 record_changes.plan_reverse(session, change_id)
                 for change_id in _unreversed_changes(session, challenge.id)
@@ -1133,6 +1134,7 @@ class ChallengeService:
                 challenge.resolution = words
                 challenge.resolved_at = now
             elif move is Move.REOPEN:
+                _refuse_standing_demerge(session, challenge)
                 # Its record changes are undone exactly, newest first (a merge by its de-merge).
                 for change_id in _unreversed_changes(session, challenge.id):
                     undone = record_changes.reverse(
@@ -1528,6 +1530,31 @@ def _unreversed_changes(session: Session, challenge_id: int) -> list[int]:
             .order_by(RecordChange.id.desc())
         ).scalars()
     )
+
+
+def _refuse_standing_demerge(session: Session, challenge: DataChallenge) -> None:
+    """Reopening undoes the challenge's record changes; a de-merge it made as its action (not
+    the undo a reopen made of its own merge) is never undone, so reopening it is refused
+    rather than leaving the records de-merged under a challenge being worked again."""
+    merged = aliased(RecordChange, name="merged")
+    found = session.execute(
+        select(RecordChange.learner_id, RecordChange.other_learner_id)
+        .join(merged, merged.id == RecordChange.reverses_id)
+        .where(
+            RecordChange.challenge_id == challenge.id,
+            RecordChange.kind == RecordChangeKind.DEMERGE,
+            or_(merged.challenge_id.is_(None), merged.challenge_id != challenge.id),
+        )
+        .order_by(RecordChange.id.desc())
+        .limit(1)
+    ).first()
+    if found is not None:
+        linked, master = _uln(session, found[0]), _uln(session, found[1])
+        raise ValidationError(
+            "Status",
+            f"{challenge.reference} de-merged ULN {linked} from ULN {master}, and reopening"
+            " cannot undo a de-merge: to merge them again, raise a duplicate ULN challenge",
+        )
 
 
 def _ao_confirmation(session: Session, challenge: DataChallenge) -> str | None:

@@ -315,3 +315,40 @@ def test_a_de_merge_challenge_undoes_only_the_merge_of_the_two_ulns_it_names(
         with pytest.raises(ValidationError, match=f"{DUP_SECOND} is linked to {TARGET}"):
             services.challenges.demerge(ana, demerge, None, preview=preview)
     assert snapshot(services) == before
+
+
+def test_reopening_a_de_merge_challenge_is_refused_rather_than_leaving_the_de_merge_in_place(
+    services: Services, ana: Actor
+) -> None:
+    # Issue 11 item 5: reopen a resolved challenge by reversing its action. A de-merge is not
+    # reversed by reopening (no undo of an undo), so reopening would leave the records
+    # de-merged under a challenge that says it is being worked again: refused, naming the way
+    # to merge them again, and nothing written.
+    first = duplicate(services, ana)
+    services.challenges.merge(ana, first, None)
+    demerge = claimed(
+        services, ana, ChallengeType.INCORRECTLY_MERGED, other_uln=DUP_SECOND,
+        reason="Two people.",
+    )  # fmt: skip
+    services.challenges.demerge(ana, demerge, None)
+    before = snapshot(services)
+    version = services.challenges.detail(ana, demerge).row.row_version
+    with pytest.raises(ValidationError, match="raise a duplicate ULN challenge"):
+        services.challenges.preview_reopen(ana, demerge)
+    with pytest.raises(ValidationError, match="raise a duplicate ULN challenge"):
+        services.challenges.reopen(ana, demerge, None, "De-merged in error.")
+    assert snapshot(services) == before
+    detail = services.challenges.detail(ana, demerge)
+    assert detail.row.status is ChallengeStatus.RESOLVED and detail.row.row_version == version
+    [refused] = audit_log(services, actions={"reopen-challenge"}, limit=1)
+    assert refused.outcome != "ok"
+    # The merge challenge (its merge undone by the other challenge) reopens; merged again and
+    # reopened (undone by the reopen's own de-merge), it can be reopened once more later.
+    services.challenges.reopen(ana, first, None, "Evidence came.")
+    services.challenges.merge(ana, first, None)
+    services.challenges.reopen(ana, first, None, "Merged in error.")
+    services.challenges.reject(ana, first, None, "Not the same learner after all.")
+    assert services.challenges.reopen(ana, first, None, "More evidence.").row.status is (
+        ChallengeStatus.IN_PROGRESS
+    )
+    assert snapshot(services)[:2] == before[:2]
