@@ -28,7 +28,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar, cast
 
 from sqlalchemy import Date, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.schema import Table
 
 from lrs_core.config import SearchSettings
@@ -560,6 +560,22 @@ def _chain_reaches(session: Session, start: Learner, target_id: int) -> bool:
     return False
 
 
+def _added_by_merges_into(session: Session, master_id: int) -> set[int]:
+    """The ids of the previous values that merges into ``master_id``, not undone, added."""
+    reversal = aliased(RecordChange, name="reversal")
+    found = session.execute(
+        select(RecordChange.after_state)
+        .outerjoin(reversal, reversal.reverses_id == RecordChange.id)
+        .where(
+            RecordChange.kind == RecordChangeKind.MERGE,
+            RecordChange.other_learner_id == master_id,
+            reversal.id.is_(None),
+        )
+    ).scalars()
+    added = (cast(list[int], after.get("previous_values_added") or []) for after in found)
+    return {int(i) for ids in added for i in ids}
+
+
 def _merge(session: Session, duplicate_uln: str, master_uln: str) -> _Merge:
     dup_uln = validate_uln(duplicate_uln, "Duplicate ULN")
     if validate_uln(master_uln, "Master ULN") == dup_uln:
@@ -593,13 +609,17 @@ def _merge(session: Session, duplicate_uln: str, master_uln: str) -> _Merge:
     ).all()
     moves = [(r.id, r.moved_from_learner_id) for r in rows]
     # The duplicate's family name and postcode, and its own earlier ones, kept for matching.
+    # A value another standing merge added is not the master's own: that merge's de-merge
+    # removes it, so this merge keeps its own copy.
+    merged_in = _added_by_merges_into(session, master.id)
     have = {
         (kind, key)
-        for kind, key in session.execute(
-            select(LearnerPreviousValue.kind, LearnerPreviousValue.value_key).where(
-                LearnerPreviousValue.learner_id == master.id
-            )
+        for row_id, kind, key in session.execute(
+            select(
+                LearnerPreviousValue.id, LearnerPreviousValue.kind, LearnerPreviousValue.value_key
+            ).where(LearnerPreviousValue.learner_id == master.id)
         )
+        if row_id not in merged_in
     }
     have |= {("family_name", master.family_key), ("postcode", master.postcode)}
     candidates = [("family_name", dup.family_name), ("postcode", dup.postcode)]
