@@ -477,6 +477,13 @@ def _values(learner: Learner | LearnerRecord) -> dict[str, object]:
     return {name: getattr(learner, name) for name in BY_NAME}
 
 
+def identical_learner(session: Session, learner: Learner) -> Learner | None:
+    """Another active or linked learner with ``learner``'s key data (§4.2.4, WSRC0021), under
+    the key-data lock: what a retired learner returned to use must not duplicate."""
+    values = {name: getattr(learner, name) for name in KEY_FIELDS}
+    return _identical(session, values, exclude_id=learner.id)
+
+
 def _identical(
     session: Session, values: Mapping[str, object], exclude_id: int | None = None
 ) -> Learner | None:

@@ -74,6 +74,7 @@ from lrs_core.services.learners import (
     RETIRED_WHY,
     check_registration,
     create_learner,
+    identical_learner,
     retired_message,
 )
 from lrs_core.services.search import DemographicSearch
@@ -1597,6 +1598,14 @@ def _reversal(session: Session, change: RecordChange) -> _Reversal:
     if kind is RecordChangeKind.RETIRE:
         if learner.status is not LearnerStatus.RETIRED:
             raise ValidationError("Change", f"ULN {learner.uln} is no longer retired")
+        same = identical_learner(session, learner)
+        if same is not None:
+            raise IdenticalLearner(
+                f"ULN {learner.uln} cannot be returned to use: ULN {same.uln} was registered"
+                " since with the same given name, family name, date of birth, gender and"
+                " postcode (WSRC0021)",
+                same.uln,
+            )
         old = before["learner"]
         assert isinstance(old, dict)
         side = _side(session, learner, status=old["status"], retired_reason=old["retired_reason"])
