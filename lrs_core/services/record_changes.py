@@ -1240,7 +1240,10 @@ def apply_retire(
     _lock(session, [found.id])
     plan, learner = _retire(session, uln, reason)
     _check_previewed(previewed, plan)
-    before = {"learner": _row_state(_LEARNER, learner)}
+    before = {
+        "learner": _row_state(_LEARNER, learner),
+        "max_learner_id": session.execute(select(func.max(Learner.id))).scalar_one(),
+    }
     learner.status = LearnerStatus.RETIRED
     learner.retired_reason = plan.reason
     session.flush()
@@ -1598,12 +1601,15 @@ def _reversal(session: Session, change: RecordChange) -> _Reversal:
     if kind is RecordChangeKind.RETIRE:
         if learner.status is not LearnerStatus.RETIRED:
             raise ValidationError("Change", f"ULN {learner.uln} is no longer retired")
-        same = identical_learner(session, learner)
+        # The same key data registered (or edited in) since the retirement: WSRC0021.
+        last_id = before.get("max_learner_id")
+        since = (last_id, change.performed_at) if isinstance(last_id, int) else None
+        same = identical_learner(session, learner, since=since)
         if same is not None:
             raise IdenticalLearner(
-                f"ULN {learner.uln} cannot be returned to use: ULN {same.uln} was registered"
-                " since with the same given name, family name, date of birth, gender and"
-                " postcode (WSRC0021)",
+                f"ULN {learner.uln} cannot be returned to use: ULN {same.uln} has the same"
+                " given name, family name, date of birth, gender and postcode since it was"
+                " retired (WSRC0021)",
                 same.uln,
             )
         old = before["learner"]

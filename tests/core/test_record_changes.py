@@ -638,22 +638,32 @@ def test_a_master_keeps_each_merged_learners_names_whichever_merge_is_undone_fir
     assert state(services, ids) == before
 
 
+@pytest.mark.parametrize("how", ["registered", "edited"])
 def test_undoing_a_retirement_is_refused_once_a_learner_with_the_same_key_data_is_registered(
-    services: Services, analyst: Actor, agent: Actor
+    services: Services, analyst: Actor, agent: Actor, how: str
 ) -> None:
     # §4.2.2 (WSRC0021): key data identical to an active or linked learner's is refused. A
-    # retired ULN no longer counts, so the same person may be registered again; undoing the
-    # retirement then would put two active learners with identical key data on the register.
+    # retired ULN no longer counts, so the same person may be registered again (or another
+    # learner edited into the same key data); undoing the retirement then would put two
+    # active learners with identical key data on the register.
     first = services.learners.register(agent, TOBIAS)
     assert first.learner is not None
+    elsewhere = TOBIAS | {"postcode": "LS6 2AB"}
+    other = services.learners.register(agent, elsewhere, confirmed_ulns=[first.learner.uln])
+    assert other.learner is not None, other.message
     with unit(services) as s:
         retired = rc.apply_retire(s, first.learner.uln, "fictitious", **who(analyst))
-    again = services.learners.register(agent, TOBIAS, confirmed_ulns=[first.learner.uln])
-    assert again.learner is not None, again.message
+    if how == "registered":
+        seen = [first.learner.uln, other.learner.uln]
+        registered = services.learners.register(agent, TOBIAS, confirmed_ulns=seen)
+        assert registered.learner is not None, registered.message
+        again = registered.learner
+    else:
+        again = services.learners.update(agent, other.learner, {"postcode": TOBIAS["postcode"]})
     with unit(services) as s:
         before = whole_database(s)
     for preview in (True, False):
-        with pytest.raises(IdenticalLearner, match=again.learner.uln), unit(services) as s:
+        with pytest.raises(IdenticalLearner, match=again.uln), unit(services) as s:
             if preview:
                 rc.plan_reverse(s, retired.change_id)
             else:
