@@ -142,9 +142,8 @@ def core_timings(services: Services, actor: Actor, runs: int) -> None:
 
 
 async def screen_timings(services: Services, actor: Actor, runs: int) -> None:
-    from lrs_tui.screens.challenge_queue import ChallengeQueueScreen, QueueTable
-
     from lrs_tui.app import LrsDeskApp
+    from lrs_tui.screens.challenge_queue import ChallengeQueueScreen, QueueTable
 
     async def redrawn(pilot: object, app: LrsDeskApp, key: str) -> float:
         t = time.perf_counter()
