@@ -7,7 +7,7 @@ worked by analysts through the services, as at the desk; the clock is fixed."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -148,6 +148,14 @@ def seed_queue(services: Services, clock: FixedClock, me: DeskOperator) -> Queue
     challenges.claim(ben, awaiting, None)
     challenges.await_information(ben, awaiting, None, "Asked the college for the learner's DOB.")
     return Queue(duplicate, twins, wrong_grade, fictitious, awaiting, agent, ben, events)
+
+
+@pytest.fixture(autouse=True)
+def _no_watcher_left() -> Iterator[None]:
+    """However a test ends (the queue popped, or the app closed over it), the queue's
+    watcher thread has stopped: none is left polling a database the test has dropped."""
+    yield
+    assert not [t for t in threading.enumerate() if t.name == "challenge-watch"]
 
 
 @pytest.fixture
