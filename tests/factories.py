@@ -27,7 +27,9 @@ from lrs_core.domain.kinds import (
     ChallengeKind,
     ChallengeStatus,
     ChallengeType,
+    EventStatus,
     LearnerStatus,
+    RetiredReason,
 )
 from lrs_core.domain.names import name_key
 from lrs_core.passwords import hash_password
@@ -203,3 +205,72 @@ def scratch_postgres() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# --- Data challenges (DOMAIN.md "Data challenges") ---------------------------------------------
+
+# Synthetic learners for challenges; every ULN has a valid check digit.
+DUP_MASTER = "1000000019"  # Priya Shah, the master of a duplicate pair
+DUP_SECOND = "1000000027"  # Priya Shah again, another postcode: a duplicate ULN
+SAME_AS_MASTER = "1000000035"  # Priya Shah, same key data as the master (no reason needed)
+MERGED_MASTER = "1000000051"  # Tom Hale, master of a merged pair
+MERGED_LINKED = "1000000078"  # Tom Hale's merged-away ULN (linked)
+RETIRED = "1000000086"  # retired (deceased)
+TARGET = "1000000094"  # Jon Smith: where a misplaced event belongs
+TWIN_A = "1000000108"  # Ella Moss
+TWIN_B = "1000000116"  # Emma Moss: same family name, birthday and postcode
+
+
+def challenge_learners(session: Session) -> dict[str, int]:
+    """Learners and events for the challenge rules; returns the events' ids by name."""
+    master = learner(
+        DUP_MASTER, "Priya", "Shah", date_of_birth=date(2007, 6, 1), postcode="LS6 2AB"
+    )
+    second = learner(
+        DUP_SECOND, "Priya", "Shah", date_of_birth=date(2007, 6, 1), postcode="LS1 4DY"
+    )
+    same = learner(
+        SAME_AS_MASTER,
+        "Priya",
+        "Shah",
+        date_of_birth=date(2007, 6, 1),
+        postcode="LS6 2AB",
+        gender=1,
+    )
+    tom = learner(MERGED_MASTER, "Tom", "Hale", date_of_birth=date(2005, 1, 9), postcode="M1 1AE")
+    retired = learner(
+        RETIRED, "Ann", "Gray", status=LearnerStatus.RETIRED, retired_reason=RetiredReason.DECEASED
+    )
+    target = learner(TARGET, "Jon", "Smith", date_of_birth=date(2006, 2, 2), postcode="B1 1AA")
+    ella = learner(TWIN_A, "Ella", "Moss", date_of_birth=date(2008, 8, 8), postcode="YO1 7HH")
+    emma = learner(TWIN_B, "Emma", "Moss", date_of_birth=date(2008, 8, 8), postcode="YO1 7HH")
+    session.add_all([master, second, same, tom, retired, target, ella, emma])
+    session.flush()
+    session.add(learner(MERGED_LINKED, "Tom", "Hale", date_of_birth=date(2005, 1, 9),
+                        postcode="M1 1AE", status=LearnerStatus.LINKED,
+                        master_learner_id=tom.id))  # fmt: skip
+    events = {
+        "maths": event(master.id, "Mathematics", "AO", grade="5", award_date=date(2023, 8, 24)),
+        "maths-again": event(master.id, "Mathematics", "AO", grade="5",
+                             award_date=date(2023, 8, 24)),
+        "english": event(master.id, "English Language", "NPD", grade="6",
+                         award_date=date(2023, 8, 24)),
+        "ilr-now": event(master.id, "Plumbing", "ILR", collection_type="ILR2627",
+                         participation_start_date=date(2026, 9, 1), date_loaded=date(2026, 10, 5)),
+        "ilr-old": event(master.id, "Carpentry", "ILR", collection_type="ILR2425",
+                         participation_start_date=date(2024, 9, 1), date_loaded=date(2024, 10, 5)),
+        "removed": event(master.id, "Art", "AO", status=EventStatus.REMOVED,
+                         removed_reason="duplicated", removed_at=datetime(2026, 1, 5, tzinfo=UTC)),
+        "toms": event(tom.id, "History", "AO", grade="B", award_date=date(2022, 8, 20)),
+    }  # fmt: skip
+    session.add_all(events.values())
+    session.flush()
+    return {name: e.id for name, e in events.items()}
+
+
+def analyst(
+    services: Services, username: str = "ana.lyst", password: str = "Ana-Lyst-2026"
+) -> Actor:
+    """A desk analyst written straight into the database (not audited)."""
+    with services.db.transaction() as session:
+        return operator(session, username, "analyst", password, now=services.clock())

@@ -8,6 +8,7 @@ from lrs_core.config import Settings, data_dir
 from lrs_core.db.database import Database
 from lrs_core.db.types import utcnow
 from lrs_core.services.audit import AuditService, Clock
+from lrs_core.services.challenges import ChallengeService
 from lrs_core.services.learners import LearnerService
 from lrs_core.services.operators import OperatorService
 from lrs_core.services.plr import PlrService
@@ -26,6 +27,7 @@ class Services:
         )
         self.learners = LearnerService(db, self.audit, clock, settings.search)
         self.plr = PlrService(db, self.audit, clock, reports_dir=data_dir() / "reports")
+        self.challenges = ChallengeService(db, self.audit, clock, settings)
 
     def key(self, name: str) -> secrets.ApplicationKey:
         """One of LRS Desk's own keys (``audit-key``, ``totp-key``), read once when first
