@@ -78,7 +78,7 @@ from lrs_tui.formatting import error_text
 from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.fields import FieldInput, FieldSelect
 from lrs_tui.widgets.message_line import MessageLine
-from lrs_tui.widgets.ordered_input import FORM
+from lrs_tui.widgets.ordered_input import FORM, enter_target
 
 if TYPE_CHECKING:
     from lrs_core.services.challenges import ChallengeDetail, ChallengeService
@@ -213,6 +213,10 @@ class ChoiceSelect(FieldSelect):
         self._codes = known
         self.required = required
 
+    def _move_on(self) -> None:
+        """The screen moves on once the rows the choice shows are in the form (a choice
+        shows or hides fields here): moving now would skip them."""
+
 
 @dataclass(frozen=True)
 class RaiseResult:
@@ -254,7 +258,7 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
         self._actor = actor
         self.kind = kind
         self.uln = uln
-        self._name = name
+        self._learner_name = name
         self._record = record
         self._events = tuple(events)
         self._ticked = [i for i in ticked if any(e.id == i for e in self._events)]
@@ -319,15 +323,16 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
         yield Static(self._intro(), id="intro", markup=False)
         with VerticalScroll(id="fields", classes=FORM, can_focus=False):
             yield Static("The problem", classes="section")
+            # The list at full width, its label above: every choice on one line, all in
+            # sight when it opens at 80x24.
             with Vertical(classes="challenge-field", id="row-type"):
-                with Horizontal(classes="field-line"):
-                    yield Label("Type *", classes="field-label -required")
-                    yield ChoiceSelect(
-                        type_choices(self.kind),
-                        id="f-type",
-                        prompt="Choose the problem…",
-                        required=True,
-                    )
+                yield Label("Type * (what is wrong)", classes="field-label -required")
+                yield ChoiceSelect(
+                    type_choices(self.kind),
+                    id="f-type",
+                    prompt="Choose the problem…",
+                    required=True,
+                )
                 yield Static("", classes="field-error", id="error-type", markup=False)
             with Vertical(id="guidance"):
                 yield Static("", id="guidance-text", markup=False)
@@ -348,7 +353,7 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
 
     def _intro(self) -> str:
         what = "a ULN problem" if self.kind is ChallengeKind.ULN else "a problem with the PLR"
-        return f"Report {what} · ULN {self.uln} {shown(self._name)} · * marks a mandatory field."
+        return f"Report {what} · ULN {self.uln} {shown(self._learner_name)} · * marks a mandatory field."
 
     def _row(self, row: Row) -> ComposeResult:
         with Vertical(classes="challenge-field", id=f"row-{row.key}"):
@@ -504,7 +509,7 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
         self.query_one("#differences").display = bool(
             needs and needs.other_uln and self._other_record() is not None
         )
-        self.query_one("#buttons").display = refusal is None
+        self.query_one("#submit").display = needs is not None
         self.refresh_bindings()
         self._check_events_now()
 
@@ -698,6 +703,14 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
             self._touched.add(key)
             self._apply_type()
             self._recheck()
+        # The rows the choice shows are in the form only now: move on from here, as a choice
+        # from an open list does (FieldSelect), once they are in the focus chain.
+        self.call_after_refresh(self._move_on, event.select)
+
+    def _move_on(self, select: Select[str]) -> None:
+        target = enter_target(select) if select.has_focus else None
+        if target is not None:
+            self.set_focus(target)
 
     @on(SelectionList.SelectedChanged)
     def _ticked_changed(self) -> None:
