@@ -79,6 +79,7 @@ from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.fields import FieldInput, FieldSelect
 from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.ordered_input import FORM, enter_target
+from lrs_tui.widgets.ticks import TickBox, TickList
 
 if TYPE_CHECKING:
     from lrs_core.services.challenges import ChallengeDetail, ChallengeService
@@ -352,8 +353,8 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
         yield DeskFooter()
 
     def _intro(self) -> str:
-        what = "a ULN problem" if self.kind is ChallengeKind.ULN else "a problem with the PLR"
-        return f"Report {what} · ULN {self.uln} {shown(self._learner_name)} · * marks a mandatory field."
+        what = "A ULN problem" if self.kind is ChallengeKind.ULN else "A problem with the PLR"
+        return f"{what} · ULN {self.uln} {shown(self._learner_name)} · * mandatory"
 
     def _row(self, row: Row) -> ComposeResult:
         with Vertical(classes="challenge-field", id=f"row-{row.key}"):
@@ -381,7 +382,7 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
                 id="f-event_action",
             )
         elif row.key == "events":
-            yield SelectionList[int](
+            yield TickList(
                 *(
                     # A str prompt is markup: stored text goes in as Content, shown().
                     Selection(Content(shown(event_line(e))), e.id, e.id in self._ticked)
@@ -390,7 +391,7 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
                 id="f-events",
             )
         elif row.key == "participation":
-            yield Checkbox(
+            yield TickBox(
                 "I have checked: neither is a participation record",
                 id="f-participation",
                 compact=True,
@@ -476,6 +477,8 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
             return needs.comments_required
         if key == "events":
             return needs.events[0] > 0
+        if key == "participation":
+            return needs.participation_check
         return False
 
     def _apply_type(self) -> None:
@@ -784,7 +787,7 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
         this = self._record
         differ = {d.field for d in self._differences}
         rows = [
-            ("", f"This ULN {this.uln}", f"Other ULN {other.uln}"),
+            ("", f"This {this.uln}", f"Other {other.uln}"),
             ("Given name", this.given_name, other.given_name),
             ("Family name", this.family_name, other.family_name),
             ("Date of birth", display_date(this.date_of_birth), display_date(other.date_of_birth)),
@@ -804,7 +807,8 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
         text = ""
         if self.challenge_type is ChallengeType.DUPLICATE_ULN and self._differences:
             named = " and ".join(d.field.lower() for d in self._differences)
-            text = f"≠ Their {named} differ: give the reason they are one learner."
+            verb = "differs" if len(self._differences) == 1 else "differ"
+            text = f"≠ The {named} {verb}: give the reason they are one learner."
         elif self.challenge_type is ChallengeType.DUPLICATE_ULN:
             text = "Family name, date of birth and postcode agree: no reason is needed."
         status = self.query_one("#differences-text", Static)

@@ -122,7 +122,7 @@ async def choose_type(pilot: Pilot[None], value: str) -> None:
     await pilot.pause()
     await pilot.press("enter")
     await pilot.pause()
-    await pilot.press(*["down"] * (values.index(value) + 1))
+    await pilot.press("home", *["down"] * (values.index(value) + 1))  # from the prompt
     await pilot.press("enter")
     await Keys.settle(pilot)
 
