@@ -82,3 +82,31 @@ class NotFound(LrsError):
 
 class ConfigurationError(LrsError):
     """The configuration, a secret or the database cannot be used as set up."""
+
+
+class ConfirmationNeeded(LrsError):
+    """The action may go on only after a second, explicit confirmation by the operator: ask
+    (showing why), then call again with the confirmation given. Nothing was written."""
+
+    audit_summary = "refused: needs a second confirmation"
+
+
+class TwinsNeedConfirmation(ConfirmationNeeded):
+    """A merge of possible twins (family name, date of birth and postcode agree, given names
+    differ): merging them would join two people's records (issue 11, merge)."""
+
+
+class PossibleMatchesNeedConfirmation(ConfirmationNeeded):
+    """Registering a new ULN found learners who may be the same person (§4.2.2.1); ``ulns``
+    are the ones to confirm."""
+
+    def __init__(self, message: str, ulns: Sequence[str]) -> None:
+        super().__init__(message)
+        self.ulns = tuple(ulns)
+
+
+class StalePreview(LrsError):
+    """The records changed between the preview the operator confirmed and the action (another
+    analyst acted first): nothing was written; preview again."""
+
+    audit_summary = "refused: the records changed since the preview"

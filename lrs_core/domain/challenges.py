@@ -770,27 +770,39 @@ MOVE_WORDS: dict[Move, str] = {
 }
 
 
+# What a refusal says could not be done ("... it can be resumed only when ...").
+MOVE_VERBS: dict[Move, str] = {
+    Move.CLAIM: "claimed",
+    Move.RELEASE: "released",
+    Move.AWAIT_INFORMATION: "put to awaiting information",
+    Move.RESUME: "resumed",
+    Move.REFER: "referred to the awarding organisation",
+    Move.AO_CONFIRMED: "given the awarding organisation's answer",
+    Move.AO_DECLINED: "given the awarding organisation's answer",
+    Move.RESOLVE: "resolved",
+    Move.REJECT: "rejected",
+    Move.WITHDRAW: "withdrawn",
+    Move.REOPEN: "reopened",
+}
+
+
 class TransitionRefused(ValidationError):
-    """The challenge's status does not allow the change asked for."""
+    """The challenge's status does not allow the change asked for; the message names the
+    status (and, for a closed challenge, who closed it)."""
 
     audit_summary = "refused: not allowed in this status"
 
     def __init__(self, move: Move, status: ChallengeStatus, closed_by: str | None = None) -> None:
         allowed, _ = TRANSITIONS[move]
         label = STATUS_LABELS[status].lower()
+        verb = MOVE_VERBS[move]
         if status in CLOSED and closed_by:
-            message = (
-                f"the challenge is already {label} (by {closed_by}):"
-                f" it cannot be {MOVE_WORDS[move]}"
-            )
+            message = f"the challenge is already {label} (by {closed_by}): it cannot be {verb}"
         else:
             allowed_words = " or ".join(
                 STATUS_LABELS[s].lower() for s in ChallengeStatus if s in allowed
             )
-            message = (
-                f"the challenge is {label}: only a challenge {allowed_words} can be"
-                f" {MOVE_WORDS[move]}"
-            )
+            message = f"the challenge is {label}: it can be {verb} only when it is {allowed_words}"
         super().__init__("Status", message)
         self.move = move
         self.status = status

@@ -20,6 +20,7 @@ information) stores ``clock_state(...).used_seconds`` and clears ``running_since
 
 from __future__ import annotations
 
+import functools
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
@@ -301,6 +302,13 @@ class ClockState:
     breached: bool
 
 
+@functools.lru_cache(maxsize=8)
+def _exact_share(warn_share: float) -> Fraction:
+    # Compared in whole numbers, so 80% of 360 hours warns at exactly 288 hours. Made once per
+    # setting: the queue asks it of every one of thousands of rows.
+    return Fraction(warn_share).limit_denominator(1_000_000)
+
+
 def clock_state(
     calendar: SupportCalendar,
     budget_seconds: int,
@@ -325,7 +333,7 @@ def clock_state(
     breached = used > budget_seconds or (
         due_at is not None and _instant(now, "now") > _instant(due_at, "due")
     )
-    share = Fraction(warn_share).limit_denominator(1_000_000)
+    share = _exact_share(warn_share)
     warning = not breached and used * share.denominator >= share.numerator * budget_seconds
     return ClockState(
         budget_seconds=budget_seconds,

@@ -19,14 +19,15 @@ period are kept in ``support_seconds_used`` and ``due_at`` is stored for the que
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, case, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import flag_modified
 
 from lrs_core.actor import Actor
 from lrs_core.config import Settings
@@ -72,6 +73,7 @@ from lrs_core.domain.kinds import (
     EventStatus,
     LearnerStatus,
     RecordChangeKind,
+    RetiredReason,
 )
 from lrs_core.domain.matching import (
     Level,
@@ -82,6 +84,7 @@ from lrs_core.domain.matching import (
     compare_names_swapped,
     compare_postcode,
 )
+from lrs_core.domain.record_changes import possible_twins
 from lrs_core.domain.support_hours import (
     ClockState,
     SupportCalendar,
@@ -93,11 +96,16 @@ from lrs_core.domain.support_hours import (
 from lrs_core.domain.values import Gender, display_date, validate_uln
 from lrs_core.errors import LrsError, NotFound, ValidationError
 from lrs_core.permissions import Permission
+from lrs_core.services import record_changes
 from lrs_core.services.audit import AuditService, Clock, append
+from lrs_core.services.record_changes import AppliedChange, Plan
+from lrs_core.services.search import DemographicSearch
 
 NOTIFY_CHANNEL = "lrs_challenges"
 DEFAULT_PRIORITY = 4  # ULN and event data challenges (Service Charter)
 HISTORY_LIMIT = 200
+QUEUE_PAGE = 200
+_QUOTED = 160  # characters of the latest note a stale-screen refusal repeats
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -161,7 +169,10 @@ class QueueFilter:
     assignee: str = ""
     older_than_days: int | None = None
     sort: QueueSort = QueueSort.DUE
-    limit: int | None = None
+    # One page (None: every row). A screen shows a page and pages on with ``offset``: with
+    # 10,000 open challenges a page of 200 is read, clocked and sorted in well under 300 ms,
+    # every row would take seconds (each row's clock is worked out in support hours).
+    limit: int | None = QUEUE_PAGE
     offset: int = 0
 
 
@@ -240,6 +251,9 @@ class Comparison:
     fields: tuple[FieldComparison, ...]
     possible_twins: bool
     explanation: tuple[str, ...]  # plain sentences, the most important first
+    # The key data that differ (family name, date of birth, postcode): a duplicate whose key
+    # data differ needs a reason (§6.1).
+    differences: tuple[Difference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -308,6 +322,18 @@ class ChallengeDetail:
     moves: tuple[Move, ...] = field(default=())  # what this operator may do with it now
 
 
+@dataclass(frozen=True)
+class ActionResult:
+    """A resolution action: previewed (``plan`` and its ``lines``, nothing changed) or
+    applied (``change``, the record change made; the challenge resolved)."""
+
+    preview: bool
+    plan: Plan | None
+    lines: tuple[str, ...]
+    change: AppliedChange | None
+    detail: ChallengeDetail
+
+
 # --- the service ------------------------------------------------------------------------------
 
 
@@ -319,6 +345,7 @@ class ChallengeService:
         self.settings = settings
         self.calendar = SupportCalendar.from_settings(settings.sla)
         self.warn_share = settings.sla.warn_share
+        self._search = DemographicSearch(settings.search)
 
     # -- raising -----------------------------------------------------------------------------
 
@@ -423,6 +450,32 @@ class ChallengeService:
         )
 
     # -- reading -----------------------------------------------------------------------------
+    def compare(self, actor: Actor, uln: str, other_uln: str) -> Comparison:
+        """Two learners compared as a raise form shows them before a duplicate is raised
+        (which key data differ, the matching engine's levels, possible twins). A look at
+        two learners: audited."""
+        subject = uln.strip()
+        with self.audit.guarded(
+            actor, Permission.RAISE_CHALLENGE, "compare-learners", "learner", subject
+        ) as session:
+            uln = validate_uln(uln)
+            other_uln = validate_uln(other_uln, "Other ULN")
+            learner = _learner_by_uln(session, uln)
+            other = _learner_by_uln(session, other_uln)
+            if learner is None:
+                raise NotFound(f"no learner has ULN {uln}")
+            if other is None:
+                raise NotFound(f"no learner has ULN {other_uln}")
+            append(
+                session,
+                actor,
+                "compare-learners",
+                "learner",
+                uln,
+                detail={"other_uln": other_uln},
+                now=self.clock(),
+            )
+            return _compare(session, learner, other)
 
     def queue(self, actor: Actor, filters: QueueFilter | None = None) -> QueuePage:
         """The challenges ``filters`` selects, sorted (by SLA due time by default), in one
@@ -447,9 +500,8 @@ class ChallengeService:
     def my_counts(self, actor: Actor) -> tuple[int, int]:
         """(due soon, breached) among the open challenges this analyst has claimed: the
         footer's count. Reads no personal data, so it is not audited."""
-        with self.audit.guarded(
-            actor, Permission.RAISE_CHALLENGE, "count-my-challenges", "challenge", ""
-        ) as session:
+        self.audit.require(actor, Permission.RAISE_CHALLENGE, "count-my-challenges", "challenge")
+        with self.db.transaction(read_only=True) as session:
             now = self.clock()
             found = session.execute(
                 select(
@@ -625,6 +677,430 @@ class ChallengeService:
         words = _Said.of(reason, "Reason", required=True, max_len=rules.REASON_MAX)
         return self._move(actor, Move.REOPEN, reference, expected_version, words, own=False)
 
+    # -- resolution actions (issue 11 item 5) ------------------------------------------------
+    #
+    # Each is previewed (``preview=True``: the plan, nothing written but the audit of the
+    # look) and then applied with an explicit confirmation: the record change (through
+    # lrs_core.services.record_changes), an "action" entry on the timeline and the challenge
+    # resolved (its clock stopped), audited, all in one transaction. Passing back the plan the
+    # operator confirmed (``previewed``) refuses the action if the records changed since.
+
+    def merge(
+        self,
+        actor: Actor,
+        reference: str,
+        expected_version: int | None,
+        *,
+        preview: bool = False,
+        confirm_twins: bool = False,
+        previewed: Plan | None = None,
+        resolution: str = "",
+    ) -> ActionResult:
+        """Merge a duplicate ULN into the master the challenge names (possible twins need
+        ``confirm_twins``)."""
+
+        def ulns(session: Session, challenge: DataChallenge) -> tuple[str, str]:
+            this = _uln(session, challenge.learner_id)
+            other = _uln(session, challenge.other_learner_id)
+            master = _uln(session, challenge.master_learner_id) or this
+            return (other if master == this else this), master
+
+        def plan(session: Session, challenge: DataChallenge, now: datetime) -> Plan:
+            return record_changes.plan_merge(session, *ulns(session, challenge))
+
+        def apply(session: Session, challenge: DataChallenge, now: datetime) -> AppliedChange:
+            duplicate, master = ulns(session, challenge)
+            return record_changes.apply_merge(
+                session,
+                duplicate,
+                master,
+                operator_id=actor.operator_id,
+                challenge_id=challenge.id,
+                now=now,
+                confirm_twins=confirm_twins,
+                previewed=_same_kind(previewed, record_changes.MergePlan),
+            )
+
+        return self._act(
+            actor, reference, expected_version, "merge", {ChallengeType.DUPLICATE_ULN},
+            plan, apply, preview=preview, resolution=resolution,
+        )  # fmt: skip
+
+    def demerge(
+        self,
+        actor: Actor,
+        reference: str,
+        expected_version: int | None,
+        *,
+        preview: bool = False,
+        previewed: Plan | None = None,
+        resolution: str = "",
+    ) -> ActionResult:
+        """Undo the merge of the challenge's two ULNs exactly (the linked one of the two)."""
+
+        def linked(session: Session, challenge: DataChallenge) -> str:
+            for learner_id in (challenge.learner_id, challenge.other_learner_id):
+                learner = session.get(Learner, learner_id) if learner_id else None
+                if learner is not None and learner.status is LearnerStatus.LINKED:
+                    return learner.uln
+            raise ValidationError(
+                "Other ULN",
+                f"neither {_uln(session, challenge.learner_id)} nor"
+                f" {_uln(session, challenge.other_learner_id)} is linked now: nothing to de-merge",
+            )
+
+        def plan(session: Session, challenge: DataChallenge, now: datetime) -> Plan:
+            return record_changes.plan_demerge(session, linked(session, challenge))
+
+        def apply(session: Session, challenge: DataChallenge, now: datetime) -> AppliedChange:
+            return record_changes.apply_demerge(
+                session,
+                linked(session, challenge),
+                operator_id=actor.operator_id,
+                challenge_id=challenge.id,
+                now=now,
+                previewed=_same_kind(previewed, record_changes.DemergePlan),
+            )
+
+        return self._act(
+            actor, reference, expected_version, "demerge", {ChallengeType.INCORRECTLY_MERGED},
+            plan, apply, preview=preview, resolution=resolution,
+        )  # fmt: skip
+
+    def split_shared_uln(
+        self,
+        actor: Actor,
+        reference: str,
+        expected_version: int | None,
+        new_learner_fields: Mapping[str, str],
+        event_ids: Sequence[int],
+        *,
+        confirmed_ulns: Collection[str] | None = None,
+        preview: bool = False,
+        previewed: Plan | None = None,
+        resolution: str = "",
+    ) -> ActionResult:
+        """Register a new ULN for the second person sharing the ULN (the registration rules,
+        possible matches confirmed by ``confirmed_ulns``) and move ``event_ids`` to it."""
+
+        def plan(session: Session, challenge: DataChallenge, now: datetime) -> Plan:
+            return record_changes.plan_split_shared_uln(
+                session,
+                _uln(session, challenge.learner_id),
+                new_learner_fields,
+                event_ids,
+                today=now.date(),
+                search=self._search,
+                confirmed_ulns=confirmed_ulns,
+            )
+
+        def apply(session: Session, challenge: DataChallenge, now: datetime) -> AppliedChange:
+            assert actor.operator_id is not None  # guarded: only an operator gets here
+            return record_changes.apply_split_shared_uln(
+                session,
+                _uln(session, challenge.learner_id),
+                new_learner_fields,
+                event_ids,
+                operator_id=actor.operator_id,
+                challenge_id=challenge.id,
+                now=now,
+                search=self._search,
+                confirmed_ulns=confirmed_ulns,
+                previewed=_same_kind(previewed, record_changes.SplitPlan),
+            )
+
+        return self._act(
+            actor, reference, expected_version, "split-shared-uln", {ChallengeType.SHARED_ULN},
+            plan, apply, preview=preview, resolution=resolution,
+        )  # fmt: skip
+
+    def retire(
+        self,
+        actor: Actor,
+        reference: str,
+        expected_version: int | None,
+        *,
+        preview: bool = False,
+        previewed: Plan | None = None,
+        resolution: str = "",
+    ) -> ActionResult:
+        """Retire the learner's ULN: deceased, or fictitious / fraudulent, as the challenge
+        says; a retired ULN is never used again."""
+
+        def why(challenge: DataChallenge) -> RetiredReason:
+            if challenge.challenge_type is ChallengeType.DECEASED:
+                return RetiredReason.DECEASED
+            return RetiredReason.FICTITIOUS
+
+        def plan(session: Session, challenge: DataChallenge, now: datetime) -> Plan:
+            uln = _uln(session, challenge.learner_id)
+            return record_changes.plan_retire(session, uln, why(challenge))
+
+        def apply(session: Session, challenge: DataChallenge, now: datetime) -> AppliedChange:
+            return record_changes.apply_retire(
+                session,
+                _uln(session, challenge.learner_id),
+                why(challenge),
+                operator_id=actor.operator_id,
+                challenge_id=challenge.id,
+                now=now,
+                previewed=_same_kind(previewed, record_changes.RetirePlan),
+            )
+
+        return self._act(
+            actor, reference, expected_version, "retire",
+            {ChallengeType.DECEASED, ChallengeType.FICTITIOUS_ULN},
+            plan, apply, preview=preview, resolution=resolution,
+        )  # fmt: skip
+
+    def transfer_event(
+        self,
+        actor: Actor,
+        reference: str,
+        expected_version: int | None,
+        *,
+        preview: bool = False,
+        previewed: Plan | None = None,
+        resolution: str = "",
+    ) -> ActionResult:
+        """Move the challenged event to the learner the raiser named (ULN and name)."""
+
+        def args(session: Session, challenge: DataChallenge) -> tuple[list[int], str, str]:
+            if challenge.event_action is not EventChallengeAction.TRANSFER:
+                raise ValidationError(
+                    "Action", "the raiser did not ask for a transfer: remove the event instead"
+                )
+            return (
+                _event_ids_of(session, challenge.id),
+                challenge.other_uln or "",
+                challenge.target_name or "",
+            )
+
+        def plan(session: Session, challenge: DataChallenge, now: datetime) -> Plan:
+            return record_changes.plan_event_transfer(session, *args(session, challenge))
+
+        def apply(session: Session, challenge: DataChallenge, now: datetime) -> AppliedChange:
+            return record_changes.apply_event_transfer(
+                session,
+                *args(session, challenge),
+                operator_id=actor.operator_id,
+                challenge_id=challenge.id,
+                now=now,
+                previewed=_same_kind(previewed, record_changes.TransferPlan),
+            )
+
+        return self._act(
+            actor, reference, expected_version, "transfer-event",
+            {ChallengeType.EVENT_NOT_BELONGING},
+            plan, apply, preview=preview, resolution=resolution,
+        )  # fmt: skip
+
+    def remove_event(
+        self,
+        actor: Actor,
+        reference: str,
+        expected_version: int | None,
+        reason: str,
+        *,
+        event_ids: Sequence[int] | None = None,
+        preview: bool = False,
+        previewed: Plan | None = None,
+        resolution: str = "",
+    ) -> ActionResult:
+        """A soft removal with ``reason`` (kept with the event, hidden from both PLR views,
+        reversible): the challenged event, or for a duplicated one, the one of the two
+        chosen in ``event_ids``."""
+
+        def ids(session: Session, challenge: DataChallenge) -> list[int]:
+            challenged = _event_ids_of(session, challenge.id)
+            if challenge.challenge_type is ChallengeType.EVENT_DUPLICATED:
+                chosen = list(dict.fromkeys(event_ids or ()))
+                if len(chosen) != 1 or chosen[0] not in challenged:
+                    raise ValidationError(
+                        "Events",
+                        "choose which one of the two duplicated qualifications to remove",
+                    )
+                return chosen
+            if event_ids and set(event_ids) != set(challenged):
+                raise ValidationError("Events", "only the challenged qualification can be removed")
+            return challenged
+
+        def plan(session: Session, challenge: DataChallenge, now: datetime) -> Plan:
+            return record_changes.plan_event_removal(session, ids(session, challenge), reason)
+
+        def apply(session: Session, challenge: DataChallenge, now: datetime) -> AppliedChange:
+            return record_changes.apply_event_removal(
+                session,
+                ids(session, challenge),
+                reason,
+                operator_id=actor.operator_id,
+                challenge_id=challenge.id,
+                now=now,
+                previewed=_same_kind(previewed, record_changes.RemovalPlan),
+            )
+
+        return self._act(
+            actor, reference, expected_version, "remove-event",
+            {ChallengeType.EVENT_NOT_BELONGING, ChallengeType.EVENT_DUPLICATED},
+            plan, apply, preview=preview, resolution=resolution,
+        )  # fmt: skip
+
+    def correct_event(
+        self,
+        actor: Actor,
+        reference: str,
+        expected_version: int | None,
+        *,
+        event_id: int | None = None,
+        grade: str | None = None,
+        end_date: str | None = None,
+        award_date: str | None = None,
+        preview: bool = False,
+        previewed: Plan | None = None,
+        resolution: str = "",
+    ) -> ActionResult:
+        """Correct the challenged event with the values proposed (or those given here). An
+        awarding organisation's data only once the AO's confirmation is recorded
+        (:meth:`record_ao_answer` with ``confirmed=True``)."""
+
+        def kwargs(session: Session, challenge: DataChallenge) -> dict[str, Any]:
+            challenged = _event_ids_of(session, challenge.id)
+            chosen = event_id if event_id is not None else (challenged[0] if challenged else 0)
+            if chosen not in challenged:
+                raise ValidationError("Event", "only a challenged qualification can be corrected")
+            given = (grade, end_date, award_date)
+            if all(v is None for v in given):
+                given = (
+                    challenge.proposed_grade,
+                    challenge.proposed_end_date.isoformat()
+                    if challenge.proposed_end_date
+                    else None,
+                    (
+                        challenge.proposed_award_date.isoformat()
+                        if challenge.proposed_award_date
+                        else None
+                    ),
+                )
+            return {
+                "event_id": chosen,
+                "grade": given[0],
+                "end_date": given[1],
+                "award_date": given[2],
+                "ao_confirmation_note": _ao_confirmation(session, challenge),
+            }
+
+        def plan(session: Session, challenge: DataChallenge, now: datetime) -> Plan:
+            return record_changes.plan_event_correction(
+                session, **kwargs(session, challenge), today=now.date()
+            )
+
+        def apply(session: Session, challenge: DataChallenge, now: datetime) -> AppliedChange:
+            return record_changes.apply_event_correction(
+                session,
+                **kwargs(session, challenge),
+                operator_id=actor.operator_id,
+                challenge_id=challenge.id,
+                now=now,
+                previewed=_same_kind(previewed, record_changes.CorrectionPlan),
+            )
+
+        return self._act(
+            actor, reference, expected_version, "correct-event",
+            {ChallengeType.EVENT_INFORMATION_WRONG},
+            plan, apply, preview=preview, resolution=resolution,
+        )  # fmt: skip
+
+    def preview_reopen(self, actor: Actor, reference: str) -> tuple[Plan, ...]:
+        """What reopening would undo: the plans of reversing each record change made for
+        the challenge and not yet reversed, newest first. A look: audited, nothing written."""
+        ref = reference.strip().upper()
+        with self.audit.guarded(
+            actor, Permission.RESOLVE_CHALLENGE, "preview-reopen-challenge", "challenge", ref
+        ) as session:
+            ref = parse_reference(reference)
+            challenge = _challenge(session, ref)
+            plans = tuple(
+                record_changes.plan_reverse(session, change_id)
+                for change_id in _unreversed_changes(session, challenge.id)
+            )
+            append(
+                session,
+                actor,
+                "preview-reopen-challenge",
+                "challenge",
+                ref,
+                detail={"changes": len(plans)},
+                now=self.clock(),
+            )
+            return plans
+
+    def _act(
+        self,
+        actor: Actor,
+        reference: str,
+        expected_version: int | None,
+        name: str,
+        types: Collection[ChallengeType],
+        plan: Callable[[Session, DataChallenge, datetime], Plan],
+        apply: Callable[[Session, DataChallenge, datetime], AppliedChange],
+        *,
+        preview: bool,
+        resolution: str,
+    ) -> ActionResult:
+        action = f"challenge-{name}"
+        if preview:
+            ref = reference.strip().upper()
+            with self.audit.guarded(
+                actor, Permission.RESOLVE_CHALLENGE, f"preview-{action}", "challenge", ref
+            ) as session:
+                ref = parse_reference(reference)
+                now = self.clock()
+                challenge = _checked(
+                    session, actor, Move.RESOLVE, ref, expected_version, own=True, for_update=False
+                )
+                _may_act(challenge, name, types)
+                shown_plan = plan(session, challenge, now)
+                append(
+                    session,
+                    actor,
+                    f"preview-{action}",
+                    "challenge",
+                    ref,
+                    detail={"reference": ref},
+                    now=now,
+                )
+                return ActionResult(
+                    True, shown_plan, shown_plan.lines(), None,
+                    self._detail(session, actor, challenge, now),
+                )  # fmt: skip
+        applied: list[AppliedChange] = []
+        said = _Said.of(resolution, "Resolution", max_len=rules.REASON_MAX)
+        audited: dict[str, object] = {}
+
+        def run(session: Session, challenge: DataChallenge, now: datetime) -> str:
+            words = said.check()
+            _may_act(challenge, name, types)
+            change = apply(session, challenge, now)
+            applied.append(change)
+            audited.update(
+                change_id=change.change_id,
+                change=str(change.kind),
+                learner=change.learner_uln,
+                other=change.other_uln or "",
+            )
+            _timeline(session, challenge, actor, "action", change.summary, now)
+            challenge.status = next_status(Move.RESOLVE, challenge.status)
+            challenge.resolution = words or change.summary
+            challenge.resolved_at = now
+            self._set_clock(challenge, now)
+            return f"{MOVE_WORDS[Move.RESOLVE]}: {challenge.resolution}"
+
+        detail = self._change(
+            actor, Move.RESOLVE, reference, expected_version, run,
+            action=action, audit_detail=audited,
+        )  # fmt: skip
+        return ActionResult(False, None, (), applied[0], detail)
+
     # -- the machinery of a change -----------------------------------------------------------
 
     def _move(
@@ -646,6 +1122,16 @@ class ChallengeService:
                 challenge.resolution = words
                 challenge.resolved_at = now
             elif move is Move.REOPEN:
+                # Its record changes are undone exactly, newest first (a merge by its de-merge).
+                for change_id in _unreversed_changes(session, challenge.id):
+                    undone = record_changes.reverse(
+                        session,
+                        change_id,
+                        operator_id=actor.operator_id,
+                        challenge_id=challenge.id,
+                        now=now,
+                    )
+                    _timeline(session, challenge, actor, "action", undone.summary, now)
                 challenge.resolution = None
                 challenge.resolved_at = None
                 challenge.assigned_operator_id = actor.operator_id
@@ -675,6 +1161,7 @@ class ChallengeService:
         permission: Permission = Permission.RESOLVE_CHALLENGE,
         own: bool = True,
         action: str | None = None,
+        audit_detail: dict[str, object] | None = None,
     ) -> ChallengeDetail:
         """One change to one challenge, in the order an analyst needs to be told why not:
         no such challenge; already closed (by whom); claimed by someone else (who); the
@@ -684,22 +1171,12 @@ class ChallengeService:
         with self.audit.guarded(actor, permission, action, "challenge", ref) as session:
             ref = parse_reference(reference)
             now = self.clock()
-            challenge = _challenge(session, ref, for_update=True)
-            holder = challenge.assigned_operator_id
-            closed = challenge.status in CLOSED
-            if move is not None and closed and move is not Move.REOPEN:
-                next_status(move, challenge.status, _closed_by(session, challenge))
-            taken_by_other = holder is not None and holder != actor.operator_id
-            if taken_by_other and not closed and (own or move is Move.CLAIM):
-                raise ChallengeClaimed(ref, _username(session, holder), challenge.claimed_at)
-            if expected_version is not None and challenge.row_version != expected_version:
-                raise StaleChallenge(ref, _what_changed(session, challenge))
-            if own and move is not None and not closed and holder is None:
-                raise ValidationError(
-                    "Status", f"{ref} is {STATUS_LABELS[challenge.status].lower()}: claim it first"
-                )
+            challenge = _checked(session, actor, move, ref, expected_version, own=own)
             said = apply(session, challenge, now)
             challenge.updated_at = now
+            # Written even when the clock has not moved on, so the version always bumps: a
+            # watcher sees every change and a screen from before it is stale.
+            flag_modified(challenge, "updated_at")
             _timeline(session, challenge, actor, kind, said, now)
             session.flush()
             _notify(session, ref)
@@ -709,7 +1186,11 @@ class ChallengeService:
                 action,
                 "challenge",
                 ref,
-                detail={"status": str(challenge.status), "version": challenge.row_version},
+                detail={
+                    "status": str(challenge.status),
+                    "version": challenge.row_version,
+                    **(audit_detail or {}),
+                },
                 now=now,
             )
             return self._detail(session, actor, challenge, now)
@@ -975,6 +1456,117 @@ def _filter_detail(filters: QueueFilter) -> dict[str, object]:
     }
 
 
+def _checked(
+    session: Session,
+    actor: Actor,
+    move: Move | None,
+    ref: str,
+    expected_version: int | None,
+    *,
+    own: bool,
+    for_update: bool = True,
+) -> DataChallenge:
+    """The challenge, locked, once the change may go on; else why not, in the order an
+    analyst needs it: no such challenge; already closed (by whom); claimed by someone else
+    (who, since when); the screen is stale (what changed); not claimed yet."""
+    challenge = _challenge(session, ref, for_update=for_update)
+    holder = challenge.assigned_operator_id
+    closed = challenge.status in CLOSED
+    if move is not None and closed and move is not Move.REOPEN:
+        next_status(move, challenge.status, _closed_by(session, challenge))
+    taken_by_other = holder is not None and holder != actor.operator_id
+    if taken_by_other and not closed and (own or move is Move.CLAIM):
+        raise ChallengeClaimed(ref, _username(session, holder), challenge.claimed_at)
+    if expected_version is not None and challenge.row_version != expected_version:
+        raise StaleChallenge(ref, _what_changed(session, challenge))
+    if own and move is not None and not closed and holder is None:
+        raise ValidationError(
+            "Status", f"{ref} is {STATUS_LABELS[challenge.status].lower()}: claim it first"
+        )
+    return challenge
+
+
+def _uln(session: Session, learner_id: int | None) -> str:
+    if learner_id is None:
+        return ""
+    return session.execute(select(Learner.uln).where(Learner.id == learner_id)).scalar_one()
+
+
+def _event_ids_of(session: Session, challenge_id: int) -> list[int]:
+    return list(
+        session.execute(
+            select(DataChallengeEvent.event_id)
+            .where(DataChallengeEvent.challenge_id == challenge_id)
+            .order_by(DataChallengeEvent.event_id)
+        ).scalars()
+    )
+
+
+def _unreversed_changes(session: Session, challenge_id: int) -> list[int]:
+    """The challenge's own record changes (not reversals) not yet reversed, newest first."""
+    reversal = aliased(RecordChange, name="reversal")
+    return list(
+        session.execute(
+            select(RecordChange.id)
+            .outerjoin(reversal, reversal.reverses_id == RecordChange.id)
+            .where(
+                RecordChange.challenge_id == challenge_id,
+                RecordChange.reverses_id.is_(None),
+                reversal.id.is_(None),
+            )
+            .order_by(RecordChange.id.desc())
+        ).scalars()
+    )
+
+
+def _ao_confirmation(session: Session, challenge: DataChallenge) -> str | None:
+    """The awarding organisation's answer, when its latest answer confirmed the correction."""
+    confirmed, declined = MOVE_WORDS[Move.AO_CONFIRMED], MOVE_WORDS[Move.AO_DECLINED]
+    latest = session.execute(
+        select(DataChallengeNote.text)
+        .where(
+            DataChallengeNote.challenge_id == challenge.id,
+            DataChallengeNote.kind == "status",
+            or_(
+                DataChallengeNote.text.startswith(confirmed, autoescape=True),
+                DataChallengeNote.text.startswith(declined, autoescape=True),
+            ),
+        )
+        .order_by(DataChallengeNote.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if latest is None or not latest.startswith(confirmed):
+        return None
+    return challenge.ao_answer
+
+
+def _may_act(challenge: DataChallenge, name: str, types: Collection[ChallengeType]) -> None:
+    """An action resolves a challenge in progress, of a type it answers."""
+    if challenge.status is not ChallengeStatus.IN_PROGRESS:
+        label = STATUS_LABELS[challenge.status].lower()
+        raise ValidationError(
+            "Status", f"the challenge is {label}: an action needs it in progress (claimed)"
+        )
+    if challenge.challenge_type not in types:
+        words = name.replace("-", " ")
+        raise ValidationError(
+            "Action",
+            f"{words} does not resolve a {TYPE_LABELS[challenge.challenge_type].lower()} challenge",
+        )
+
+
+_P = TypeVar("_P")
+
+
+def _same_kind(plan: Plan | None, kind: type[_P]) -> _P | None:
+    """The plan the operator confirmed, if it is a plan of this action (else none)."""
+    if plan is None:
+        return None
+    if not isinstance(plan, kind):
+        raise ValidationError("Preview", "the preview given is of another action: preview again")
+    return plan
+
+
 def _notify(session: Session, reference: str) -> None:
     """Tell watchers (PostgreSQL LISTEN) on commit; SQLite's watchers poll instead."""
     if session.get_bind().dialect.name == "postgresql":
@@ -1107,7 +1699,8 @@ def _what_changed(session: Session, challenge: DataChallenge) -> tuple[str, ...]
     ).first()
     if latest is not None:
         note, who = latest
-        said.append(f"Latest: {who or 'the system'} at {_desk_when(note.created_at)}: {note.text}.")
+        text = note.text if len(note.text) <= _QUOTED else note.text[: _QUOTED - 1] + "…"
+        said.append(f"Latest: {who or 'the system'} at {_desk_when(note.created_at)}: {text}.")
     return tuple(said)
 
 
@@ -1199,12 +1792,12 @@ def _compare(session: Session, this: Learner, other: Learner) -> Comparison:
         ),
     ]
     fields = tuple(FieldComparison(n, a, b, lv.label, lv.value) for n, a, b, lv in levels)
-    twins = (
-        this.family_key == other.family_key
-        and this.date_of_birth == other.date_of_birth
-        and this.postcode == other.postcode
-        and this.given_key != other.given_key
-    )
+    twins = possible_twins(
+        this.given_name, this.family_name, this.date_of_birth, this.postcode,
+        other.given_name, other.family_name, other.date_of_birth, other.postcode,
+        a_preferred=this.preferred_given_name or "",
+        b_preferred=other.preferred_given_name or "",
+    )  # fmt: skip
     explanation: list[str] = []
     if twins:
         explanation.append(
@@ -1219,7 +1812,8 @@ def _compare(session: Session, this: Learner, other: Learner) -> Comparison:
             explanation.append(f"{f.field}: different ({f.this} / {f.other}).")
         else:
             explanation.append(f"{f.field}: {f.level}, not the same ({f.this} / {f.other}).")
-    return Comparison(fields, twins, tuple(explanation))
+    differences = rules.key_data_differences(_facts(session, this), _facts(session, other))
+    return Comparison(fields, twins, tuple(explanation), differences)
 
 
 def _challenge_events(session: Session, challenge_id: int) -> tuple[ChallengeEvent, ...]:

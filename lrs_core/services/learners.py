@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from lrs_core.config import SearchSettings
 from lrs_core.db.database import Database
 from lrs_core.db.locks import hold_until_commit
 from lrs_core.db.models import Learner, LearnerPreviousValue, UlnAllocation
-from lrs_core.domain.kinds import AuditOutcome, LearnerStatus
+from lrs_core.domain.kinds import AuditOutcome, LearnerStatus, RetiredReason
 from lrs_core.domain.learner_fields import (
     BY_NAME,
     KEY_FIELDS,
@@ -89,6 +90,7 @@ class LearnerRecord:
     amended_at: datetime | None
     amended_by: str | None
     row_version: int
+    retired_reason: RetiredReason | None = None  # set when status is retired (§6.1)
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,12 @@ class LearnerService:
                         OutcomeCode.LINKED_LEARNER_MATCH,
                         f"ULN {uln} was merged into {master.uln}: showing the master record.",
                         _record(session, master),
+                    )
+                elif learner.status is LearnerStatus.RETIRED:
+                    result = FindResult(
+                        OutcomeCode.EXACT_MATCH,
+                        retired_message(uln, learner.retired_reason),
+                        _record(session, learner),
                     )
                 else:
                     result = FindResult(
@@ -217,71 +225,30 @@ class LearnerService:
         existing learner's (linked ones too) is refused outright (WSRC0021)."""
         values = validate_learner_fields(raw, self.today(), complete=True)
         self.audit.require(actor, Permission.REGISTER_LEARNER, "register-learner", "learner", "")
-        criteria = Criteria(
-            given_name=values["given_name"],
-            family_name=values["family_name"],
-            date_of_birth=values["date_of_birth"],
-            gender=parse_gender(values["gender"]),
-            postcode=values["postcode"],
-            preferred_given_name=values.get("preferred_given_name") or "",
-            middle_names=values.get("middle_other_name") or "",
-            previous_family_name=values.get("previous_family_name") or "",
-            upn=values.get("upn") or "",
-            uci=values.get("uci") or "",
-        )
         now = self.clock()
         with self.db.transaction() as session:
-            same = _identical(session, values)
-            if same is not None:
-                result = RegisterResult(
-                    OutcomeCode.CANNOT_REGISTER,
-                    REGISTER_NOT_ALLOWED
-                    + f" ULN {same.uln} has the same given name, family name, date of birth,"
-                    " gender and postcode"
-                    + (" (it is a linked ULN)." if same.status is LearnerStatus.LINKED else "."),
-                    identical_uln=same.uln,
+            check = check_registration(session, self.search, values, confirmed_ulns)
+            if check.refusal is None:
+                learner = create_learner(session, values, now=now, created_by=actor.username)
+                append(
+                    session,
+                    actor,
+                    "register-learner",
+                    "learner",
+                    learner.uln,
+                    detail={
+                        **_sanitised_detail(raw),
+                        # The matches shown and confirmed, never the caller's text.
+                        "confirmed_possible_matches": list(check.confirmed),
+                    },
+                    now=now,
                 )
-            else:
-                found = self.search.run(session, criteria)
-                unconfirmed = [c for c in found.candidates if c.uln not in (confirmed_ulns or ())]
-                if unconfirmed:
-                    result = RegisterResult(
-                        OutcomeCode.POSSIBLE_MATCH,
-                        REGISTER_WARNING,
-                        possible_matches=found.candidates,
-                    )
-                else:
-                    learner = Learner(
-                        uln=_allocate_uln(session),
-                        **values,
-                        status=LearnerStatus.ACTIVE,
-                        created_at=now,
-                        created_by=actor.username,
-                    )
-                    session.add(learner)
-                    session.flush()
-                    if learner.previous_family_name:
-                        _remember(
-                            session, learner, "family_name", learner.previous_family_name, now
-                        )
-                    append(
-                        session,
-                        actor,
-                        "register-learner",
-                        "learner",
-                        learner.uln,
-                        detail={
-                            **_sanitised_detail(raw),
-                            # The matches shown and confirmed, never the caller's text.
-                            "confirmed_possible_matches": sorted(c.uln for c in found.candidates),
-                        },
-                        now=now,
-                    )
-                    return RegisterResult(
-                        OutcomeCode.EXACT_MATCH,
-                        f"Registered: the learner's new ULN is {learner.uln}.",
-                        _record(session, learner),
-                    )
+                return RegisterResult(
+                    OutcomeCode.EXACT_MATCH,
+                    f"Registered: the learner's new ULN is {learner.uln}.",
+                    _record(session, learner),
+                )
+            result = check.refusal
             append(
                 session,
                 actor,
@@ -321,6 +288,15 @@ class LearnerService:
             ).scalar_one_or_none()
             if learner is None:
                 raise NotFound(f"no learner has ULN {uln}")
+            # A retired or merged ULN is never updated, however fresh the copy.
+            if learner.status is LearnerStatus.RETIRED:
+                raise ValidationError(
+                    "ULN", retired_message(uln, learner.retired_reason) + " It is not updated."
+                )
+            if learner.status is not LearnerStatus.ACTIVE:
+                raise ValidationError(
+                    "ULN", f"{uln} is {learner.status}: update its master record instead"
+                )
             if learner.row_version != original.row_version:
                 meanwhile = _changes(_values(original), _values(learner))
                 by = learner.amended_by or "another operator"
@@ -328,10 +304,6 @@ class LearnerService:
                     f"{by} changed this learner after you opened it; nothing was saved."
                     " Your edits are still in the form: review the changes below and save again.",
                     meanwhile,
-                )
-            if learner.status is not LearnerStatus.ACTIVE:
-                raise ValidationError(
-                    "ULN", f"{uln} is {learner.status}: update its master record instead"
                 )
             before = _values(learner)
             if not _changes(before, values):
@@ -532,6 +504,95 @@ def _identical(
     if exclude_id is not None:
         query = query.where(Learner.id != exclude_id)
     return session.execute(query.limit(1)).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class RegistrationCheck:
+    """The registration rules (§4.2.2, §4.2.4) run before a new ULN is issued: ``refusal``
+    is None when the learner may be registered; ``confirmed`` lists the possible matches the
+    operator was shown and confirmed (sorted ULNs)."""
+
+    refusal: RegisterResult | None
+    confirmed: tuple[str, ...] = ()
+
+
+def check_registration(
+    session: Session,
+    search: DemographicSearch,
+    values: Mapping[str, Any],
+    confirmed_ulns: Collection[str] | None = None,
+) -> RegistrationCheck:
+    """May a learner with these (validated) ``values`` be given a new ULN, inside the
+    caller's unit of work? Key data identical to an active or linked learner's is refused
+    (WSRC0021, under the key-data lock :func:`_identical` takes, so two writers cannot both
+    pass); possible matches the operator has not confirmed (``confirmed_ulns``) ask again
+    (WSRC0003). Used by register and by the split of a shared ULN (issue 11)."""
+    same = _identical(session, values)
+    if same is not None:
+        return RegistrationCheck(
+            RegisterResult(
+                OutcomeCode.CANNOT_REGISTER,
+                REGISTER_NOT_ALLOWED
+                + f" ULN {same.uln} has the same given name, family name, date of birth,"
+                " gender and postcode"
+                + (" (it is a linked ULN)." if same.status is LearnerStatus.LINKED else "."),
+                identical_uln=same.uln,
+            )
+        )
+    found = search.run(session, _criteria(values))
+    if any(c.uln not in (confirmed_ulns or ()) for c in found.candidates):
+        return RegistrationCheck(
+            RegisterResult(
+                OutcomeCode.POSSIBLE_MATCH, REGISTER_WARNING, possible_matches=found.candidates
+            )
+        )
+    return RegistrationCheck(None, tuple(sorted(c.uln for c in found.candidates)))
+
+
+def create_learner(
+    session: Session, values: Mapping[str, Any], *, now: datetime, created_by: str
+) -> Learner:
+    """A new active learner with a newly allocated ULN (never issued before), its previous
+    family name kept for matching; flushed. Only after :func:`check_registration` passed."""
+    learner = Learner(
+        uln=_allocate_uln(session),
+        **values,
+        status=LearnerStatus.ACTIVE,
+        created_at=now,
+        created_by=created_by,
+    )
+    session.add(learner)
+    session.flush()
+    if learner.previous_family_name:
+        _remember(session, learner, "family_name", learner.previous_family_name, now)
+    return learner
+
+
+def _criteria(values: Mapping[str, Any]) -> Criteria:
+    return Criteria(
+        given_name=values["given_name"],
+        family_name=values["family_name"],
+        date_of_birth=values["date_of_birth"],
+        gender=parse_gender(values["gender"]),
+        postcode=values["postcode"],
+        preferred_given_name=values.get("preferred_given_name") or "",
+        middle_names=values.get("middle_other_name") or "",
+        previous_family_name=values.get("previous_family_name") or "",
+        upn=values.get("upn") or "",
+        uci=values.get("uci") or "",
+    )
+
+
+def retired_message(uln: str, reason: RetiredReason | None) -> str:
+    """What the desk is told about a retired ULN (§6.1): why, and that it is never used."""
+    why = (RETIRED_WHY.get(reason) if reason else None) or "after a data challenge"
+    return f"ULN {uln} is retired ({why}): it is never used or issued again."
+
+
+RETIRED_WHY = {
+    RetiredReason.DECEASED: "the learner is deceased",
+    RetiredReason.FICTITIOUS: "it was fictitious or fraudulent",
+}
 
 
 def _allocate_uln(session: Session) -> str:

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from lrs_core.actor import Actor
 from lrs_core.db.database import Database
 from lrs_core.db.models import DataChallenge, DataChallengeEvent, Learner, LearningEvent
-from lrs_core.domain.kinds import ChallengeStatus, LearnerStatus
+from lrs_core.domain.challenges import OPEN_WORK
+from lrs_core.domain.kinds import EventStatus, LearnerStatus
 from lrs_core.domain.plr import (
     ChallengeMark,
     PlrEvent,
@@ -38,7 +39,8 @@ from lrs_core.services.audit import AuditService, Clock, append
 
 REASON_MIN = 10
 REASON_MAX = 500
-_OPEN_CHALLENGE = (ChallengeStatus.OPEN, ChallengeStatus.IN_PROGRESS)
+# Open work (open, in progress, awaiting information, referred): its mark wins over a closed one.
+_OPEN_CHALLENGE = OPEN_WORK
 
 
 class ReasonRequired(PermissionDenied):
@@ -187,9 +189,12 @@ def _read(session: Session, uln: str, view: PlrView) -> Plr:
         assert master is not None
         notice = f"ULN {uln} was merged into {master.uln}: showing the master's PLR."
         learner = master
-    # Plain rows, not ORM objects: a PLR may hold thousands of events.
+    # Plain rows, not ORM objects: a PLR may hold thousands of events. An event removed after
+    # a data challenge is kept for the audit but shown in neither view nor the report (§6.1).
     rows = session.execute(
-        select(*LearningEvent.__table__.columns).where(LearningEvent.learner_id == learner.id)
+        select(*LearningEvent.__table__.columns).where(
+            LearningEvent.learner_id == learner.id, LearningEvent.status == EventStatus.ACTIVE
+        )
     ).all()
     marks: dict[int, ChallengeMark] = {}
     for event_id, reference, status in session.execute(

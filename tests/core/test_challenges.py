@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import FixedClock
 from factories import (
     DUP_MASTER,
     DUP_SECOND,
@@ -22,6 +21,7 @@ from factories import (
     TARGET,
     TWIN_A,
     TWIN_B,
+    MovableClock,
     analyst,
     audit_log,
     challenge_learners,
@@ -46,6 +46,7 @@ from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, ChallengeType,
 from lrs_core.errors import InvalidFields, NotFound, PermissionDenied, ValidationError
 from lrs_core.services import Services
 from lrs_core.services.challenges import (
+    QUEUE_PAGE,
     Assignee,
     ChallengeClaimed,
     QueueFilter,
@@ -109,7 +110,7 @@ def challenge_count(services: Services) -> int:
 
 
 def test_an_agent_raises_a_duplicate_and_the_reference_contains_the_uln(
-    services: Services, agent: Actor, events: dict[str, int], clock: FixedClock
+    services: Services, agent: Actor, events: dict[str, int], clock: MovableClock
 ) -> None:
     # §6.2: "the data challenge reference number contains the learner's ULN".
     detail = services.challenges.raise_challenge(agent, duplicate(organisation="10012345"))
@@ -601,12 +602,19 @@ def test_the_status_table(services: Services, ana: Actor, agent: Actor) -> None:
     with pytest.raises(ValidationError, match="claim it first"):
         c.resolve(ana, reference, None, "Done.")
     c.claim(ana, reference, None)
-    with pytest.raises(TransitionRefused, match="is in progress: only a challenge awaiting"):
+    with pytest.raises(
+        TransitionRefused,
+        match="is in progress: it can be resumed only when it is awaiting information",
+    ):
         c.resume(ana, reference, None)
     assert c.await_information(ana, reference, None, "Proof?").row.status is (
         ChallengeStatus.AWAITING_INFORMATION
     )
-    with pytest.raises(TransitionRefused, match="awaiting information: only a challenge in prog"):
+    with pytest.raises(
+        TransitionRefused,
+        match="awaiting information: it can be referred to the awarding organisation only when"
+        " it is in progress",
+    ):
         c.refer(ana, reference, None, "To the AO.")
     assert c.resume(ana, reference, None).row.status is ChallengeStatus.IN_PROGRESS
     assert c.refer(ana, reference, None, "Grade is AO data.").row.status is (
@@ -662,7 +670,7 @@ def test_an_ao_confirmation_brings_it_back_to_apply_the_correction(
 
 
 def test_awaiting_information_pauses_the_clock_and_resume_restarts_it(
-    services: Services, ana: Actor, clock: FixedClock
+    services: Services, ana: Actor, clock: MovableClock
 ) -> None:
     # Monday 23 Nov 2026 10:00 UTC (10:00 London): raised, claimed; two support hours later
     # paused; the weekend passes; resumed on Monday 30th 09:00 with 358 hours left.
@@ -684,7 +692,7 @@ def test_awaiting_information_pauses_the_clock_and_resume_restarts_it(
     assert stopped.row.clock.paused and stopped.row.clock_text.startswith("closed (2 support hours")
 
 
-def test_the_clock_warns_and_breaches(services: Services, ana: Actor, clock: FixedClock) -> None:
+def test_the_clock_warns_and_breaches(services: Services, ana: Actor, clock: MovableClock) -> None:
     c = services.challenges
     reference = raised(services, ana)
     c.claim(ana, reference, None)
@@ -704,7 +712,7 @@ def test_the_clock_warns_and_breaches(services: Services, ana: Actor, clock: Fix
 
 
 def test_the_queue_shows_open_work_sorted_by_due_and_filters(
-    services: Services, ana: Actor, ben: Actor, clock: FixedClock, events: dict[str, int]
+    services: Services, ana: Actor, ben: Actor, clock: MovableClock, events: dict[str, int]
 ) -> None:
     c = services.challenges
     first = raised(services, ana, duplicate(organisation="10012345"))
@@ -751,7 +759,7 @@ def test_a_queue_of_many_challenges_is_one_query(
     raised(services, ana)
     with services.db.transaction() as session:
         template = session.execute(select(DataChallenge)).scalar_one()
-        for i in range(2, 200):
+        for i in range(2, 251):
             session.add(
                 DataChallenge(
                     reference=f"DC-{DUP_MASTER}-{i:04d}",
@@ -778,5 +786,59 @@ def test_a_queue_of_many_challenges_is_one_query(
         page = services.challenges.queue(ana)
     finally:
         event.remove(services.db.engine, "before_cursor_execute", count)
-    assert page.total == 199
+    assert page.total == 250 and len(page.rows) == QUEUE_PAGE  # one page, and how many
     assert sum("FROM data_challenge" in s for s in statements) == 1
+
+
+def test_the_plr_marks_an_event_under_open_work_over_a_closed_challenge(
+    services: Services, ana: Actor, events: dict[str, int]
+) -> None:
+    # Issue item 1: "An event under a challenge is marked in the PLR" - awaiting information
+    # and referred are open work too, and their mark wins over an earlier, closed challenge.
+    c = services.challenges
+    first = c.raise_challenge(ana, wrong_info((events["maths"],))).row.reference
+    c.claim(ana, first, None)
+    c.reject(ana, first, None, "The grade is right.")
+    second = c.raise_challenge(ana, wrong_info((events["maths"],))).row.reference
+    c.claim(ana, second, None)
+    c.await_information(ana, second, None, "Send the certificate.")
+    plr = services.plr.open(ana, DUP_MASTER)
+    mark = next(e.challenge for e in plr.events if e.id == events["maths"])
+    assert mark is not None
+    assert (mark.reference, mark.status) == (second, "awaiting-information")
+
+
+def test_a_raise_form_compares_the_two_learners_first(
+    services: Services, agent: Actor, events: dict[str, int]
+) -> None:
+    # §6.1: the form shows the differences that make a reason necessary.
+    compared = services.challenges.compare(agent, DUP_MASTER, DUP_SECOND)
+    assert [d.field for d in compared.differences] == ["Postcode"]
+    assert not compared.possible_twins
+    [look] = audit_log(services, actions={"compare-learners"}, limit=1)
+    assert look.subject_id == DUP_MASTER and look.detail["other_uln"] == DUP_SECOND
+    with pytest.raises(NotFound):
+        services.challenges.compare(agent, DUP_MASTER, "1000000124")
+
+
+@pytest.mark.parametrize(
+    ("uln", "message"),
+    [
+        ("1000000124", "ULN: no learner has ULN 1000000124"),
+        ("1000000063", "ULN: "),  # remainder 0: no valid check digit (DOMAIN.md formats)
+        ("12345", "ULN: "),
+    ],
+)
+def test_a_challenge_on_an_unknown_or_invalid_uln_is_refused(
+    services: Services, agent: Actor, events: dict[str, int], uln: str, message: str
+) -> None:
+    # The issue's bad input: unknown ULN, a bad check digit; nothing written, the refusal
+    # audited naming the field.
+    with pytest.raises(ValidationError) as refused:
+        services.challenges.raise_challenge(
+            agent, ask(ChallengeType.OTHER_ULN, uln, comments="Something is wrong.")
+        )
+    assert str(refused.value).startswith(message) and refused.value.field == "ULN"
+    assert challenge_count(services) == 0
+    [entry] = audit_log(services, actions={"raise-challenge"}, limit=1)
+    assert entry.outcome == "failed" and entry.detail["field"] == "ULN"

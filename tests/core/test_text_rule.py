@@ -204,7 +204,7 @@ def test_every_learner_text_field_fits_its_column() -> None:
             assert spec.max_len <= columns[spec.name], spec.name
     # Every String column of a learner comes from a field, a derived key or the system.
     derived = {"uln", "given_key", "family_key", "given_phonetic", "family_phonetic"}
-    system = {"status", "created_by", "amended_by"}
+    system = {"status", "retired_reason", "created_by", "amended_by"}
     assert set(columns) <= {f.name for f in FIELDS} | derived | system
 
 
