@@ -245,7 +245,6 @@ class LearnerProfileScreen(Screen[None]):
             return
         screen = RaiseChallengeScreen.for_learner(
             challenges,
-            self._learners,
             self._actor,
             self.profile.record,
             may_edit=ProfileAction.EDIT in self.profile.actions,

@@ -344,14 +344,12 @@ class PlrScreen(Screen[None]):
         from lrs_tui.screens.raise_challenge import RaiseChallengeScreen, challenges_service
 
         challenges = challenges_service(self.app)
-        learners = getattr(getattr(self.app, "services", None), "learners", None)
-        if self._plr is None or challenges is None or learners is None:
+        if self._plr is None or challenges is None:
             return
         cursor = self.query_one("#events", RowTable).cursor
         ticked = [self._shown[cursor].id] if 0 <= cursor < len(self._shown) else []
         screen = RaiseChallengeScreen.for_events(
             challenges,
-            learners,
             self._actor,
             uln=self._plr.uln,
             name=f"{self._plr.given_name} {self._plr.family_name}",

@@ -9,10 +9,11 @@ of fields (and, for a learner's details, offers to edit the learner).
 
 Every rule is the core's: ``check_request`` runs as the operator types (a field's verdict shows
 once the operator has changed it), the ILR-return rule as events are ticked, and
-``raise_challenge`` decides on submit. For a duplicate ULN, the other learner is read once its
-ULN is typed (an audited look) and the core's ``key_data_differences`` of the two is shown; a
-reason is then required. A refusal keeps every value typed, lists the fields to correct, and
-focuses the first. The new reference, which contains the ULN, is shown large with a copy key.
+``raise_challenge`` decides on submit. Once the other ULN of a duplicate (or a de-merge) is
+typed, the core compares the two learners (``ChallengeService.compare``, an audited look) and
+the form shows them side by side, the key data that differ marked; a reason is then required.
+A refusal keeps every value typed, lists the fields to correct, and focuses the first. The
+new reference, which contains the ULN, is shown large with a copy key.
 """
 
 from __future__ import annotations
@@ -52,14 +53,12 @@ from lrs_core.domain.challenges import (
     TYPE_LABELS,
     Difference,
     EventFacts,
-    LearnerFacts,
     NotAChallenge,
     NotAChallengeRefused,
     RaiseRequest,
     Requirements,
     check_request,
     in_current_ilr_return,
-    key_data_differences,
     parse_type,
 )
 from lrs_core.domain.kinds import (
@@ -73,7 +72,7 @@ from lrs_core.domain.plr import PlrEvent
 from lrs_core.domain.text import shown
 from lrs_core.domain.values import display_date, validate_uln
 from lrs_core.errors import InvalidFields, LrsError, ValidationError
-from lrs_core.services.learners import LearnerRecord, LearnerService
+from lrs_core.services.learners import LearnerRecord
 from lrs_tui.formatting import error_text
 from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.fields import FieldInput, FieldSelect
@@ -82,7 +81,7 @@ from lrs_tui.widgets.ordered_input import FORM, enter_target
 from lrs_tui.widgets.ticks import TickBox, TickList
 
 if TYPE_CHECKING:
-    from lrs_core.services.challenges import ChallengeDetail, ChallengeService
+    from lrs_core.services.challenges import ChallengeDetail, ChallengeService, Comparison
 
 WORKER_GROUP = "raise-challenge"
 LOOKUP_GROUP = "raise-challenge-lookup"
@@ -145,20 +144,6 @@ def type_choices(kind: ChallengeKind) -> list[tuple[str, str]]:
     else:
         refused = [NotAChallenge.MISSING_QUALIFICATION]
     return types + [(NOT_A_CHALLENGE + n.label, str(n)) for n in refused]
-
-
-def learner_facts(record: LearnerRecord) -> LearnerFacts:
-    """What the core's key-data comparison needs of a learner the desk has read."""
-    return LearnerFacts(
-        id=0,  # not compared: the record came by its ULN
-        uln=record.uln,
-        given_name=record.given_name,
-        family_name=record.family_name,
-        date_of_birth=record.date_of_birth,
-        postcode=record.postcode,
-        status=record.status,
-        master_uln=record.master_uln,
-    )
 
 
 def event_facts(uln: str, event: PlrEvent) -> EventFacts | None:
@@ -242,31 +227,27 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
     def __init__(
         self,
         challenges: ChallengeService,
-        learners: LearnerService,
         actor: Actor,
         *,
         kind: ChallengeKind,
         uln: str,
         name: str,
-        record: LearnerRecord | None = None,
         events: Sequence[PlrEvent] = (),
         ticked: Iterable[int] = (),
         may_edit: bool = False,
     ) -> None:
         super().__init__()
         self._challenges = challenges
-        self._learners = learners
         self._actor = actor
         self.kind = kind
         self.uln = uln
         self._learner_name = name
-        self._record = record
         self._events = tuple(events)
         self._ticked = [i for i in ticked if any(e.id == i for e in self._events)]
         self._may_edit = may_edit
         self._touched: set[str] = set()
-        self._others: dict[str, LearnerRecord | str] = {}  # ULN -> record, or why not found
-        self._differences: tuple[Difference, ...] = ()
+        # Other ULN -> the core's comparison of the two learners, or why there is none.
+        self._others: dict[str, Comparison | str] = {}
         self._raised: str | None = None
         self._leaving = ""
 
@@ -274,7 +255,6 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
     def for_learner(
         cls,
         challenges: ChallengeService,
-        learners: LearnerService,
         actor: Actor,
         record: LearnerRecord,
         *,
@@ -283,12 +263,10 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
         """A ULN problem, from the learner's profile (§6.2)."""
         return cls(
             challenges,
-            learners,
             actor,
             kind=ChallengeKind.ULN,
             uln=record.uln,
             name=f"{record.given_name} {record.family_name}",
-            record=record,
             may_edit=may_edit,
         )
 
@@ -296,7 +274,6 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
     def for_events(
         cls,
         challenges: ChallengeService,
-        learners: LearnerService,
         actor: Actor,
         *,
         uln: str,
@@ -308,7 +285,6 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
         operator was on."""
         return cls(
             challenges,
-            learners,
             actor,
             kind=ChallengeKind.EVENT,
             uln=uln,
@@ -472,7 +448,7 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
         if key in TARGET:
             return True
         if key == "reason":
-            return needs.reason or bool(self._differences)
+            return needs.reason or bool(self.differences)
         if key == "comments":
             return needs.comments_required
         if key == "events":
@@ -510,7 +486,7 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
         for section in self.query(".raiser"):
             section.display = needs is not None
         self.query_one("#differences").display = bool(
-            needs and needs.other_uln and self._other_record() is not None
+            needs and needs.other_uln and self._comparison() is not None
         )
         self.query_one("#submit").display = needs is not None
         self.refresh_bindings()
@@ -519,7 +495,7 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
     def _offers_edit(self, reason: NotAChallenge) -> bool:
         return (
             reason is not NotAChallenge.MISSING_QUALIFICATION
-            and self._record is not None
+            and self.kind is ChallengeKind.ULN
             and self._may_edit
         )
 
@@ -633,7 +609,7 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
     # -- checks as the operator types ----------------------------------------------------------
 
     def _today(self) -> date:
-        return self._learners.today()
+        return self._challenges.clock().date()
 
     def _verdict(self) -> list[ValidationError]:
         """The core's verdict on the whole form as it stands (``check_request``)."""
@@ -731,21 +707,18 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
     # -- the other learner of a duplicate or a de-merge ----------------------------------------
 
     def _other_uln_changed(self) -> None:
-        """Once the other ULN is a valid ULN (not this one), read that learner once and show
-        the two learners' key data side by side."""
+        """Once the other ULN is a valid ULN (not this one), the core compares the two
+        learners once (an audited look) and the form shows them side by side."""
         uln = self._typed_other()
-        if uln is None:
-            self._show_other(None)
-            return
-        if uln in self._others:
+        if uln is None or uln in self._others:
             self._show_other(uln)
             return
-        self._lookup(uln)
+        self._compare(uln)
 
     @work(thread=True, exit_on_error=False, group=LOOKUP_GROUP)
-    def _lookup(self, uln: str) -> tuple[str, LearnerRecord | str]:
+    def _compare(self, uln: str) -> tuple[str, Comparison | str]:
         try:
-            return uln, self._learners.show(self._actor, uln)
+            return uln, self._challenges.compare(self._actor, self.uln, uln)
         except LrsError as error:
             return uln, error_text(error)
 
@@ -757,69 +730,58 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
             return None
         return None if uln == self.uln else uln
 
-    def _other_record(self) -> LearnerRecord | None:
+    def _comparison(self) -> Comparison | None:
         uln = self._typed_other()
         found = self._others.get(uln) if uln else None
-        return found if isinstance(found, LearnerRecord) else None
+        return None if found is None or isinstance(found, str) else found
+
+    @property
+    def differences(self) -> tuple[Difference, ...]:
+        """The key data of the two learners that differ (the core's), once compared."""
+        comparison = self._comparison()
+        return comparison.differences if comparison is not None else ()
 
     def _show_other(self, uln: str | None) -> None:
         found = self._others.get(uln) if uln else None
-        record = found if isinstance(found, LearnerRecord) else None
         if isinstance(found, str) and "other_uln" in self._touched:
             self._set_error("other_uln", f"Other ULN: {found.rstrip('.')}.")
-        if record is None or self._record is None:
-            self._differences = ()
-        else:
-            self._differences = key_data_differences(
-                learner_facts(self._record), learner_facts(record)
-            )
-        self.call_later(self._fill_differences, record)
+        self.call_later(self._fill_comparison, uln, self._comparison())
         self._mark_required("reason")
 
-    async def _fill_differences(self, other: LearnerRecord | None) -> None:
-        panel = self.query_one("#differences")
+    async def _fill_comparison(self, uln: str | None, comparison: Comparison | None) -> None:
         needs = self.needs
-        panel.display = bool(needs and needs.other_uln and other is not None)
+        self.query_one("#differences").display = bool(
+            needs and needs.other_uln and comparison is not None
+        )
         grid = self.query_one("#difference-grid", Grid)
         await grid.remove_children()
-        if other is None or self._record is None:
+        if comparison is None:
             return
-        this = self._record
-        differ = {d.field for d in self._differences}
-        rows = [
-            ("", f"This {this.uln}", f"Other {other.uln}"),
-            ("Given name", this.given_name, other.given_name),
-            ("Family name", this.family_name, other.family_name),
-            ("Date of birth", display_date(this.date_of_birth), display_date(other.date_of_birth)),
-            ("Postcode", this.postcode, other.postcode),
-            ("Status", self._status(this), self._status(other)),
-        ]
+        differ = {d.field for d in comparison.differences}
+        rows = [("", f"This {self.uln}", f"Other {uln}")]
+        rows += [(f.field, f.this, f.other) for f in comparison.fields]
         cells: list[Label] = []
         for field, left, right in rows:
             differs = field in differ
-            name = f"≠ {field}" if differs else field
-            for text in (name, left, right):
+            for text in (f"≠ {field}" if differs else field, left, right):
                 cell = Label(shown(text), markup=False, classes="difference-cell")
                 cell.set_class(differs, "-differs")
                 cell.set_class(not field, "-heading")
                 cells.append(cell)
         await grid.mount_all(cells)
-        text = ""
-        if self.challenge_type is ChallengeType.DUPLICATE_ULN and self._differences:
-            named = " and ".join(d.field.lower() for d in self._differences)
-            verb = "differs" if len(self._differences) == 1 else "differ"
-            text = f"≠ The {named} {verb}: give the reason they are one learner."
-        elif self.challenge_type is ChallengeType.DUPLICATE_ULN:
-            text = "Family name, date of birth and postcode agree: no reason is needed."
-        status = self.query_one("#differences-text", Static)
-        status.update(text)
-        status.display = bool(text)
-
-    @staticmethod
-    def _status(record: LearnerRecord) -> str:
-        if record.master_uln:
-            return f"{record.status} (merged into {record.master_uln})"
-        return str(record.status)
+        # The core's words: possible twins first, then each field that is not the same.
+        lines = [line for line in comparison.explanation]
+        if self.challenge_type is ChallengeType.DUPLICATE_ULN:
+            if comparison.differences:
+                named = ", ".join(d.field.lower() for d in comparison.differences)
+                lines.append(f"≠ Key data differ ({named}): give the reason they are one learner.")
+            else:
+                lines.append("Family name, date of birth and postcode agree: no reason needed.")
+        text = self.query_one("#differences-text", Static)
+        text.update(shown("\n".join(lines), multiline=True))
+        text.display = bool(lines)
+        twins = self.query_one("#differences")
+        twins.set_class(comparison.possible_twins, "-twins")
 
     # -- submitting --------------------------------------------------------------------------
 
@@ -852,6 +814,7 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
                 self._others[uln] = found
                 if self._typed_other() == uln:  # not typed over meanwhile
                     self._show_other(uln)
+                    self._recheck()
             return
         if event.worker.group != WORKER_GROUP:
             return

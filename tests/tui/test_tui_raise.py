@@ -17,6 +17,8 @@ from factories import (
     MERGED_LINKED,
     MERGED_MASTER,
     SAME_AS_MASTER,
+    TWIN_A,
+    TWIN_B,
     audit_log,
     challenge_learners,
 )
@@ -178,7 +180,9 @@ async def test_a_duplicate_uln_shows_the_differences_requires_a_reason_and_gives
         grid = [str(label.content) for label in screen.query(".difference-cell")]
         assert "≠ Postcode" in grid and "LS6 2AB" in grid and "LS1 4DY" in grid
         assert "Family name" in grid and "≠ Family name" not in grid
-        assert "postcode differ" in str(screen.query_one("#differences-text", Static).content)
+        said = str(screen.query_one("#differences-text", Static).content)
+        assert "Postcode: different (LS6 2AB / LS1 4DY)." in said  # the matching engine's level
+        assert "Key data differ (postcode)" in said
         assert str(screen.query_one("#label-reason", Static).content) == "Reason *"
 
         # Everything but the reason: the core refuses, naming it; nothing typed is lost.
@@ -229,7 +233,7 @@ async def test_the_master_may_be_the_other_uln_and_agreeing_key_data_need_no_rea
         await Keys.type(pilot, SAME_AS_MASTER)
         screen = app.screen
         await wait_for(pilot, lambda: bool(screen.query_one("#differences").display))
-        assert "agree: no reason is needed" in str(
+        assert "agree: no reason needed" in str(
             screen.query_one("#differences-text", Static).content
         )
         assert str(screen.query_one("#label-reason", Static).content) == "Reason"
@@ -244,6 +248,29 @@ async def test_the_master_may_be_the_other_uln_and_agreeing_key_data_need_no_rea
     with services.db.transaction(read_only=True) as session:
         merged = session.get(DataChallenge, challenge.id)
         assert merged is not None and merged.master_learner_id == merged.other_learner_id
+
+
+@pytest.mark.usefixtures("events")
+async def test_possible_twins_are_flagged_before_a_duplicate_is_raised(
+    services: Services, desk_operator: DeskOperator
+) -> None:
+    """Issue 11 item 4: the same family name, date of birth and postcode but different given
+    names may be twins: the comparison says so before anyone asks for a merge."""
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        await open_profile(pilot, TWIN_A, "Ella", "Moss")
+        await pilot.press("d")
+        await Keys.settle(pilot)
+        await choose_type(pilot, str(ChallengeType.DUPLICATE_ULN))
+        await Keys.type(pilot, TWIN_B)
+        panel = app.screen.query_one("#differences")
+        await wait_for(pilot, lambda: bool(panel.display))
+        assert panel.has_class("-twins")
+        said = str(app.screen.query_one("#differences-text", Static).content)
+        assert said.startswith("Possible twins")
+    compared = [e for e in audit_log(services, limit=10) if e.action == "compare-learners"]
+    assert compared and compared[0].detail["other_uln"] == TWIN_B  # a look, audited
 
 
 @pytest.mark.usefixtures("events")
