@@ -257,7 +257,9 @@ class LearnerProfileScreen(Screen[None]):
         if result.edit_learner:
             self.action_edit()  # not a challenge: the desk corrects the learner itself
         elif result.reference:
-            self.notify(f"Data challenge {result.reference} raised.", title="Challenge")
+            self.notify(
+                f"Data challenge {result.reference} raised.", title="Challenge", markup=False
+            )
             self.action_reload()
 
     def action_copy_uln(self) -> None:

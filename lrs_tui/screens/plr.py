@@ -362,7 +362,9 @@ class PlrScreen(Screen[None]):
         if result is not None and result.reference:
             # Read again: the event now carries its ⚑ mark.
             self._load()
-            self.notify(f"Data challenge {result.reference} raised.", title="Challenge")
+            self.notify(
+                f"Data challenge {result.reference} raised.", title="Challenge", markup=False
+            )
 
     def _reported(self, message: str | None) -> None:
         if message:

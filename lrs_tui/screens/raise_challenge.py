@@ -946,7 +946,9 @@ class ChallengeRaisedScreen(ModalScreen[None]):
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.reference)
         self.notify(
-            f"{self.reference} copied (if your terminal allows copying).", title="Copy reference"
+            f"{self.reference} copied (if your terminal allows copying).",
+            title="Copy reference",
+            markup=False,
         )
 
     @on(Button.Pressed, "#close")

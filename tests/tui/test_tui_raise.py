@@ -23,6 +23,7 @@ from factories import (
     challenge_learners,
 )
 from sqlalchemy import select
+from test_tui_80x24 import illegible
 from test_tui_snapshots import SIZES, SnapCompare, desk_app, steady
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, SelectionList, Static
@@ -184,6 +185,8 @@ async def test_a_duplicate_uln_shows_the_differences_requires_a_reason_and_gives
         assert "Postcode: different (LS6 2AB / LS1 4DY)." in said  # the matching engine's level
         assert "Key data differ (postcode)" in said
         assert str(screen.query_one("#label-reason", Static).content) == "Reason *"
+        await pilot.press("enter")  # the house rule: on to the next empty mandatory field
+        assert screen.focused is screen.query_one("#f-reason")
 
         # Everything but the reason: the core refuses, naming it; nothing typed is lost.
         await fill_raiser(pilot, comments="Please merge the second ULN into the first.")
@@ -539,6 +542,42 @@ async def test_the_palette_offers_raising_on_the_profile_and_the_plr(
         await open_plr(pilot, DUP_MASTER)
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert "Raise an event challenge" in titles
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_the_forms_are_legible_on_dark_and_light_terminals(
+    services: Services, desk_operator: DeskOperator, events: dict[str, int], size: tuple[int, int]
+) -> None:
+    """Theme variables only (ARCHITECTURE.md, the desk's colours): no line or letter of the
+    forms, their messages, the guidance or the reference in a colour a background hides."""
+    app = LrsDeskApp(services)
+    seen: list[str] = []
+
+    async def look(where: str) -> None:
+        await Keys.settle(pilot)
+        Keys.stop_blinking(pilot)
+        seen.extend(f"{where}: {found}" for found in illegible(app))
+
+    async with app.run_test(size=size) as pilot:
+        await Keys.reach_home(pilot, desk_operator)
+        await raise_duplicate_up_to_differences(pilot)
+        await look("duplicate with differences")
+        await fill_raiser(pilot)
+        await pilot.press("ctrl+s")
+        await look("reason refused")
+        await choose_type(pilot, str(NotAChallenge.NAME_WRONG))
+        await look("not a challenge")
+        await choose_type(pilot, str(ChallengeType.OTHER_ULN))
+        await Keys.fill(pilot, "#f-comments", "The ULN was issued to a test record.")
+        await pilot.press("ctrl+s")
+        await look("raised")
+        await pilot.press("escape")
+        await Keys.settle(pilot)
+        await pilot.press("escape")  # the profile, then the find screen
+        await Keys.settle(pilot)
+        await raise_from_plr(pilot, events["ilr-now"], ChallengeType.EVENT_INFORMATION_WRONG)
+        await look("event form with the ILR advice")
+    assert seen == []
 
 
 # -- snapshots ---------------------------------------------------------------------------------
