@@ -770,18 +770,17 @@ class RaiseChallengeScreen(Screen[RaiseResult | None]):
                 cells.append(cell)
         await grid.mount_all(cells)
         # The core's words: possible twins first, then each field that is not the same.
-        lines = [line for line in comparison.explanation]
+        lines = list(comparison.explanation)
         if self.challenge_type is ChallengeType.DUPLICATE_ULN:
             if comparison.differences:
                 named = ", ".join(d.field.lower() for d in comparison.differences)
                 lines.append(f"≠ Key data differ ({named}): give the reason they are one learner.")
             else:
                 lines.append("Family name, date of birth and postcode agree: no reason needed.")
-        text = self.query_one("#differences-text", Static)
-        text.update(shown("\n".join(lines), multiline=True))
-        text.display = bool(lines)
-        twins = self.query_one("#differences")
-        twins.set_class(comparison.possible_twins, "-twins")
+        said = self.query_one("#differences-text", Static)
+        said.update(shown("\n".join(lines), multiline=True))
+        said.display = bool(lines)
+        self.query_one("#differences").set_class(comparison.possible_twins, "-twins")
 
     # -- submitting --------------------------------------------------------------------------
 
