@@ -9,40 +9,34 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import getpass
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from lrs_cli.bench import add_bench_commands
-from lrs_cli.command import Context, Handler, count
-from lrs_cli.output import shown_streams
+from lrs_cli.challenge import add_challenge_commands
+from lrs_cli.command import Context, Handler, count, signed_in
+from lrs_cli.output import human, shown_streams
 from lrs_core import secrets
-from lrs_core.actor import Actor
 from lrs_core.db.database import SchemaState, redact
 from lrs_core.domain.learner_fields import FIELDS
 from lrs_core.domain.plr import PlrView
 from lrs_core.domain.text import shown
 from lrs_core.domain.values import DATE_FORMS, display_date
 from lrs_core.errors import (
-    AuthenticationFailed,
     ConfigurationError,
     IdenticalLearner,
     LrsError,
     NotFound,
-    SecondFactorRequired,
     StaleLearner,
     ValidationError,
 )
 from lrs_core.permissions import OperatorRole
-from lrs_core.services import Services
 from lrs_core.services.audit import AUDIT_KEY, Checkpoint, Verification
 from lrs_core.services.learners import LearnerRecord
 from lrs_core.services.plr import ReasonRequired
@@ -50,47 +44,6 @@ from lrs_core.services.search import WEAKER_LABEL, Candidate, DemographicQuery
 
 EXIT_ERROR = 2
 EXIT_AUDIT_BROKEN = 3
-
-
-def signed_in(ctx: Context, services: Services, username: str) -> Actor:
-    """Sign in as a named operator: password from LRS_OPERATOR_PASSWORD, else a prompt; the
-    authenticator code, when the core asks for one, from LRS_OPERATOR_CODE, else a prompt."""
-    password = os.environ.get("LRS_OPERATOR_PASSWORD")
-    if password is None:
-        if not sys.stdin.isatty():
-            raise ConfigurationError(
-                "no password: set LRS_OPERATOR_PASSWORD or run from a terminal to be asked"
-            )
-        password = getpass.getpass(f"password for {username}: ")
-    code = os.environ.get("LRS_OPERATOR_CODE")
-    try:
-        result = services.operators.sign_in(username, password, code)
-    except SecondFactorRequired:
-        if not sys.stdin.isatty():
-            raise ConfigurationError(
-                "a code is needed: set LRS_OPERATOR_CODE to the code your authenticator app "
-                "shows, or run from a terminal to be asked"
-            ) from None
-        code = getpass.getpass(f"code from your authenticator app for {username}: ")
-        result = services.operators.sign_in(username, password, code)
-    if result.password_change_reason:
-        raise AuthenticationFailed(f"{result.password_change_reason} (sign in to LRS Desk)")
-    if result.must_enrol_second_factor:
-        raise AuthenticationFailed(
-            "set up your second factor first: sign in to LRS Desk, which shows how"
-        )
-    return result.actor
-
-
-def human(value: object) -> str:
-    """A value as the commands' human output shows it: dates in the house style (3 Aug 1977),
-    times as 3 Aug 1977 14:05 UTC; --json keeps ISO."""
-    if isinstance(value, datetime):
-        at = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return f"{display_date(at.date())} {at:%H:%M} UTC"
-    if isinstance(value, date):
-        return display_date(value)
-    return str(value)
 
 
 def print_learner(record: LearnerRecord) -> None:
@@ -478,11 +431,21 @@ def cmd_demo_seed(ctx: Context, args: argparse.Namespace) -> int:
     summary = demo.seed_demo(
         ctx.db, learners=learners, seed=seed, totp_key=totp_key, actor=actor, progress=progress
     )
+    challenges = ""
+    from lrs_core.services import demo_challenges
+
+    if summary.operators == len(demo.DEMO_OPERATORS) and summary.learners >= (
+        demo_challenges.FROM_LEARNERS
+    ):
+        # A first demo seed also gets the analysts' queue: challenges of every type and status,
+        # raised and worked through the services by the demo operators it has just made.
+        made = demo_challenges.seed_demo_challenges(ctx.db, ctx.settings, ctx.services().clock())
+        challenges = f", {len(made.references)} data challenges" if made else ""
     print(
         f"seeded {summary.learners:,} learners ({summary.linked_learners:,} linked), "
         f"{summary.events:,} learning events, {summary.organisations:,} organisations, "
-        f"{summary.portal_users:,} portal users, {summary.operators} demo operators "
-        f"in {summary.seconds:.1f} s"
+        f"{summary.portal_users:,} portal users, {summary.operators} demo operators"
+        f"{challenges} in {summary.seconds:.1f} s"
     )
     return 0
 
@@ -707,6 +670,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="secrets_command", metavar="ACTION", required=True
     )
     add(secret, "status", cmd_secrets_status, "say which secrets are set, and where")
+    add_challenge_commands(commands, add)
     add_bench_commands(commands, add)
     return parser
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import Any, TextIO
 
 from lrs_core.domain.text import shown_lines
+from lrs_core.domain.values import display_date
 
 
 class ShownStream:
@@ -45,3 +47,14 @@ def shown_streams() -> Iterator[None]:
         yield
     finally:
         sys.stdout, sys.stderr = out, err
+
+
+def human(value: object) -> str:
+    """A value as the commands' human output shows it: dates in the house style (3 Aug 1977),
+    times as 3 Aug 1977 14:05 UTC; --json keeps ISO."""
+    if isinstance(value, datetime):
+        at = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return f"{display_date(at.date())} {at:%H:%M} UTC"
+    if isinstance(value, date):
+        return display_date(value)
+    return str(value)

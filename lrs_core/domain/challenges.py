@@ -598,6 +598,11 @@ def in_current_ilr_return(event: EventFacts, today: date) -> bool:
     return year == academic_year(today)
 
 
+_ACTS_ON_THE_LEARNER = frozenset(
+    {ChallengeType.DECEASED, ChallengeType.FICTITIOUS_ULN, ChallengeType.SHARED_ULN}
+)
+
+
 def check_against_records(
     request: CheckedRequest,
     learner: LearnerFacts | None,
@@ -642,6 +647,13 @@ def check_against_records(
         and kind is not ChallengeType.OTHER_ULN
     ):
         raise ValidationError("ULN", f"{learner.uln} is already retired")
+    elif kind in _ACTS_ON_THE_LEARNER and learner.status is LearnerStatus.LINKED:
+        # Retiring and splitting act on a learner in use, never on a linked ULN.
+        raise ValidationError(
+            "ULN",
+            f"{learner.uln} is a linked ULN merged into {learner.master_uln}: raise it on"
+            f" {learner.master_uln}",
+        )
     if kind.kind is ChallengeKind.EVENT:
         _check_events(request, learner, events, today)
         if kind is ChallengeType.EVENT_NOT_BELONGING and other is not None:

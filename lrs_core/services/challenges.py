@@ -739,10 +739,21 @@ class ChallengeService:
         """Undo the merge of the challenge's two ULNs exactly (the linked one of the two)."""
 
         def linked(session: Session, challenge: DataChallenge) -> str:
-            for learner_id in (challenge.learner_id, challenge.other_learner_id):
+            pair = (challenge.learner_id, challenge.other_learner_id)
+            for learner_id, partner_id in (pair, pair[::-1]):
                 learner = session.get(Learner, learner_id) if learner_id else None
-                if learner is not None and learner.status is LearnerStatus.LINKED:
-                    return learner.uln
+                if learner is None or learner.status is not LearnerStatus.LINKED:
+                    continue
+                if learner.master_learner_id != partner_id:
+                    # Only the merge of the two ULNs the challenge names is undone here.
+                    raise ValidationError(
+                        "Other ULN",
+                        f"ULN {learner.uln} is linked to"
+                        f" {_uln(session, learner.master_learner_id)}, not to"
+                        f" {_uln(session, partner_id)}: this challenge de-merges only"
+                        " the two ULNs it names",
+                    )
+                return learner.uln
             raise ValidationError(
                 "Other ULN",
                 f"neither {_uln(session, challenge.learner_id)} nor"
@@ -1019,6 +1030,7 @@ class ChallengeService:
         ) as session:
             ref = parse_reference(reference)
             challenge = _challenge(session, ref)
+            _refuse_standing_demerge(session, challenge)
             plans = tuple(
                 record_changes.plan_reverse(session, change_id)
                 for change_id in _unreversed_changes(session, challenge.id)
@@ -1122,6 +1134,7 @@ class ChallengeService:
                 challenge.resolution = words
                 challenge.resolved_at = now
             elif move is Move.REOPEN:
+                _refuse_standing_demerge(session, challenge)
                 # Its record changes are undone exactly, newest first (a merge by its de-merge).
                 for change_id in _unreversed_changes(session, challenge.id):
                     undone = record_changes.reverse(
@@ -1517,6 +1530,31 @@ def _unreversed_changes(session: Session, challenge_id: int) -> list[int]:
             .order_by(RecordChange.id.desc())
         ).scalars()
     )
+
+
+def _refuse_standing_demerge(session: Session, challenge: DataChallenge) -> None:
+    """Reopening undoes the challenge's record changes; a de-merge it made as its action (not
+    the undo a reopen made of its own merge) is never undone, so reopening it is refused
+    rather than leaving the records de-merged under a challenge being worked again."""
+    merged = aliased(RecordChange, name="merged")
+    found = session.execute(
+        select(RecordChange.learner_id, RecordChange.other_learner_id)
+        .join(merged, merged.id == RecordChange.reverses_id)
+        .where(
+            RecordChange.challenge_id == challenge.id,
+            RecordChange.kind == RecordChangeKind.DEMERGE,
+            or_(merged.challenge_id.is_(None), merged.challenge_id != challenge.id),
+        )
+        .order_by(RecordChange.id.desc())
+        .limit(1)
+    ).first()
+    if found is not None:
+        linked, master = _uln(session, found[0]), _uln(session, found[1])
+        raise ValidationError(
+            "Status",
+            f"{challenge.reference} de-merged ULN {linked} from ULN {master}, and reopening"
+            " cannot undo a de-merge: to merge them again, raise a duplicate ULN challenge",
+        )
 
 
 def _ao_confirmation(session: Session, challenge: DataChallenge) -> str | None:

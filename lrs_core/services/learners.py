@@ -17,7 +17,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lrs_core.actor import Actor
@@ -477,8 +477,22 @@ def _values(learner: Learner | LearnerRecord) -> dict[str, object]:
     return {name: getattr(learner, name) for name in BY_NAME}
 
 
+def identical_learner(
+    session: Session, learner: Learner, *, since: tuple[int, datetime] | None = None
+) -> Learner | None:
+    """Another active or linked learner with ``learner``'s key data (§4.2.4, WSRC0021), under
+    the key-data lock: what a retired learner returned to use must not duplicate. ``since``
+    (the highest learner id then, and the instant): only a learner registered or amended
+    after it counts."""
+    values = {name: getattr(learner, name) for name in KEY_FIELDS}
+    return _identical(session, values, exclude_id=learner.id, since=since)
+
+
 def _identical(
-    session: Session, values: Mapping[str, object], exclude_id: int | None = None
+    session: Session,
+    values: Mapping[str, object],
+    exclude_id: int | None = None,
+    since: tuple[int, datetime] | None = None,
 ) -> Learner | None:
     """Another active or linked learner with the same key data (§4.2.4).
 
@@ -503,6 +517,9 @@ def _identical(
     )
     if exclude_id is not None:
         query = query.where(Learner.id != exclude_id)
+    if since is not None:
+        last_id, at = since
+        query = query.where(or_(Learner.id > last_id, Learner.amended_at >= at))
     return session.execute(query.limit(1)).scalar_one_or_none()
 
 

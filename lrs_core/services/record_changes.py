@@ -28,7 +28,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar, cast
 
 from sqlalchemy import Date, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.schema import Table
 
 from lrs_core.config import SearchSettings
@@ -74,6 +74,7 @@ from lrs_core.services.learners import (
     RETIRED_WHY,
     check_registration,
     create_learner,
+    identical_learner,
     retired_message,
 )
 from lrs_core.services.search import DemographicSearch
@@ -560,6 +561,22 @@ def _chain_reaches(session: Session, start: Learner, target_id: int) -> bool:
     return False
 
 
+def _added_by_merges_into(session: Session, master_id: int) -> set[int]:
+    """The ids of the previous values that merges into ``master_id``, not undone, added."""
+    reversal = aliased(RecordChange, name="reversal")
+    found = session.execute(
+        select(RecordChange.after_state)
+        .outerjoin(reversal, reversal.reverses_id == RecordChange.id)
+        .where(
+            RecordChange.kind == RecordChangeKind.MERGE,
+            RecordChange.other_learner_id == master_id,
+            reversal.id.is_(None),
+        )
+    ).scalars()
+    added = (cast(list[int], after.get("previous_values_added") or []) for after in found)
+    return {int(i) for ids in added for i in ids}
+
+
 def _merge(session: Session, duplicate_uln: str, master_uln: str) -> _Merge:
     dup_uln = validate_uln(duplicate_uln, "Duplicate ULN")
     if validate_uln(master_uln, "Master ULN") == dup_uln:
@@ -593,13 +610,17 @@ def _merge(session: Session, duplicate_uln: str, master_uln: str) -> _Merge:
     ).all()
     moves = [(r.id, r.moved_from_learner_id) for r in rows]
     # The duplicate's family name and postcode, and its own earlier ones, kept for matching.
+    # A value another standing merge added is not the master's own: that merge's de-merge
+    # removes it, so this merge keeps its own copy.
+    merged_in = _added_by_merges_into(session, master.id)
     have = {
         (kind, key)
-        for kind, key in session.execute(
-            select(LearnerPreviousValue.kind, LearnerPreviousValue.value_key).where(
-                LearnerPreviousValue.learner_id == master.id
-            )
+        for row_id, kind, key in session.execute(
+            select(
+                LearnerPreviousValue.id, LearnerPreviousValue.kind, LearnerPreviousValue.value_key
+            ).where(LearnerPreviousValue.learner_id == master.id)
         )
+        if row_id not in merged_in
     }
     have |= {("family_name", master.family_key), ("postcode", master.postcode)}
     candidates = [("family_name", dup.family_name), ("postcode", dup.postcode)]
@@ -1219,7 +1240,10 @@ def apply_retire(
     _lock(session, [found.id])
     plan, learner = _retire(session, uln, reason)
     _check_previewed(previewed, plan)
-    before = {"learner": _row_state(_LEARNER, learner)}
+    before = {
+        "learner": _row_state(_LEARNER, learner),
+        "max_learner_id": session.execute(select(func.max(Learner.id))).scalar_one(),
+    }
     learner.status = LearnerStatus.RETIRED
     learner.retired_reason = plan.reason
     session.flush()
@@ -1577,6 +1601,17 @@ def _reversal(session: Session, change: RecordChange) -> _Reversal:
     if kind is RecordChangeKind.RETIRE:
         if learner.status is not LearnerStatus.RETIRED:
             raise ValidationError("Change", f"ULN {learner.uln} is no longer retired")
+        # The same key data registered (or edited in) since the retirement: WSRC0021.
+        last_id = before.get("max_learner_id")
+        since = (last_id, change.performed_at) if isinstance(last_id, int) else None
+        same = identical_learner(session, learner, since=since)
+        if same is not None:
+            raise IdenticalLearner(
+                f"ULN {learner.uln} cannot be returned to use: ULN {same.uln} has the same"
+                " given name, family name, date of birth, gender and postcode since it was"
+                " retired (WSRC0021)",
+                same.uln,
+            )
         old = before["learner"]
         assert isinstance(old, dict)
         side = _side(session, learner, status=old["status"], retired_reason=old["retired_reason"])

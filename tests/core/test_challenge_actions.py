@@ -34,7 +34,7 @@ from lrs_core.errors import (
     TwinsNeedConfirmation,
     ValidationError,
 )
-from lrs_core.services import Services
+from lrs_core.services import Services, record_changes
 from lrs_core.services.challenges import ChallengeClaimed
 
 RAISER = {
@@ -290,3 +290,65 @@ def test_a_shared_uln_is_split_under_the_registration_rules(
             .where(LearningEvent.id == events["english"])
         ).scalar_one()
     assert moved_to == done.change.other_uln != DUP_MASTER
+
+
+def test_a_de_merge_challenge_undoes_only_the_merge_of_the_two_ulns_it_names(
+    services: Services, ana: Actor
+) -> None:
+    # §6.1 "ULN incorrectly merged": both ULNs, which must be linked now. If the duplicate has
+    # since been de-merged and merged into a third learner, the challenge's de-merge must not
+    # undo that other merge (a pair the raiser never named): refused, nothing written.
+    first = duplicate(services, ana)
+    services.challenges.merge(ana, first, None)  # DUP_SECOND into DUP_MASTER
+    demerge = claimed(
+        services, ana, ChallengeType.INCORRECTLY_MERGED, other_uln=DUP_SECOND,
+        reason="Two people.",
+    )  # fmt: skip
+    services.challenges.reopen(ana, first, None, "Merged in error.")  # de-merged meanwhile
+    with services.db.transaction() as session:  # and merged into another learner since
+        record_changes.apply_merge(
+            session, DUP_SECOND, TARGET, operator_id=ana.operator_id, challenge_id=None,
+            now=services.clock(), confirm_twins=True,
+        )  # fmt: skip
+    before = snapshot(services)
+    for preview in (True, False):
+        with pytest.raises(ValidationError, match=f"{DUP_SECOND} is linked to {TARGET}"):
+            services.challenges.demerge(ana, demerge, None, preview=preview)
+    assert snapshot(services) == before
+
+
+def test_reopening_a_de_merge_challenge_is_refused_rather_than_leaving_the_de_merge_in_place(
+    services: Services, ana: Actor
+) -> None:
+    # Issue 11 item 5: reopen a resolved challenge by reversing its action. A de-merge is not
+    # reversed by reopening (no undo of an undo), so reopening would leave the records
+    # de-merged under a challenge that says it is being worked again: refused, naming the way
+    # to merge them again, and nothing written.
+    first = duplicate(services, ana)
+    services.challenges.merge(ana, first, None)
+    demerge = claimed(
+        services, ana, ChallengeType.INCORRECTLY_MERGED, other_uln=DUP_SECOND,
+        reason="Two people.",
+    )  # fmt: skip
+    services.challenges.demerge(ana, demerge, None)
+    before = snapshot(services)
+    version = services.challenges.detail(ana, demerge).row.row_version
+    with pytest.raises(ValidationError, match="raise a duplicate ULN challenge"):
+        services.challenges.preview_reopen(ana, demerge)
+    with pytest.raises(ValidationError, match="raise a duplicate ULN challenge"):
+        services.challenges.reopen(ana, demerge, None, "De-merged in error.")
+    assert snapshot(services) == before
+    detail = services.challenges.detail(ana, demerge)
+    assert detail.row.status is ChallengeStatus.RESOLVED and detail.row.row_version == version
+    [refused] = audit_log(services, actions={"reopen-challenge"}, limit=1)
+    assert refused.outcome != "ok"
+    # The merge challenge (its merge undone by the other challenge) reopens; merged again and
+    # reopened (undone by the reopen's own de-merge), it can be reopened once more later.
+    services.challenges.reopen(ana, first, None, "Evidence came.")
+    services.challenges.merge(ana, first, None)
+    services.challenges.reopen(ana, first, None, "Merged in error.")
+    services.challenges.reject(ana, first, None, "Not the same learner after all.")
+    assert services.challenges.reopen(ana, first, None, "More evidence.").row.status is (
+        ChallengeStatus.IN_PROGRESS
+    )
+    assert snapshot(services)[:2] == before[:2]

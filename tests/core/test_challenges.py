@@ -246,6 +246,22 @@ def test_a_retired_uln_takes_no_new_uln_challenge(
         )
 
 
+@pytest.mark.parametrize(
+    "kind", [ChallengeType.DECEASED, ChallengeType.FICTITIOUS_ULN, ChallengeType.SHARED_ULN]
+)
+def test_a_linked_uln_takes_no_challenge_its_action_must_take_on_the_master(
+    services: Services, agent: Actor, events: dict[str, int], kind: ChallengeType
+) -> None:
+    # §6.1 / issue 11 item 5: deceased and fictitious retire the learner, a shared ULN is split;
+    # none of them acts on a linked ULN (find by it gives its master, WSRC0022), so such a
+    # challenge raised on the linked ULN could never be resolved: refused, naming the master.
+    before = challenge_count(services)
+    with pytest.raises(ValidationError, match=f"ULN: {MERGED_LINKED} is a linked ULN merged"
+                       f" into {MERGED_MASTER}: raise it on {MERGED_MASTER}"):  # fmt: skip
+        services.challenges.raise_challenge(agent, ask(kind, MERGED_LINKED, comments="Seen."))
+    assert challenge_count(services) == before
+
+
 # --- raising event challenges (§6.3) ----------------------------------------------------------
 
 

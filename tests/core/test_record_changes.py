@@ -600,3 +600,73 @@ def test_merged_chains_are_undone_in_order(
     with unit(services) as s:
         rc.apply_demerge(s, pair["dup"], **who(analyst))
     assert state(services, ids) == before
+
+
+def test_a_master_keeps_each_merged_learners_names_whichever_merge_is_undone_first(
+    services: Services, analyst: Actor
+) -> None:
+    # DOMAIN.md Data challenges: merge semantics (the duplicate's earlier names and postcodes
+    # are kept on the master for matching) and "a de-merge must restore exactly what the merge
+    # changed": two learners merged into one master both carry the family name Reid. Undoing
+    # the first merge must not take away what the second, still standing, keeps for matching;
+    # undoing both leaves the master as it was.
+    def prev(uln: str) -> list[tuple[str, str]]:
+        with unit(services) as s:
+            learner = s.execute(select(Learner).where(Learner.uln == uln)).scalar_one()
+            return sorted((r["kind"], r["value"]) for r in previous_rows(s, [learner.id]))
+
+    with unit(services) as s:
+        master = add_learner(s, "Amara", "Obi", postcode="NG7 2RD")
+        first = add_learner(s, "Amara", "Reid", postcode="NG7 2RD", events=1)
+        second = add_learner(s, "Amara", "Reid", postcode="LS6 2AB", events=1, gender=2)
+        m, a, b = master.uln, first.uln, second.uln
+        ids = [master.id, first.id, second.id]
+    before = state(services, ids)
+    with unit(services) as s:
+        rc.apply_merge(s, b, m, **who(analyst))
+    only_second = prev(m)
+    with unit(services) as s:
+        rc.apply_demerge(s, b, **who(analyst))
+    for uln in (a, b):
+        with unit(services) as s:
+            rc.apply_merge(s, uln, m, **who(analyst))
+    with unit(services) as s:
+        rc.apply_demerge(s, a, **who(analyst))
+    assert prev(m) == only_second == [("family_name", "Reid"), ("postcode", "LS6 2AB")]
+    with unit(services) as s:
+        rc.apply_demerge(s, b, **who(analyst))
+    assert state(services, ids) == before
+
+
+@pytest.mark.parametrize("how", ["registered", "edited"])
+def test_undoing_a_retirement_is_refused_once_a_learner_with_the_same_key_data_is_registered(
+    services: Services, analyst: Actor, agent: Actor, how: str
+) -> None:
+    # §4.2.2 (WSRC0021): key data identical to an active or linked learner's is refused. A
+    # retired ULN no longer counts, so the same person may be registered again (or another
+    # learner edited into the same key data); undoing the retirement then would put two
+    # active learners with identical key data on the register.
+    first = services.learners.register(agent, TOBIAS)
+    assert first.learner is not None
+    elsewhere = TOBIAS | {"postcode": "LS6 2AB"}
+    other = services.learners.register(agent, elsewhere, confirmed_ulns=[first.learner.uln])
+    assert other.learner is not None, other.message
+    with unit(services) as s:
+        retired = rc.apply_retire(s, first.learner.uln, "fictitious", **who(analyst))
+    if how == "registered":
+        seen = [first.learner.uln, other.learner.uln]
+        registered = services.learners.register(agent, TOBIAS, confirmed_ulns=seen)
+        assert registered.learner is not None, registered.message
+        again = registered.learner
+    else:
+        again = services.learners.update(agent, other.learner, {"postcode": TOBIAS["postcode"]})
+    with unit(services) as s:
+        before = whole_database(s)
+    for preview in (True, False):
+        with pytest.raises(IdenticalLearner, match=again.uln), unit(services) as s:
+            if preview:
+                rc.plan_reverse(s, retired.change_id)
+            else:
+                rc.reverse(s, retired.change_id, **who(analyst))
+    with unit(services) as s:
+        assert whole_database(s) == before
