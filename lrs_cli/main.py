@@ -434,11 +434,13 @@ def cmd_demo_seed(ctx: Context, args: argparse.Namespace) -> int:
     challenges = ""
     from lrs_core.services import demo_challenges
 
-    if summary.operators == len(demo.DEMO_OPERATORS) and learners >= demo_challenges.FROM_LEARNERS:
+    if summary.operators == len(demo.DEMO_OPERATORS) and summary.learners >= (
+        demo_challenges.FROM_LEARNERS
+    ):
         # A first demo seed also gets the analysts' queue: challenges of every type and status,
         # raised and worked through the services by the demo operators it has just made.
         made = demo_challenges.seed_demo_challenges(ctx.db, ctx.settings, ctx.services().clock())
-        challenges = f", {len(made.references)} data challenges"
+        challenges = f", {len(made.references)} data challenges" if made else ""
     print(
         f"seeded {summary.learners:,} learners ({summary.linked_learners:,} linked), "
         f"{summary.events:,} learning events, {summary.organisations:,} organisations, "

@@ -89,7 +89,7 @@ def _learner_values(learner: Learner) -> dict[str, str]:
     return {spec.name: field_text(getattr(learner, spec.name)) for spec in FIELDS}
 
 
-def seed_demo_challenges(db: Database, settings: Settings, now: datetime) -> DemoChallenges:
+def seed_demo_challenges(db: Database, settings: Settings, now: datetime) -> DemoChallenges | None:
     """Raise and work the demo challenges at ``now`` through the services, then set their
     clocks back. Needs the demo operators and at least a few hundred learners."""
     services = Services(db, settings, lambda: now)
@@ -97,6 +97,15 @@ def seed_demo_challenges(db: Database, settings: Settings, now: datetime) -> Dem
     analyst = demo_operator(db, "demo-analyst")
     picks = _Picks(db)
     orgs = picks.organisations()
+    # Every learner is picked before anything is written: a register too small for the
+    # stories (a seed of a few learners) gets no challenges rather than some.
+    try:
+        twin, other_twin = picks.twins()
+        first, second, a, b, c, d, e, g, h = picks.with_events(9)
+        (f,) = picks.with_events(1, at_least=3)
+        events, target_events, h_events = picks.events(f, 3), picks.events(g, 1), picks.events(h, 1)
+    except ValueError:
+        return None
     made: list[tuple[str, float]] = []  # reference, support hours ago it was raised
     n = 0
 
@@ -114,7 +123,6 @@ def seed_demo_challenges(db: Database, settings: Settings, now: datetime) -> Dem
     challenges = services.challenges
 
     # A possible-twins pair raised as a duplicate: the detail warns before any merge.
-    twin, other_twin = picks.twins()
     twins = raise_(
         30,
         challenge_type=ChallengeType.DUPLICATE_ULN,
@@ -126,7 +134,6 @@ def seed_demo_challenges(db: Database, settings: Settings, now: datetime) -> Dem
 
     # Two duplicates registered by colleges that did not find the learner first: one open
     # (an analyst can merge it), one already merged (an analyst can de-merge it).
-    first, second = picks.with_events(2)
     duplicate = _register_again(services, agent, first, moved_to="LS6 2AB")
     to_merge = raise_(
         290,  # 80% of the budget used: due soon
@@ -157,8 +164,6 @@ def seed_demo_challenges(db: Database, settings: Settings, now: datetime) -> Dem
     )
 
     # Every other type, in the statuses a working queue holds.
-    a, b, c, d, e = picks.with_events(5)
-    (f,) = picks.with_events(1, at_least=3)
     breached = raise_(
         400,
         challenge_type=ChallengeType.FICTITIOUS_ULN,
@@ -200,7 +205,6 @@ def seed_demo_challenges(db: Database, settings: Settings, now: datetime) -> Dem
     )
     challenges.withdraw(agent, withdrawn, version(withdrawn), "The provider found the answer.")
 
-    events = picks.events(f, 3)
     wrong = raise_(
         100,
         challenge_type=ChallengeType.EVENT_INFORMATION_WRONG,
@@ -211,8 +215,6 @@ def seed_demo_challenges(db: Database, settings: Settings, now: datetime) -> Dem
     )
     challenges.claim(analyst, wrong, version(wrong))
     challenges.refer(analyst, wrong, version(wrong), "Asked the awarding body to confirm.")
-    g, h = picks.with_events(2)
-    target_events = picks.events(g, 1)
     raise_(
         340,  # due within the day
         challenge_type=ChallengeType.EVENT_NOT_BELONGING,
@@ -228,7 +230,7 @@ def seed_demo_challenges(db: Database, settings: Settings, now: datetime) -> Dem
         8,
         challenge_type=ChallengeType.EVENT_NOT_BELONGING,
         uln=h.uln,
-        event_ids=picks.events(h, 1),
+        event_ids=h_events,
         event_action="disputed",
         comments="The learner says she never sat this qualification.",
     )

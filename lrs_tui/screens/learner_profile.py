@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -20,6 +20,7 @@ from lrs_core.actor import Actor
 from lrs_core.domain.learner_fields import FIELDS, field_text
 from lrs_core.domain.text import shown
 from lrs_core.domain.values import AbilityToShare, Gender, VerificationType, display_date
+from lrs_core.permissions import Permission
 from lrs_core.services.learners import (
     HistoryEntry,
     LearnerProfile,
@@ -30,6 +31,9 @@ from lrs_core.services.learners import (
 from lrs_tui.formatting import error_text, uk_datetime
 from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
+
+if TYPE_CHECKING:
+    from lrs_tui.screens.raise_challenge import RaiseResult
 
 WORKER_GROUP = "learner-profile"
 CODE_LABELS = {
@@ -86,6 +90,7 @@ class LearnerProfileScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="learner-profile.back"),
         Binding("e", "edit", "Edit", id="learner-profile.edit"),
         Binding("p", "plr", "PLR", id="learner-profile.plr"),
+        Binding("d", "raise_challenge", "Challenge", id="learner-profile.raise-challenge"),
         Binding("c", "copy_uln", "Copy ULN", id="learner-profile.copy-uln", show=False),
         Binding("r", "reload", "Reload", id="learner-profile.reload", show=False),
     ]
@@ -123,6 +128,9 @@ class LearnerProfileScreen(Screen[None]):
             return self.profile is not None and ProfileAction.VIEW_PLR in self.profile.actions
         if action == "copy_uln":
             return self.profile is not None
+        if action == "raise_challenge":
+            # Agents and above; the core refuses what this learner's status does not allow.
+            return self.profile is not None and self._actor.may(Permission.RAISE_CHALLENGE)
         return True
 
     def palette_commands(self) -> Iterable[SystemCommand]:
@@ -133,6 +141,12 @@ class LearnerProfileScreen(Screen[None]):
         if self.check_action("plr", ()):
             yield SystemCommand(
                 "View this learner's PLR", "The Personal Learning Record", self.action_plr
+            )
+        if self.check_action("raise_challenge", ()):
+            yield SystemCommand(
+                "Raise a ULN challenge",
+                "Report a problem with this learner's ULN (User Guide §6.2)",
+                self.action_raise_challenge,
             )
         if self.check_action("copy_uln", ()):
             yield SystemCommand(
@@ -222,6 +236,31 @@ class LearnerProfileScreen(Screen[None]):
 
         if isinstance(self.app, LrsDeskApp):
             self.app.open_plr(self.uln)
+
+    def action_raise_challenge(self) -> None:
+        from lrs_tui.screens.raise_challenge import RaiseChallengeScreen, challenges_service
+
+        challenges = challenges_service(self.app)
+        if self.profile is None or challenges is None:
+            return
+        screen = RaiseChallengeScreen.for_learner(
+            challenges,
+            self._actor,
+            self.profile.record,
+            may_edit=ProfileAction.EDIT in self.profile.actions,
+        )
+        self.app.push_screen(screen, callback=self._challenge_raised)
+
+    def _challenge_raised(self, result: RaiseResult | None) -> None:
+        if result is None:
+            return
+        if result.edit_learner:
+            self.action_edit()  # not a challenge: the desk corrects the learner itself
+        elif result.reference:
+            self.notify(
+                f"Data challenge {result.reference} raised.", title="Challenge", markup=False
+            )
+            self.action_reload()
 
     def action_copy_uln(self) -> None:
         self.app.copy_to_clipboard(self.uln)

@@ -9,7 +9,7 @@ filtering run on the core's pure functions over all events, never just the visib
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -24,6 +24,7 @@ from lrs_core.actor import Actor
 from lrs_core.domain.plr import COLUMNS, PlrEvent, PlrView, filter_events, levels_of, sort_events
 from lrs_core.domain.text import shown
 from lrs_core.domain.values import display_date
+from lrs_core.permissions import Permission
 from lrs_core.services.plr import Plr, PlrService, ReasonRequired
 from lrs_tui.formatting import error_text
 from lrs_tui.screens.plr_dialogs import EventDetailsScreen, ReasonScreen, ReportScreen
@@ -31,6 +32,9 @@ from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.ordered_input import OrderedInput
 from lrs_tui.widgets.row_table import RowTable
+
+if TYPE_CHECKING:
+    from lrs_tui.screens.raise_challenge import RaiseResult
 
 WORKER_GROUP = "plr"
 _SOURCES = (("All sources", ""), ("NPD", "NPD"), ("ILR", "ILR"), ("AO", "AO"))
@@ -144,6 +148,8 @@ class PlrScreen(Screen[None]):
         Binding("s", "next_sort", "Sort", id="plr.sort"),
         Binding("slash", "focus_filter", "Filter", id="plr.filter"),
         Binding("r", "report", "Report", id="plr.report"),
+        # Out of the footer (no room at 80 columns): the palette lists it by name.
+        Binding("d", "raise_challenge", "Challenge", id="plr.raise-challenge", show=False),
     ]
 
     def __init__(
@@ -327,6 +333,39 @@ class PlrScreen(Screen[None]):
             callback=self._reported,
         )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "raise_challenge":
+            # Agents and above (User Guide §6.3); the core checks the events chosen.
+            return self._plr is not None and self._actor.may(Permission.RAISE_CHALLENGE)
+        return True
+
+    def action_raise_challenge(self) -> None:
+        """A problem with the events the cursor is on (ticked in the form, with the rest)."""
+        from lrs_tui.screens.raise_challenge import RaiseChallengeScreen, challenges_service
+
+        challenges = challenges_service(self.app)
+        if self._plr is None or challenges is None:
+            return
+        cursor = self.query_one("#events", RowTable).cursor
+        ticked = [self._shown[cursor].id] if 0 <= cursor < len(self._shown) else []
+        screen = RaiseChallengeScreen.for_events(
+            challenges,
+            self._actor,
+            uln=self._plr.uln,
+            name=f"{self._plr.given_name} {self._plr.family_name}",
+            events=self._plr.events,
+            ticked=ticked,
+        )
+        self.app.push_screen(screen, callback=self._challenge_raised)
+
+    def _challenge_raised(self, result: RaiseResult | None) -> None:
+        if result is not None and result.reference:
+            # Read again: the event now carries its ⚑ mark.
+            self._load()
+            self.notify(
+                f"Data challenge {result.reference} raised.", title="Challenge", markup=False
+            )
+
     def _reported(self, message: str | None) -> None:
         if message:
             self.query_one(MessageLine).show_notice(message)
@@ -338,6 +377,14 @@ class PlrScreen(Screen[None]):
             SystemCommand("PLR: report (PDF)", "Choose events and write the PLR report",
                           self.action_report),
         ]  # fmt: skip
+        if self.check_action("raise_challenge", ()):
+            commands.append(
+                SystemCommand(
+                    "Raise an event challenge",
+                    "Report a problem with the selected qualification(s) (User Guide §6.3)",
+                    self.action_raise_challenge,
+                )
+            )
         commands += [
             SystemCommand(
                 f"PLR: sort by {heading}", "Again to reverse", lambda k=key: self.sort_by(k)

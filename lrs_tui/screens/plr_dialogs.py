@@ -27,6 +27,7 @@ from lrs_tui.formatting import error_text
 from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.ordered_input import OrderedInput
+from lrs_tui.widgets.ticks import TickList
 
 
 class ReasonScreen(ModalScreen[str | None]):
@@ -180,7 +181,9 @@ class ReportScreen(ModalScreen[str | None]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = f"PLR report · ULN {self._record.uln}"
             yield Label("Events to include (space ticks or unticks):")
-            yield SelectionList[int](
+            # A TickList: an unticked event shows an empty box (16 colours cannot tell
+            # Textual's ticked from unticked, which differ by colour alone).
+            yield TickList(
                 *(
                     Selection(
                         # A str prompt is markup: stored text goes in as Content, shown().

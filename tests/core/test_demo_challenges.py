@@ -30,7 +30,9 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # a Monday, in desk hours
 def demo(db: Database, settings: Settings) -> tuple[Services, DemoChallenges]:
     services = Services(db, settings, lambda: NOW)
     seed_demo(db, learners=FROM_LEARNERS, seed=2026, totp_key=services.key("totp-key").key)
-    return services, seed_demo_challenges(db, settings, NOW)
+    made = seed_demo_challenges(db, settings, NOW)
+    assert made is not None
+    return services, made
 
 
 def test_every_type_and_status_is_in_the_demo(demo: tuple[Services, DemoChallenges]) -> None:
@@ -87,3 +89,13 @@ def test_the_twins_are_warned_of_and_the_merge_waits(
 def test_the_demo_trail_verifies(demo: tuple[Services, DemoChallenges]) -> None:
     services, _ = demo
     assert services.audit.verify(demo_operator(services.db, "demo-admin")).ok
+
+
+def test_a_register_too_small_gets_no_challenges_rather_than_some(
+    db: Database, settings: Settings
+) -> None:
+    services = Services(db, settings, lambda: NOW)
+    seed_demo(db, learners=5, seed=2026, totp_key=services.key("totp-key").key)
+    assert seed_demo_challenges(db, settings, NOW) is None
+    with db.transaction(read_only=True) as session:
+        assert session.execute(select(DataChallenge)).first() is None

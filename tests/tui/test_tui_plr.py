@@ -172,6 +172,10 @@ async def test_the_report_holds_the_ticked_events(
         assert len(events.selected) == 4  # every event ticked to start with
         events.focus()
         await pilot.press("space")  # untick the first (oldest): Cymraeg
+        await pilot.pause()
+        # Ticked and unticked differ by shape, not colour alone (16 colours): an empty box.
+        boxes = [events.render_line(y).text[:3] for y in range(2)]
+        assert "X" not in boxes[0] and "X" in boxes[1], boxes
         await Keys.fill(pilot, "#path", str(out))
         await pilot.press("enter")
         await Keys.settle(pilot)
