@@ -323,11 +323,15 @@ class ReversalPlan:
     events_restored: tuple[EventLine, ...]
     events_not_restored: tuple[int, ...]  # changed again since: left as they are
     warnings: tuple[str, ...]
+    # A correction's undo: each corrected field, from its value now to the one it goes back to.
+    event_changes: tuple[FieldChange, ...] = ()
 
     def lines(self) -> tuple[str, ...]:
         out = [f"Reverse change {self.change_id} ({self.reverses}) on ULN {self.learner.uln}"]
         out += _side_lines("Learner", self.learner)
         out += _event_lines(self.events_restored, "Events restored")
+        out += [f"  {c.label}: {shown(c.before) or '-'} -> {shown(c.after) or '-'}"
+                for c in self.event_changes]  # fmt: skip
         out += [f"Warning: {w}" for w in self.warnings]
         return tuple(out)
 
@@ -1597,6 +1601,7 @@ def _reversal(session: Session, change: RecordChange) -> _Reversal:
     source_id: int | None = None
     restored: list[int] = []
     not_restored: list[int] = []
+    event_changes: tuple[FieldChange, ...] = ()
     side = _side(session, learner)
     if kind is RecordChangeKind.RETIRE:
         if learner.status is not LearnerStatus.RETIRED:
@@ -1670,6 +1675,17 @@ def _reversal(session: Session, change: RecordChange) -> _Reversal:
         new_values = after["values"]
         assert isinstance(new_values, dict)
         kept = [n for n, v in new_values.items() if to_json(getattr(event, n)) != v]
+        old_values = before["values"]
+        assert isinstance(old_values, dict)
+        event_changes = tuple(
+            FieldChange(
+                label,
+                display_text(getattr(event, name)),
+                display_text(_typed(_EVENT.c[name], old_values[name])),
+            )
+            for name, label in _CORRECTABLE
+            if name in old_values and name not in kept
+        )
         if kept:
             warnings.append(
                 "changed again since the correction, so left as they are: "
@@ -1688,6 +1704,7 @@ def _reversal(session: Session, change: RecordChange) -> _Reversal:
         events_restored=_events(session, LearningEvent.id.in_(restored)),
         events_not_restored=tuple(not_restored),
         warnings=tuple(warnings),
+        event_changes=event_changes,
     )
     return _Reversal(plan, learner, groups, source_id)
 

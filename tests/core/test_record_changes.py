@@ -520,6 +520,10 @@ def test_an_ao_correction_needs_the_aos_confirmation_and_is_reversible(
         )  # fmt: skip
     assert "Grade Merit" in done.summary and "Award date 3 Aug 2021" in done.summary
     with unit(services) as s:
+        undo = rc.plan_reverse(s, done.change_id)
+    # The undo's preview says what each value goes back to, not what it is now.
+    assert "  Grade: Merit -> Pass" in undo.lines()
+    with unit(services) as s:
         rc.reverse(s, done.change_id, **who(analyst))
     assert state(services, pair["ids"]) == before
 
