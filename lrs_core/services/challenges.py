@@ -1406,7 +1406,7 @@ class ChallengeService:
             timeline=_timeline_of(session, challenge.id),
             history=self._history(session, learner.id, now),
             changes=_changes_of(session, challenge.id),
-            moves=_moves_for(actor, challenge),
+            moves=_offered_moves(session, actor, challenge),
         )
 
 
@@ -1903,6 +1903,18 @@ def _changes_of(session: Session, challenge_id: int) -> tuple[ChangeRecord, ...]
         ChangeRecord(c.id, RecordChangeKind(c.kind), c.performed_at, who or "", reversed_by)
         for c, who, reversed_by in found
     )
+
+
+def _offered_moves(session: Session, actor: Actor, challenge: DataChallenge) -> tuple[Move, ...]:
+    """The moves a screen may offer: the status table's, less a reopen the core would refuse
+    (a challenge resolved by a de-merge), so no screen offers what is then refused."""
+    moves = _moves_for(actor, challenge)
+    if Move.REOPEN in moves:
+        try:
+            _refuse_standing_demerge(session, challenge)
+        except ValidationError:
+            return tuple(m for m in moves if m is not Move.REOPEN)
+    return moves
 
 
 def _moves_for(actor: Actor, challenge: DataChallenge) -> tuple[Move, ...]:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from lrs_core.actor import Actor
 from lrs_core.db.models import Learner, LearningEvent, RecordChange
-from lrs_core.domain.challenges import RaiseRequest
+from lrs_core.domain.challenges import Move, RaiseRequest
 from lrs_core.domain.kinds import (
     ChallengeStatus,
     ChallengeType,
@@ -340,6 +340,8 @@ def test_reopening_a_de_merge_challenge_is_refused_rather_than_leaving_the_de_me
     assert snapshot(services) == before
     detail = services.challenges.detail(ana, demerge)
     assert detail.row.status is ChallengeStatus.RESOLVED and detail.row.row_version == version
+    assert Move.REOPEN not in detail.moves  # nor is it offered, to be refused
+    assert Move.REOPEN in services.challenges.detail(ana, first).moves
     [refused] = audit_log(services, actions={"reopen-challenge"}, limit=1)
     assert refused.outcome != "ok"
     # The merge challenge (its merge undone by the other challenge) reopens; merged again and
