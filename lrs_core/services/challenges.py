@@ -1313,7 +1313,11 @@ class ChallengeService:
         if status in CLOSED:
             words = f"closed ({support_time(state.used_seconds)} used)"
         elif status is ChallengeStatus.REFERRED:
-            words = f"stopped: with the awarding organisation ({describe(state)})"
+            # Stopped, not paused: the desk waits on the AO, whose answer restarts it.
+            left = state.remaining_seconds
+            words = "stopped while with the awarding organisation: " + (
+                f"{support_time(left)} left" if left >= 0 else f"overdue by {support_time(left)}"
+            )
         else:
             words = describe(state)
         organisation = found.organisation_name or found.organisation_ukprn or ""

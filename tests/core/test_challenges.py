@@ -676,7 +676,12 @@ def test_an_ao_confirmation_brings_it_back_to_apply_the_correction(
     c = services.challenges
     reference = c.raise_challenge(ana, wrong_info((events["maths"],))).row.reference
     c.claim(ana, reference, None)
-    c.refer(ana, reference, None, "Asked the AO.")
+    referred = c.refer(ana, reference, None, "Asked the AO.")
+    # Service levels: the clock stops while the AO has it (not paused awaiting the raiser).
+    assert (
+        referred.row.clock_text
+        == "stopped while with the awarding organisation: 360 support hours left"
+    )
     back = c.record_ao_answer(ana, reference, None, "Grade 6 confirmed.", confirmed=True)
     assert back.row.status is ChallengeStatus.IN_PROGRESS and back.ao_answer == "Grade 6 confirmed."
     assert not back.row.clock.paused
