@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -255,16 +255,31 @@ def seed_demo_challenges(db: Database, settings: Settings, now: datetime) -> Dem
 
 def _register_again(services: Services, agent: Actor, learner: Learner, moved_to: str) -> str:
     """The learner registered a second time, by a provider that did not search well enough:
-    a nickname-free copy at a new address, confirmed past the possible-match warning."""
+    a copy at a new address, confirmed past the possible-match warning, and the new
+    provider's first achievement loaded against the new ULN (so a merge has events to move)."""
     values = {**_learner_values(learner), "postcode": moved_to, "address_line1": "1 New Street"}
     first = services.learners.register(agent, values)
-    if first.learner is not None:
-        return first.learner.uln
-    shown = [c.uln for c in first.possible_matches]
-    again = services.learners.register(agent, values, confirmed_ulns=shown)
-    if again.learner is None:
-        raise ValueError(f"the demo duplicate of {learner.uln} was refused: {again.message}")
-    return again.learner.uln
+    if first.learner is None:
+        shown = [c.uln for c in first.possible_matches]
+        first = services.learners.register(agent, values, confirmed_ulns=shown)
+    if first.learner is None:
+        raise ValueError(f"the demo duplicate of {learner.uln} was refused: {first.message}")
+    with services.db.transaction() as session:
+        duplicate = session.execute(select(Learner).where(Learner.uln == first.learner.uln))
+        session.add(
+            LearningEvent(
+                learner_id=duplicate.scalar_one().id,
+                subject="Functional Skills English",
+                qualification_type="Functional Skills",
+                level="Level 2",
+                grade="Pass",
+                source=EventSource.AO,
+                awarding_organisation_name="City Skills Awards",
+                award_date=date(2026, 7, 15),
+                date_loaded=date(2026, 8, 1),
+            )
+        )
+    return first.learner.uln
 
 
 def _set_clocks_back(

@@ -81,9 +81,16 @@ def test_the_twins_are_warned_of_and_the_merge_waits(
     services, made = demo
     detail = services.challenges.detail(demo_operator(services.db, "demo-analyst"), made.twins)
     assert detail.comparison is not None and detail.comparison.possible_twins
-    to_merge = services.challenges.detail(demo_operator(services.db, "demo-analyst"), made.to_merge)
+    analyst = demo_operator(services.db, "demo-analyst")
+    to_merge = services.challenges.detail(analyst, made.to_merge)
     assert to_merge.row.status is ChallengeStatus.OPEN
     assert to_merge.row.challenge_type is ChallengeType.DUPLICATE_ULN
+    # The duplicate's own event moves to the master: the demo's merge shows what one moves.
+    claimed = services.challenges.claim(analyst, made.to_merge, to_merge.row.row_version)
+    preview = services.challenges.merge(
+        analyst, made.to_merge, claimed.row.row_version, preview=True
+    )
+    assert "Events moving to the master (1):" in preview.lines
 
 
 def test_the_demo_trail_verifies(demo: tuple[Services, DemoChallenges]) -> None:
