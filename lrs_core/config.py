@@ -90,6 +90,16 @@ class SearchSettings:
 
 
 @dataclass(frozen=True)
+class OrganisationSettings:
+    # An account not signed in for this long is flagged for §3.3's housekeeping review.
+    dormant_months: int = 12
+
+    @property
+    def dormant_days(self) -> int:
+        return round(self.dormant_months * 30.44)
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     learners: int = 2000
     seed: int = 2026
@@ -102,6 +112,7 @@ class Settings:
     sla: SlaSettings = field(default_factory=SlaSettings)
     integrations: IntegrationSettings = field(default_factory=IntegrationSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
+    organisations: OrganisationSettings = field(default_factory=OrganisationSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
     source: str = "defaults"
 
@@ -197,6 +208,7 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
         "sla": SlaSettings,
         "integrations": IntegrationSettings,
         "search": SearchSettings,
+        "organisations": OrganisationSettings,
         "demo": DemoSettings,
     }
     unknown = set(document) - set(sections)
@@ -218,6 +230,7 @@ def _check_ranges(settings: Settings) -> None:
         ("integrations.timeout_seconds", integrations.timeout_seconds, 0.1, 300),
         ("integrations.retries", integrations.retries, 0, 10),
         ("demo.learners", settings.demo.learners, 0, 10_000_000),
+        ("organisations.dormant_months", settings.organisations.dormant_months, 1, 120),
         ("search.plausible_score", settings.search.plausible_score, 0.05, 1),
         ("search.exact_first_score", settings.search.exact_first_score, 0.05, 1),
         ("search.weaker_floor", settings.search.weaker_floor, 0.05, 1),

@@ -16,6 +16,7 @@ class Permission(StrEnum):
     REGISTER_LEARNER = "register-learner"
     EDIT_LEARNER = "edit-learner"
     VIEW_PLR = "view-plr"
+    VIEW_ORGANISATIONS = "view-organisations"
     RAISE_CHALLENGE = "raise-challenge"
     RESOLVE_CHALLENGE = "resolve-challenge"
     HANDLE_INTAKE = "handle-intake"
@@ -31,6 +32,7 @@ _AGENT = frozenset(
         Permission.REGISTER_LEARNER,
         Permission.EDIT_LEARNER,
         Permission.VIEW_PLR,
+        Permission.VIEW_ORGANISATIONS,
         Permission.RAISE_CHALLENGE,
     }
 )
@@ -53,10 +55,13 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.REGISTER_LEARNER: "Register learners",
     Permission.EDIT_LEARNER: "Update learners' details",
     Permission.VIEW_PLR: "View Personal Learning Records",
+    Permission.VIEW_ORGANISATIONS: "Look up organisations and their portal users",
     Permission.RAISE_CHALLENGE: "Raise data challenges and read the queue and their history",
     Permission.RESOLVE_CHALLENGE: "Resolve data challenges (merges, de-merges, events)",
     Permission.HANDLE_INTAKE: "Open encrypted learner data sent to the desk",
-    Permission.MANAGE_PORTAL_USERS: "Manage organisation portal users",
+    Permission.MANAGE_PORTAL_USERS: (
+        "Suspend portal users; disable and re-enable organisations' portal permissions"
+    ),
     Permission.REINSTATE_SUPER_USER: "Reinstate an organisation's super user",
     Permission.MANAGE_OPERATORS: "Manage desk operators",
     Permission.VIEW_AUDIT: "Read and verify the audit trail",

@@ -22,9 +22,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
-from sqlalchemy.sql.expression import false
+from sqlalchemy.sql.expression import false, true
 
 from lrs_core.db.types import UtcDateTime, utcnow
 from lrs_core.domain.kinds import (
@@ -42,6 +43,9 @@ from lrs_core.domain.kinds import (
     PortalRole,
     RecordChangeKind,
     RetiredReason,
+    SecurityActionKind,
+    SuperUserCaseStatus,
+    SuperUserLossReason,
 )
 from lrs_core.domain.matching import phonetic_key
 from lrs_core.domain.names import name_key
@@ -83,6 +87,14 @@ class Organisation(Base):
     is_lrb: Mapped[bool] = mapped_column(Boolean, default=True)
     is_ao: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The name folded for search (accents, case and punctuation dropped: domain.accounts).
+    name_key: Mapped[str] = mapped_column(String(200), index=True, default="", server_default="")
+    # The register's telephone number: a call-back dials this, never the number on a form.
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # Who signed the Organisation Agreement, as the register records it.
+    agreement_signatory: Mapped[str | None] = mapped_column(String(100))
+    # Portal permissions (§1.4's escalation): False while disabled after a breach.
+    portal_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     portal_users: Mapped[list[PortalUser]] = relationship(back_populates="organisation")
 
@@ -95,10 +107,14 @@ class PortalUser(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str | None] = mapped_column(String(10))
     given_name: Mapped[str] = mapped_column(String(35))
     family_name: Mapped[str] = mapped_column(String(35))
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # The organisation's own check of the person (§3.5.3: a staff ID, a school email), never
+    # the security question or its answer.
+    verification_provided: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[AccountStatus] = mapped_column(code(AccountStatus, "portal_user_status"))
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     password_hash: Mapped[str | None] = mapped_column(String(200))  # Argon2id PHC string
@@ -121,6 +137,110 @@ class PortalUserRole(Base):
 
     portal_user_id: Mapped[int] = mapped_column(ForeignKey("portal_user.id"), primary_key=True)
     role: Mapped[PortalRole] = mapped_column(code(PortalRole, "portal_role"), primary_key=True)
+
+
+class SecurityAction(Base):
+    """A security action the desk took on an organisation's portal access (User Guide §1.4's
+    escalation, §3.5.6.1): a portal user suspended, the organisation's portal permissions
+    disabled or re-enabled; always with the reason, shown on the organisation."""
+
+    __tablename__ = "security_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    portal_user_id: Mapped[int | None] = mapped_column(ForeignKey("portal_user.id"), index=True)
+    action: Mapped[SecurityActionKind] = mapped_column(
+        code(SecurityActionKind, "security_action_kind")
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    performed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SuperUserCase(Base):
+    """A Change of Super User form being handled (User Guide §3.6): the organisation has
+    lost its only super user and asks the desk for a new one. One admin prepares it and
+    records the checks (the signatory, a hand signature, a call-back on the register's
+    number); a second admin approves or rejects it; only approval creates the account.
+
+    At most one live case (prepared or approved) per organisation: a partial unique index,
+    so two admins opening a case for one organisation at once cannot both succeed."""
+
+    __tablename__ = "super_user_case"
+    __table_args__ = (
+        Index(
+            "ux_super_user_case_live_organisation",
+            "organisation_id",
+            unique=True,
+            sqlite_where=text("status IN ('prepared', 'approved')"),
+            postgresql_where=text("status IN ('prepared', 'approved')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)  # SU-<UKPRN>-<nnnn>
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    reason: Mapped[SuperUserLossReason] = mapped_column(
+        code(SuperUserLossReason, "super_user_loss_reason")
+    )
+    form_received_on: Mapped[date] = mapped_column(Date)
+    # The super user the form says was lost (None: the organisation has none on record).
+    old_portal_user_id: Mapped[int | None] = mapped_column(ForeignKey("portal_user.id"))
+    status: Mapped[SuperUserCaseStatus] = mapped_column(
+        code(SuperUserCaseStatus, "super_user_case_status")
+    )
+    prepared_by_operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"))
+    prepared_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The form: its telephone number (never dialled for the call-back), the signatory and
+    # the signature (hand-signed only: a typed name is refused, as the form requires).
+    form_phone: Mapped[str | None] = mapped_column(String(32))
+    signatory_name: Mapped[str | None] = mapped_column(String(100))
+    signatory_job_title: Mapped[str | None] = mapped_column(String(100))
+    signatory_is_manager: Mapped[bool | None] = mapped_column(Boolean)
+    signatory_signed_agreement: Mapped[bool | None] = mapped_column(Boolean)
+    hand_signed: Mapped[bool | None] = mapped_column(Boolean)
+    # The call-back on the register's number: who at the organisation confirmed, and when.
+    callback_phone: Mapped[str | None] = mapped_column(String(32))
+    callback_confirmed_by: Mapped[str | None] = mapped_column(String(100))
+    callback_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    callback_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    # The new super user (§3.5.3); the username as the portal makes it from the names.
+    new_title: Mapped[str | None] = mapped_column(String(10))
+    new_given_name: Mapped[str | None] = mapped_column(String(35))
+    new_family_name: Mapped[str | None] = mapped_column(String(35))
+    new_email: Mapped[str | None] = mapped_column(String(254))
+    new_phone: Mapped[str | None] = mapped_column(String(32))
+    new_verification_provided: Mapped[str | None] = mapped_column(String(100))
+    new_username: Mapped[str | None] = mapped_column(String(64))
+    # The second admin's decision, and the account approval made.
+    decided_by_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    new_portal_user_id: Mapped[int | None] = mapped_column(ForeignKey("portal_user.id"))
+    # The one-time password handed to the new super user (by a call to the register's number).
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_by_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012 - SQLAlchemy's API
+
+    timeline: Mapped[list[SuperUserCaseEvent]] = relationship(
+        cascade="all, delete-orphan", order_by="SuperUserCaseEvent.id"
+    )
+
+
+class SuperUserCaseEvent(Base):
+    """A super-user case's timeline: each step, by whom and when (refusals are audited)."""
+
+    __tablename__ = "super_user_case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("super_user_case.id"), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    step: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
 
 
 class Learner(Base):

@@ -35,6 +35,29 @@ class AccountStatus(StrEnum):
     DELETED = "deleted"  # leavers are deleted, never reassigned (User Agreement §6)
 
 
+class SecurityActionKind(StrEnum):
+    """What the desk did to an organisation's portal access (§1.4, §3.5.6.1)."""
+
+    SUSPEND_USER = "suspend-user"
+    DISABLE_ORGANISATION = "disable-organisation"
+    ENABLE_ORGANISATION = "enable-organisation"
+
+
+class SuperUserLossReason(StrEnum):
+    """Why an organisation has no super user left (§3.6's three reasons)."""
+
+    SUSPENDED = "suspended"  # suspended, and cannot answer the security question
+    LONG_TERM_LEAVE = "long-term-leave"
+    LEFT = "left"  # left the organisation
+
+
+class SuperUserCaseStatus(StrEnum):
+    PREPARED = "prepared"  # opened and being checked by one admin
+    APPROVED = "approved"  # a second admin approved: the account exists, its password shown once
+    REJECTED = "rejected"
+    COMPLETED = "completed"  # the one-time password reached the new super user
+
+
 class LearnerStatus(StrEnum):
     ACTIVE = "active"
     LINKED = "linked"  # merged into a master ULN (§4.2.3)

@@ -11,7 +11,9 @@ from lrs_core.services.audit import AuditService, Clock
 from lrs_core.services.challenges import ChallengeService
 from lrs_core.services.learners import LearnerService
 from lrs_core.services.operators import OperatorService
+from lrs_core.services.organisations import OrganisationService
 from lrs_core.services.plr import PlrService
+from lrs_core.services.super_user_cases import SuperUserCaseService
 
 
 class Services:
@@ -28,6 +30,8 @@ class Services:
         self.learners = LearnerService(db, self.audit, clock, settings.search)
         self.plr = PlrService(db, self.audit, clock, reports_dir=data_dir() / "reports")
         self.challenges = ChallengeService(db, self.audit, clock, settings)
+        self.organisations = OrganisationService(db, self.audit, clock, settings)
+        self.super_user_cases = SuperUserCaseService(db, self.audit, clock, settings)
 
     def key(self, name: str) -> secrets.ApplicationKey:
         """One of LRS Desk's own keys (``audit-key``, ``totp-key``), read once when first

@@ -86,6 +86,7 @@ from lrs_core.db.models import (
     PortalUserRole,
 )
 from lrs_core.db.types import utcnow
+from lrs_core.domain.accounts import fold_organisation_name
 from lrs_core.domain.kinds import (
     AccountStatus,
     AuditOutcome,
@@ -527,6 +528,7 @@ def _organisations(
                 "id": first_id + len(orgs),
                 "ukprn": ukprn,
                 "name": name,
+                "name_key": fold_organisation_name(name),
                 "kind": kind,
                 "is_lrb": not is_ao,
                 "is_ao": is_ao,
