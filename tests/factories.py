@@ -21,7 +21,11 @@ from lrs_core.db.models import (
     Learner,
     LearningEvent,
     Operator,
+    Organisation,
+    PortalUser,
+    PortalUserRole,
 )
+from lrs_core.domain.accounts import fold_organisation_name
 from lrs_core.domain.kinds import (
     AccountStatus,
     ChallengeKind,
@@ -29,6 +33,8 @@ from lrs_core.domain.kinds import (
     ChallengeType,
     EventStatus,
     LearnerStatus,
+    OrganisationKind,
+    PortalRole,
     RetiredReason,
 )
 from lrs_core.domain.names import name_key
@@ -274,3 +280,71 @@ def analyst(
     """A desk analyst written straight into the database (not audited)."""
     with services.db.transaction() as session:
         return operator(session, username, "analyst", password, now=services.clock())
+
+
+# --- organisations and portal users (issue 12) ------------------------------------------------
+
+ORG_PHONE = "0113 496 0500"  # the register's number (Ofcom's drama range)
+FORM_PHONE = "0113 496 0999"  # a different number, as a forged form would give
+
+
+def organisation(
+    session: Session,
+    ukprn: str = "10012345",
+    name: str = "Northgate College",
+    *,
+    kind: str = "college",
+    phone: str | None = ORG_PHONE,
+    agreement_signatory: str | None = "Priya Shah",
+    portal_enabled: bool = True,
+) -> Organisation:
+    org = Organisation(
+        ukprn=ukprn,
+        name=name,
+        name_key=fold_organisation_name(name),
+        kind=OrganisationKind(kind),
+        is_lrb=kind != "awarding-organisation",
+        is_ao=kind == "awarding-organisation",
+        phone=phone,
+        agreement_signatory=agreement_signatory,
+        portal_enabled=portal_enabled,
+    )
+    session.add(org)
+    session.flush()
+    return org
+
+
+def portal_user(
+    session: Session,
+    org: Organisation,
+    username: str,
+    given: str = "Sam",
+    family: str = "Okafor",
+    *,
+    roles: tuple[str, ...] = ("super-user",),
+    status: str = "active",
+    on_long_term_leave: bool = False,
+    last_sign_in_at: datetime | None = None,
+    created_at: datetime | None = None,
+    email: str | None = None,
+) -> PortalUser:
+    """A portal user; the password hash is a fixed placeholder (tests never sign in as one)."""
+    user = PortalUser(
+        organisation_id=org.id,
+        username=username,
+        given_name=given,
+        family_name=family,
+        email=email or f"{username}@example.org",
+        phone="0113 496 0101",
+        status=AccountStatus(status),
+        failed_attempts=3 if status == "suspended" else 0,
+        password_hash="$argon2id$placeholder",
+        must_change_password=False,
+        on_long_term_leave=on_long_term_leave,
+        created_at=created_at or datetime(2020, 1, 6, 9, tzinfo=UTC),
+        last_sign_in_at=last_sign_in_at or datetime(2026, 11, 2, 9, tzinfo=UTC),
+        roles=[PortalUserRole(role=PortalRole(r)) for r in roles],
+    )
+    session.add(user)
+    session.flush()
+    return user
