@@ -21,7 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from lrs_cli.bench import add_bench_commands
 from lrs_cli.challenge import add_challenge_commands
 from lrs_cli.command import Context, Handler, count, signed_in
+from lrs_cli.organisations import add_organisation_commands
 from lrs_cli.output import human, shown_streams
+from lrs_cli.su_case import add_su_case_commands
 from lrs_core import secrets
 from lrs_core.db.database import SchemaState, redact
 from lrs_core.domain.learner_fields import FIELDS
@@ -671,6 +673,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(secret, "status", cmd_secrets_status, "say which secrets are set, and where")
     add_challenge_commands(commands, add)
+    add_organisation_commands(commands, add)
+    add_su_case_commands(commands, add)
     add_bench_commands(commands, add)
     return parser
 
