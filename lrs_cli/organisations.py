@@ -122,8 +122,8 @@ def print_organisation(view: OrganisationView) -> None:
     for user in view.super_users:
         print(f"  {user_line(user)}")
     print()
-    by_role = ", ".join(f"{ROLE_LABELS.get(r, str(r))} {n}" for r, n in view.by_role)
-    by_status = ", ".join(f"{s} {n}" for s, n in view.by_status)
+    by_role = ", ".join(f"{ROLE_LABELS.get(r, str(r))} {n}" for r, n in view.by_role if n)
+    by_status = ", ".join(f"{s} {n}" for s, n in view.by_status if n)
     print(f"Users ({len(view.users)})")
     labelled("  by role", by_role or "none")
     labelled("  by status", by_status or "none")
@@ -169,10 +169,7 @@ def print_portal_user(view: PortalUserView) -> None:
         for su in view.contact_super_users:
             print(f"  {shown(su.name)} ({shown(su.username)})")
     else:
-        print(
-            "The organisation has no active super user: it sends a Change of Super User form"
-            " (§3.6), which an admin handles with `lrs-desk su-case open`."
-        )
+        print("An admin handles the form with `lrs-desk su-case open`.")
     if view.security_actions:
         print()
         print("Security actions (newest first):")
@@ -221,7 +218,6 @@ def cmd_org_disable(ctx: Context, args: argparse.Namespace) -> int:
     else:
         org = view.summary
         print(f"{shown(org.name)} ({org.ukprn}): portal permissions {portal_state(org)}")
-        note("tell the organisation's super users; `org enable` re-enables them, with a reason")
     return 0
 
 
