@@ -126,16 +126,13 @@ def print_case(case: SuperUserCaseView) -> None:
     print(f"{case.reference}  {case.status}  {shown(org.name)} (UKPRN {org.ukprn})")
     labelled("Organisation", f"{kind_line(org)}; portal {portal_state(org)}")
     labelled("Active SUs", f"{org.active_super_users}")
-    labelled("Reason", f"the super user is {case.reason_label}")
+    labelled("Reason", case.reason_label)
     labelled("Form arrived", case.form_received_on)
     old = case.old_super_user
     if old is not None:
         leave = " (on long-term leave)" if old.on_long_term_leave else ""
-        labelled(
-            "Lost SU",
-            f"{old.name} ({old.username}), {old.status}{leave}; on approval:"
-            f" {case.old_account_fate}",
-        )
+        labelled("Lost SU", f"{old.name} ({old.username}), {old.status}{leave}")
+        labelled("", case.old_account_fate)
     else:
         labelled("Lost SU", "none on record")
     labelled("Register tel", case.register_phone or "none held")
@@ -227,11 +224,11 @@ def cmd_open(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         print_json(case)
         return 0
-    print(f"opened {case.reference}: {shown(case.organisation.name)}, the super user is"
+    print(f"opened {case.reference}: {shown(case.organisation.name)}; reason:"
           f" {case.reason_label}")  # fmt: skip
     if case.old_super_user is not None:
         old = case.old_super_user
-        print(f"lost super user: {shown(old.name)} ({shown(old.username)}); on approval:"
+        print(f"lost super user: {shown(old.name)} ({shown(old.username)});"
               f" {shown(case.old_account_fate)}")  # fmt: skip
     if case.register_phone:
         print(f"call back on the register's number, {shown(case.register_phone)}: never the"
@@ -376,7 +373,7 @@ def _print_approved(case: SuperUserCaseView, username: str) -> None:
           f" {shown(case.organisation.name)}")  # fmt: skip
     old = case.old_super_user
     if old is not None:
-        print(f"old super user {shown(old.username)}: {shown(case.old_account_fate)}")
+        print(f"old super user: {shown(case.old_account_fate)}")
     note(
         "give the one-time password to the new super user by the checked route, then run"
         f" `lrs-desk su-case complete {case.reference} --handed-to NAME`"

@@ -106,8 +106,8 @@ def run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Runner:
     """Northgate College, whose only super user (jo.bloggs) is suspended; Riverside School,
-    whose super user can act; an agent (kim.lee) and two admins: ada.admin prepares cases,
-    other.admin reviews them."""
+    one of whose super users is suspended while the other (sam.okafor) can act; an agent
+    (kim.lee) and two admins: ada.admin prepares cases, other.admin reviews them."""
     monkeypatch.setenv("LRS_DATABASE_URL", database_url)
     with services.db.transaction() as session:
         college = organisation(session, NORTHGATE, "Northgate College")
@@ -115,6 +115,7 @@ def run(
         portal_user(session, college, "tom.reed", "Tom", "Reed", roles=("online-user",))
         school = organisation(session, RIVERSIDE, "Riverside School", kind="school")
         portal_user(session, school, "sam.okafor", "Sam", "Okafor")
+        portal_user(session, school, "ann.lee", "Ann", "Lee", status="suspended")
     desk_admin(services, "other.admin")
     return Runner(capsys, monkeypatch)
 
@@ -165,8 +166,8 @@ def test_an_admin_opens_a_case_and_records_each_check(run: Runner, tty: Terminal
                  "--received", received(), "--form-phone", FORM_PHONE)  # fmt: skip
     lines = out.splitlines()
     assert lines[0] == (
-        f"opened {REFERENCE}: Northgate College, the super user is suspended and cannot answer"
-        " the security question"
+        f"opened {REFERENCE}: Northgate College; reason: suspended and cannot answer the"
+        " security question"
     )
     assert "lost super user: Jo Bloggs (jo.bloggs)" in lines[1]
     assert lines[2] == "call back on the register's number, 0113 496 0500: never the form's"
@@ -204,7 +205,7 @@ def test_list_and_the_organisations_view_show_the_case(run: Runner, tty: Termina
     ("argv", "message"),
     [
         # Refused while the organisation has a super user who can act: they can do it (§3.2).
-        ([RIVERSIDE, "--reason", "left"], "has an active super user, Sam Okafor (sam.okafor)"),
+        ([RIVERSIDE, "--reason", "suspended"], "has an active super user, Sam Okafor (sam.okafor)"),
         # The reason is checked against the data: nobody at Northgate is on long-term leave.
         ([NORTHGATE, "--reason", "long-term-leave"], "Reason: the form says the super user is on"),
         (["1234", "--reason", "suspended"], "UKPRN"),
@@ -370,7 +371,7 @@ def test_approve_on_a_terminal_shows_the_password_there_once(
     assert out.startswith(
         f"{reference}: approved; super user amara.okoye created for Northgate College\n"
     )
-    assert "old super user jo.bloggs: " in out
+    assert "old super user: jo.bloggs: suspended" in out
     assert f"su-case complete {reference} --handed-to NAME" in err
     assert len(tty.passwords) == 1
     # Approving again gives no second password: the case is no longer prepared.
@@ -508,3 +509,14 @@ def test_without_an_operator_nothing_is_approved(
         main(["su-case", "approve", REFERENCE])
     assert exit_info.value.code == EXIT_ERROR and "--operator" in capsys.readouterr().err
     assert tty.asked == []
+
+
+def test_json_leaves_a_field_kept_out_of_repr_out_as_null(run: Runner, tty: Terminals) -> None:
+    # output.plain(): an Approval printed whole by any command still carries no password.
+    from lrs_cli.output import plain
+    from lrs_core.services.accounts_view import Approval
+
+    reference = prepared(run)
+    case = run.json("other.admin", "su-case", "show", reference)
+    approval = Approval(case=case, username="amara.okoye", one_time_password="Xy7-secret-Q")
+    assert plain(approval) == {"case": case, "username": "amara.okoye", "one_time_password": None}
