@@ -80,11 +80,13 @@ def user_status(user: PortalUserRow) -> str:
 
 def user_line(user: PortalUserRow) -> str:
     """One portal user on one line: username, name, status, last sign-in, roles, §3.3 flags."""
-    last = human(user.last_sign_in_at) if user.last_sign_in_at else "never signed in"
+    last = "never signed in"
+    if user.last_sign_in_at:
+        last = f"last sign-in {human(user.last_sign_in_at)}"
     flags = f"  [{'; '.join(user.flags)}]" if user.flags else ""
     return (
         f"{shown(user.username):<24.24} {shown(user.name):<24.24} {user_status(user):<10}"
-        f" last sign-in {last}  {role_names(user.roles)}{flags}"
+        f" {last:<35} {role_names(user.roles)}{flags}"
     )
 
 

@@ -115,8 +115,7 @@ def step_state(case: SuperUserCaseView) -> str:
         return f"still to record: {', '.join(case.missing)}"
     if case.approvable:
         return "ready: you may approve or reject it"
-    why = f" ({case.not_approvable_because})" if case.not_approvable_because else ""
-    return f"ready for a second admin to approve or reject{why}"
+    return "ready for a second admin to approve or reject"
 
 
 def print_case(case: SuperUserCaseView) -> None:
@@ -180,6 +179,8 @@ def print_case(case: SuperUserCaseView) -> None:
     if case.completed_at is not None:
         labelled("Completed", f"{human(case.completed_at)} by {case.completed_by}")
     labelled("Waiting", step_state(case))
+    if case.status is SuperUserCaseStatus.PREPARED and not case.missing:
+        labelled("", case.not_approvable_because)
     labelled("Version", str(case.version))
     if case.timeline:
         print()
