@@ -78,14 +78,19 @@ def user_status(user: PortalUserRow) -> str:
     return f"{user.status}" + (" (on long-term leave)" if user.on_long_term_leave else "")
 
 
+def user_flags(user: PortalUserRow) -> tuple[str, ...]:
+    """What a list marks a user with: on long-term leave, then §3.3's housekeeping flags."""
+    return (("on long-term leave",) if user.on_long_term_leave else ()) + user.flags
+
+
 def user_line(user: PortalUserRow) -> str:
     """One portal user on one line: username, name, status, last sign-in, roles, §3.3 flags."""
     last = "never signed in"
     if user.last_sign_in_at:
         last = f"last sign-in {human(user.last_sign_in_at)}"
-    flags = f"  [{'; '.join(user.flags)}]" if user.flags else ""
+    flags = f"  [{'; '.join(user_flags(user))}]" if user_flags(user) else ""
     return (
-        f"{shown(user.username):<24.24} {shown(user.name):<24.24} {user_status(user):<10}"
+        f"{shown(user.username):<24.24} {shown(user.name):<24.24} {user.status:<10}"
         f" {last:<35} {role_names(user.roles)}{flags}"
     )
 
