@@ -62,6 +62,12 @@ NO_SUPER_USER_CAN_ACT = (
     "No super user of the organisation can act: it needs to send a Change of Super User form,"
     " hand-signed by a manager (§3.6)."
 )
+# Said instead when the user is its only super user who can act (§3.5.6, §3.6).
+ONLY_SUPER_USER = (
+    "They are the organisation's only super user who can act: they reset their own password"
+    " with Forgotten Password; if they cannot, the organisation needs a Change of Super User"
+    " form, hand-signed by a manager (§3.6)."
+)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from lrs_core.permissions import Permission
 from lrs_core.services.accounts_view import (
     DESK_DOES_NOT_RESET,
     NO_SUPER_USER_CAN_ACT,
+    ONLY_SUPER_USER,
     CaseSummary,
     OrganisationSummary,
     OrganisationView,
@@ -356,11 +357,12 @@ class OrganisationService:
                 .order_by(SecurityAction.performed_at.desc(), SecurityAction.id.desc())
             )
         )
-        advice = (
-            DESK_DOES_NOT_RESET if contacts else f"{DESK_DOES_NOT_RESET} {NO_SUPER_USER_CAN_ACT}"
-        )
+        row = user_row(user, now, self.dormant_days)
+        advice = DESK_DOES_NOT_RESET
+        if not contacts:
+            advice += f" {ONLY_SUPER_USER if row.can_act else NO_SUPER_USER_CAN_ACT}"
         return PortalUserView(
-            user=user_row(user, now, self.dormant_days),
+            user=row,
             email=user.email,
             phone=phone_shown(user.phone),
             verification_provided=user.verification_provided,

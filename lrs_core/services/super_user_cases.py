@@ -471,8 +471,6 @@ class SuperUserCaseService:
             new = _recorded_new_user(case)
             _refuse_existing_person(session, new)
             username = case.new_username or ""
-            if _username_taken(session, username):
-                raise _taken(username)
             otp = one_time_password()
             account = PortalUser(
                 organisation_id=organisation.id,
@@ -500,6 +498,7 @@ class SuperUserCaseService:
             try:
                 session.flush()
             except IntegrityError:
+                # The username's unique constraint: an account took it after the case recorded it.
                 raise _taken(username) from None
             fate = self._old_account_fate(session, case)
             case.status = SuperUserCaseStatus.APPROVED
