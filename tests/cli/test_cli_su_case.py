@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import os
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ from lrs_cli.su_case import NO_TERMINAL, parse_call_time
 from lrs_core.actor import Actor
 from lrs_core.db.models import Base, PortalUser
 from lrs_core.db.types import utcnow
+from lrs_core.domain.text import BIDI_CONTROLS
 from lrs_core.errors import ValidationError
 from lrs_core.passwords import verify_password
 from lrs_core.services import Services
@@ -298,6 +300,36 @@ def test_a_stale_version_is_refused(run: Runner) -> None:
                       "--version", str(version))  # fmt: skip
     assert err.startswith("lrs-desk: error: ")
     assert run.json("ada.admin", "su-case", "show", reference)["callback_phone"] is None
+
+
+HOSTILE = json.loads((Path(__file__).parent.parent / "data/hostile-text.json").read_text())
+
+
+def terminal_safe(text: str) -> bool:
+    """No control but the program's own line feeds; no bidi or other invisible character."""
+    return not any(
+        (unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") and c != "\n")
+        or c in BIDI_CONTROLS
+        for c in text
+    )
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=[c["name"] for c in HOSTILE])
+def test_hostile_text_never_reaches_the_terminal_raw(run: Runner, case: dict[str, str]) -> None:
+    # What the caller said (who confirmed the call-back) passes the text rule on the way in
+    # (refused: one line naming the field) and shown() on the way out, --json too.
+    reference = opened(run)
+    code, out, err = run("ada.admin", "su-case", "callback", reference, "--dialled", ORG_PHONE,
+                         "--confirmed-by", case["text"])  # fmt: skip
+    assert terminal_safe(out) and terminal_safe(err)
+    if code != 0:
+        assert code == EXIT_ERROR and len(err.strip().splitlines()) == 1
+        assert err.startswith("lrs-desk: error: Confirmed by: ")
+        return
+    code, out, _ = run("ada.admin", "su-case", "show", reference)
+    assert code == 0 and terminal_safe(out)
+    code, out, _ = run("ada.admin", "su-case", "show", reference, "--json")
+    assert out.isascii() and terminal_safe(out)
 
 
 # --- two admins (§3.6 as the desk runs it) ----------------------------------------------------
