@@ -441,6 +441,14 @@ def cmd_demo_seed(ctx: Context, args: argparse.Namespace) -> int:
         # raised and worked through the services by the demo operators it has just made.
         made = demo_challenges.seed_demo_challenges(ctx.db, ctx.settings, ctx.services().clock())
         challenges = f", {len(made.references)} data challenges" if made else ""
+    if summary.operators == len(demo.DEMO_OPERATORS):
+        # And a super-user case prepared by demo-admin-2, waiting for demo-admin's approval.
+        from lrs_core.services import demo_super_user_cases
+
+        case = demo_super_user_cases.seed_demo_super_user_cases(
+            ctx.db, ctx.settings, ctx.services().clock()
+        )
+        challenges += f", super-user case {case} waiting for approval" if case else ""
     print(
         f"seeded {summary.learners:,} learners ({summary.linked_learners:,} linked), "
         f"{summary.events:,} learning events, {summary.organisations:,} organisations, "

@@ -1,5 +1,5 @@
 """Deterministic synthetic demo data: organisations, portal users, learners with their
-Personal Learning Records, and the three demo desk operators.
+Personal Learning Records, and the four demo desk operators.
 
 The same ``learners`` and ``seed`` always give the same data (one ``random.Random(seed)``;
 dates count from a fixed ``today``). Only the operators' password hashes and
@@ -127,11 +127,19 @@ DEMO_OPERATORS: tuple[tuple[str, OperatorRole, str, str], ...] = (
     ("demo-agent", OperatorRole.AGENT, "Demo Agent", "Agent-Demo-2026"),
     ("demo-analyst", OperatorRole.ANALYST, "Demo Analyst", "Analyst-Demo-2026"),
     ("demo-admin", OperatorRole.ADMIN, "Demo Admin", "Admin-Demo-2026"),
+    # The second admin a super-user case needs (§3.6): demo-admin-2 prepared the demo's case,
+    # so demo-admin, who recorded none of it, can approve it.
+    ("demo-admin-2", OperatorRole.ADMIN, "Demo Admin Two", "Admin2-Demo-2026"),
 )
-# The demo admin's second factor (TOTP), published in the README beside the password so
-# the demo stays a two-minute tour: add it to an authenticator app, or print today's code
-# with pyotp or oathtool. Demo database only, like the passwords.
+# The demo admins' second factors (TOTP), published in the README beside the passwords so
+# the demo stays a two-minute tour: add them to an authenticator app, or print today's code
+# with pyotp or oathtool. Demo database only, like the passwords; each admin has their own.
 DEMO_ADMIN_TOTP_SECRET = "LRSDESKDEMOADMINTOTPSECRETXYZ234"
+DEMO_ADMIN_2_TOTP_SECRET = "LRSDESKDEMOADMINTWOTOTPSECRET234"
+DEMO_TOTP_SECRETS: dict[str, str] = {
+    "demo-admin": DEMO_ADMIN_TOTP_SECRET,
+    "demo-admin-2": DEMO_ADMIN_2_TOTP_SECRET,
+}
 # Every demo portal user's password (stored only as one Argon2id hash).
 DEMO_PORTAL_PASSWORD = "Portal-Demo-2026"
 # The statuses a portal account can have (locked and disabled are desk-operator states).
@@ -218,7 +226,7 @@ def seed_demo(
     """Add deterministic synthetic data: ``learners`` learners from ``random.Random(seed)``,
     with organisations, portal users, PLR events and the demo operators (skipped when they
     exist). One transaction; one audit event ("demo-seed") records the counts. With
-    ``totp_key`` (the totp-key application key) the demo admin gets the published second
+    ``totp_key`` (the totp-key application key) each demo admin gets their published second
     factor; without it they set one up at their first sign-in. With no ``actor`` (the
     system) only into an empty database; else ``actor`` must be an admin."""
     if learners < 0:
@@ -331,7 +339,7 @@ def seed_demo(
             if role is OperatorRole.ADMIN and totp_key is not None:
                 session.flush()  # the sealed secret is bound to the operator's id
                 created.totp_secret = second_factor.seal(
-                    totp_key, DEMO_ADMIN_TOTP_SECRET, created.id
+                    totp_key, DEMO_TOTP_SECRETS[username], created.id
                 )
                 created.totp_enrolled_at = now
         session.flush()
