@@ -481,3 +481,18 @@ def test_unknown_targets_of_a_security_action_are_named(
         services.organisations.suspend_user(admin, "no.one", "Breach.")
     with pytest.raises(NotFound, match="no organisation has UKPRN 19999999"):
         services.organisations.disable_organisation(admin, "19999999", "Breach.")
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_text_in_a_look_is_refused_naming_the_field(
+    services: Services, agent: Actor, org: None, hostile: str
+) -> None:
+    looks = {
+        "Organisation": lambda: services.organisations.find(agent, hostile),
+        "Portal user": lambda: services.organisations.find_users(agent, hostile),
+        "Username": lambda: services.organisations.portal_user(agent, hostile),
+    }
+    for field, look in looks.items():
+        with pytest.raises(ValidationError) as caught:
+            look()
+        assert caught.value.field == field
