@@ -134,6 +134,8 @@ def print_case(case: SuperUserCaseView) -> None:
         labelled("", case.old_account_fate)
     else:
         labelled("Lost SU", "none on record")
+    if case.caution:
+        labelled("CAUTION", case.caution)
     labelled("Register tel", case.register_phone or "none held")
     labelled("Form tel", case.form_phone)
     print()
@@ -231,6 +233,8 @@ def cmd_open(ctx: Context, args: argparse.Namespace) -> int:
         old = case.old_super_user
         print(f"lost super user: {shown(old.name)} ({shown(old.username)});"
               f" {shown(case.old_account_fate)}")  # fmt: skip
+    if case.caution:
+        print(f"caution: {shown(case.caution)}")
     if case.register_phone:
         print(f"call back on the register's number, {shown(case.register_phone)}: never the"
               " form's")  # fmt: skip

@@ -275,6 +275,25 @@ def _state(user: AccountFacts) -> str:
     return str(user.status)
 
 
+def reason_caution(reason: SuperUserLossReason, old: AccountFacts | None) -> str | None:
+    """What the data cannot settle and the call-back must: a "has left" form about a super
+    user whose account is still active, or a form about nobody on record. A forged form would
+    say exactly this, so the admin asks it on the call-back, not of the form."""
+    if reason is not SuperUserLossReason.LEFT:
+        return None
+    if old is None:
+        return (
+            "the organisation has no super user on record: confirm on the call-back who asks"
+            " for the new one and why"
+        )
+    if old.status is AccountStatus.ACTIVE and not old.on_long_term_leave:
+        return (
+            f"{old.name}'s account is still active: confirm on the call-back that they have"
+            " left (approval deletes the account)"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Signatory:
     name: str

@@ -213,6 +213,8 @@ class SuperUserCaseView:
     # For the operator who asked: whether they may approve it now, and if not, why.
     approvable: bool
     not_approvable_because: str | None
+    # What the data cannot settle and the call-back must (domain.accounts.reason_caution).
+    caution: str | None = None
 
 
 @dataclass(frozen=True)

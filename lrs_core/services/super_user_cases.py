@@ -69,6 +69,7 @@ from lrs_core.domain.accounts import (
     lost_super_user,
     phone_digits,
     portal_username,
+    reason_caution,
 )
 from lrs_core.domain.kinds import (
     AccountStatus,
@@ -724,6 +725,11 @@ class SuperUserCaseService:
             timeline=timeline,
             approvable=approvable,
             not_approvable_because=because,
+            caution=(
+                reason_caution(case.reason, account_facts(old) if old is not None else None)
+                if case.status is SuperUserCaseStatus.PREPARED
+                else None
+            ),
         )
 
 
