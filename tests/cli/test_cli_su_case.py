@@ -22,7 +22,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from factories import FORM_PHONE, ORG_PHONE, audit_log, desk_admin, organisation, portal_user
+from factories import (
+    FORM_PHONE,
+    ORG_PHONE,
+    TEST_NOW,
+    audit_log,
+    desk_admin,
+    organisation,
+    portal_user,
+)
 from running import Runner, subcommands
 from sqlalchemy import select, text
 
@@ -31,7 +39,6 @@ from lrs_cli.main import EXIT_ERROR, main
 from lrs_cli.su_case import NO_TERMINAL, parse_call_time
 from lrs_core.actor import Actor
 from lrs_core.db.models import Base, PortalUser
-from lrs_core.db.types import utcnow
 from lrs_core.domain.text import BIDI_CONTROLS
 from lrs_core.errors import ValidationError
 from lrs_core.passwords import verify_password
@@ -123,8 +130,8 @@ def run(
 
 
 def received() -> str:
-    """The form arrived three days before the commands run (they run on the real clock)."""
-    return (utcnow() - timedelta(days=3)).date().isoformat()
+    """The form arrived three days before the commands run (on the tests' fixed clock)."""
+    return (TEST_NOW - timedelta(days=3)).date().isoformat()
 
 
 def opened(run: Runner) -> str:
@@ -261,7 +268,7 @@ def test_a_call_back_on_the_forms_number_is_refused(run: Runner) -> None:
 
 def test_a_call_back_time_is_read_as_uk_time(run: Runner) -> None:
     reference = opened(run)
-    an_hour_ago = (utcnow() - timedelta(hours=1)).astimezone(LONDON)
+    an_hour_ago = (TEST_NOW - timedelta(hours=1)).astimezone(LONDON)
     at = an_hour_ago.strftime("%d/%m/%Y %H:%M")
     case = run.json("ada.admin", "su-case", "callback", reference, *CALLBACK, "--at", at)
     recorded = datetime.fromisoformat(case["callback_at"])
