@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from factories import NOT_SHARED, SIAN, audit_log, desk_admin, event, learner, plr_learners
 
+from lrs_cli import main as cli
 from lrs_cli.main import EXIT_ERROR, main
 from lrs_core.actor import Actor
 from lrs_core.domain.plr import PlrView
@@ -150,6 +151,10 @@ def test_the_cli_refuses_a_restricted_report_without_a_reason(
 ) -> None:
     monkeypatch.setenv("LRS_DATABASE_URL", database_url)
     monkeypatch.setenv("LRS_OPERATOR_PASSWORD", PASSWORD)
+    # The command runs on the tests' clock, as the agent's password was set on it.
+    monkeypatch.setattr(
+        cli.Context, "services", lambda self: Services(self.db, self.settings, services.clock)
+    )
     out = tmp_path / "plr.pdf"
     argv = ["plr", "report", uln, "--out", str(out), "--operator", agent.username]
     assert main(argv) == EXIT_ERROR
