@@ -197,7 +197,7 @@ class CaseFormScreen(CoreCalls, Screen[None]):
                 yield FieldInput(id="phone", placeholder="highly recommended (§3.5.3)")
                 yield Label("Verification provided", classes="field-label")
                 yield FieldInput(
-                    id="verification", required=True, placeholder="e.g. staff ID seen; never a secret"
+                    id="verification", required=True, placeholder="e.g. a staff ID; never a secret"
                 )
                 yield Static("", id="username", markup=False)
         yield DeskFooter()

@@ -273,9 +273,7 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
             return
         from lrs_tui.screens.accounts.one_time_password import OneTimePasswordScreen
 
-        line.show_notice(
-            shown(f"{approval.case.reference} approved: {approval.username} created.")
-        )
+        line.show_notice(shown(f"{approval.case.reference} approved: {approval.username} created."))
         self.show(approval.case)
         # The password goes to the modal alone, and is dropped with it.
         self.app.push_screen(OneTimePasswordScreen(approval))

@@ -111,7 +111,7 @@ def roles_full(roles: Iterable[PortalRole]) -> str:
 
 
 def person(user: PortalUserRow) -> str:
-    """"Ms Rhian Evans (rhian.evans)", through shown()."""
+    """ "Ms Rhian Evans (rhian.evans)", through shown()."""
     title = f"{user.title} " if user.title else ""
     return shown(f"{title}{user.name} ({user.username})")
 
