@@ -33,7 +33,7 @@ from textual.widget import Widget
 from textual.widgets import Header, Input, Label, Static
 
 from lrs_core.actor import Actor
-from lrs_core.domain.accounts import LOSS_REASON_LABELS, TITLES
+from lrs_core.domain.accounts import TITLES
 from lrs_core.domain.kinds import SuperUserCaseStatus, SuperUserLossReason
 from lrs_core.domain.text import shown
 from lrs_core.domain.values import display_date
@@ -41,7 +41,7 @@ from lrs_core.errors import ValidationError
 from lrs_core.services import Services
 from lrs_core.services.accounts_view import OrganisationSummary, SuperUserCaseView
 from lrs_tui.formatting import error_text
-from lrs_tui.screens.accounts.shared import CoreCalls, person, status_words
+from lrs_tui.screens.accounts.shared import CoreCalls, person, reason_label, status_words
 from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.fields import DATE_PLACEHOLDER, FieldInput, FieldSelect
 from lrs_tui.widgets.message_line import MessageLine
@@ -66,7 +66,7 @@ class Choice:
     label: str
 
 
-REASONS = [Choice(str(r), LOSS_REASON_LABELS[r]) for r in SuperUserLossReason]
+REASONS = [Choice(str(r), reason_label(r)) for r in SuperUserLossReason]
 SIGNATURES = [Choice(HAND, "Signed by hand"), Choice(TYPED, "Typed or pasted name")]
 
 # The field the core names in a refusal -> the widget to focus (by words it contains).
@@ -154,7 +154,7 @@ class CaseFormScreen(CoreCalls, Screen[None]):
                     yield Label("Organisation (UKPRN)", classes="field-label")
                     ukprn = self._organisation.ukprn if self._organisation else ""
                     yield FieldInput(ukprn, id="ukprn", required=True)
-                    yield Label("Reason on the form (§3.6): the only super user is…",
+                    yield Label("Reason on the form (§3.6): the only super user…",
                                 classes="field-label")  # fmt: skip
                     yield FieldSelect(REASONS, id="reason", required=True)  # type: ignore[arg-type]
                     yield Label("Date the form arrived", classes="field-label")
@@ -369,7 +369,7 @@ class CaseFormScreen(CoreCalls, Screen[None]):
         facts = [
             f"{view.reference} · {view.status} · prepared by {view.prepared_by}",
             shown(f"{view.organisation.name} · UKPRN {view.organisation.ukprn}"),
-            f"Reason: the only super user is {view.reason_label}",
+            f"Reason: the only super user {reason_label(view.reason)}",
             f"Form arrived {display_date(view.form_received_on)}"
             + (shown(f" · form's telephone {view.form_phone}") if view.form_phone else ""),
             (f"Super user: {person(old)} · {status_words(old)} · approval: {view.old_account_fate}"
@@ -379,7 +379,9 @@ class CaseFormScreen(CoreCalls, Screen[None]):
         self.query_one("#case-facts").display = True
         self.query_one("#open-fields").display = False
         register = view.register_phone or "NONE ON THE REGISTER: the call-back cannot be made"
-        self.query_one("#dial", Static).update(f"Call the REGISTER's number:  {register}")
+        self.query_one("#dial", Static).update(
+            f"Call the organisation on the REGISTER's number\n\n    {register}"
+        )
         self.query_one("#not-form", Static).update(
             shown(f"Never the number on the form ({view.form_phone}): a forged form gives its own.")
             if view.form_phone

@@ -33,7 +33,14 @@ from lrs_core.services.accounts_view import (
     phone_shown,
 )
 from lrs_tui.formatting import error_text
-from lrs_tui.screens.accounts.shared import CoreCalls, person, reason_short, status_words, when
+from lrs_tui.screens.accounts.shared import (
+    CoreCalls,
+    person,
+    reason_label,
+    reason_short,
+    status_words,
+    when,
+)
 from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.row_table import RowTable
@@ -63,7 +70,7 @@ def review_lines(view: SuperUserCaseView) -> list[tuple[str, str]]:
         ("Organisation", f"{org.name} · UKPRN {org.ukprn}"),
         ("Active super users", f"{org.active_super_users}"
          + (f" ({org.super_user_warning})" if org.super_user_warning else "")),
-        ("Reason on the form", f"the only super user is {view.reason_label}"),
+        ("Reason on the form", f"the only super user {reason_label(view.reason)}"),
         ("Super user named", f"{person(old)} · now {status_words(old)}" if old else "none"),
         ("Approval does to them", view.old_account_fate),
         ("Form arrived", display_date(view.form_received_on)),

@@ -51,14 +51,15 @@ from lrs_tui.widgets.row_table import RowTable
 
 WIDE = 110
 TABLE_ROWS_MAX = 12  # rows a table shows before it scrolls (the screen scrolls too)
+INSET = 4  # the body's padding each side, its scrollbar and the table's
 
 
 def user_columns(width: int) -> list[tuple[str, int]]:
-    fixed = [("Username", 16), ("Name", 16), ("Roles", 9), ("Status", 10), ("Last sign-in", 12)]
+    fixed = [("Username", 15), ("Name", 15), ("Roles", 8), ("Status", 10), ("Last sign-in", 12)]
     if width >= WIDE:
-        fixed[0], fixed[1] = ("Username", 22), ("Name", 24)
-    spare = width - RowTable.gaps(len(fixed) + 1) - 5 - sum(w for _, w in fixed)
-    return [*fixed, ("Flags (§3.3)", max(10, spare))]
+        fixed[0], fixed[1], fixed[2] = ("Username", 22), ("Name", 24), ("Roles", 12)
+    spare = width - RowTable.gaps(len(fixed) + 1) - INSET - sum(w for _, w in fixed)
+    return [*fixed, ("Flags", max(10, spare))]
 
 
 def user_cells(user: PortalUserRow) -> list[str]:
@@ -76,7 +77,7 @@ def case_columns(width: int) -> list[tuple[str, int]]:
     fixed = [("Reference", 16), ("Status", 9), ("Form arrived", 12), ("Still missing", 16)]
     if width >= WIDE:
         fixed.append(("Prepared by", 16))
-    spare = width - RowTable.gaps(len(fixed) + 1) - 5 - sum(w for _, w in fixed)
+    spare = width - RowTable.gaps(len(fixed) + 1) - INSET - sum(w for _, w in fixed)
     return [fixed[0], fixed[1], ("Reason", max(10, spare)), *fixed[2:]]
 
 
@@ -98,7 +99,7 @@ def case_cells(case: CaseSummary, *, wide: bool) -> list[str]:
 
 class OrganisationViewScreen(CoreCalls, Screen[None]):
     CSS_PATH = "organisation_view.tcss"
-    AUTO_FOCUS = "#users"
+    AUTO_FOCUS = "#body"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="org.back"),
@@ -177,7 +178,11 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
             return
         if line.has_class("-busy"):
             line.clear()
+        first = self.view is None
         self.show(view)
+        if first:
+            # The users' table takes the keys (Enter opens one); the screen starts at the top.
+            self.query_one("#users", RowTable).focus(scroll_visible=False)
 
     def show(self, view: OrganisationView) -> None:
         self.view = view

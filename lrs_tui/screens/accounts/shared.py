@@ -12,8 +12,8 @@ from datetime import datetime
 
 from textual.worker import Worker, WorkerState
 
-from lrs_core.domain.accounts import SUPER_USERS_MAX, SUPER_USERS_MIN
-from lrs_core.domain.kinds import AccountStatus, OrganisationKind, PortalRole
+from lrs_core.domain.accounts import LOSS_REASON_LABELS, SUPER_USERS_MAX, SUPER_USERS_MIN
+from lrs_core.domain.kinds import AccountStatus, OrganisationKind, PortalRole, SuperUserLossReason
 from lrs_core.domain.text import shown
 from lrs_core.services.accounts_view import ROLE_LABELS, OrganisationSummary, PortalUserRow
 from lrs_tui.formatting import uk_date, uk_datetime
@@ -122,6 +122,12 @@ def short_day(at: datetime | None, *, never: str = "never") -> str:
     from lrs_tui.formatting import UK
 
     return display_date(at.astimezone(UK).date()) if at is not None else never
+
+
+def reason_label(reason: SuperUserLossReason) -> str:
+    """§3.6's reason after "the only super user": "is on long-term leave", "has left..."."""
+    label = LOSS_REASON_LABELS[reason]
+    return label if label.startswith("has ") else f"is {label}"
 
 
 def reason_short(reason: object) -> str:
