@@ -191,7 +191,7 @@ def _fits_reason(user: AccountFacts, reason: SuperUserLossReason) -> bool:
         return user.status is AccountStatus.SUSPENDED
     if reason is SuperUserLossReason.LONG_TERM_LEAVE:
         return user.on_long_term_leave and user.status is not AccountStatus.DELETED
-    return user.status is not AccountStatus.DELETED  # left: not yet deleted by anyone
+    return True  # left: whatever the portal still says (already deleted, or not yet)
 
 
 def lost_super_user(
@@ -220,8 +220,10 @@ def lost_super_user(
             )
     else:
         fits = [u for u in supers if _fits_reason(u, reason)]
-        if reason is SuperUserLossReason.LEFT and len(fits) > 1:
-            # Someone who can still act did not leave; a form is about the one who did.
+        if reason is SuperUserLossReason.LEFT:
+            # A leaver already deleted needs nothing done; of the rest, someone who can still
+            # act is less likely the one who left than someone who cannot.
+            fits = [u for u in fits if u.status is not AccountStatus.DELETED]
             fits = [u for u in fits if not u.can_act] or fits
         if len(fits) > 1:
             raise ValidationError(

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lrs_core.db.models import Operator, Organisation, PortalUser
+from lrs_core.db.models import Operator, Organisation, PortalUser, SecurityAction
 from lrs_core.domain.accounts import (
     AccountFacts,
     NewSuperUser,
@@ -49,6 +49,11 @@ SECURITY_ACTION_LABELS: dict[SecurityActionKind, str] = {
 DESK_DOES_NOT_RESET = (
     "The Service Desk does not reset passwords or unlock accounts (§3.2): the organisation's"
     " super users do."
+)
+# Said after it when no super user of the organisation can act (§3.6).
+NO_SUPER_USER_CAN_ACT = (
+    "No super user of the organisation can act: it needs to send a Change of Super User form,"
+    " hand-signed by a manager (§3.6)."
 )
 
 
@@ -250,7 +255,11 @@ def organisation_users(session: Session, organisation_id: int) -> list[PortalUse
 
 
 def summary(organisation: Organisation, users: list[PortalUser]) -> OrganisationSummary:
-    active = sum(1 for u in users if account_facts(u).can_act)
+    return summary_counted(organisation, sum(1 for u in users if account_facts(u).can_act))
+
+
+def summary_counted(organisation: Organisation, active: int) -> OrganisationSummary:
+    """The summary, given its count of super users who can act (counted in SQL by a list)."""
     return OrganisationSummary(
         id=organisation.id,
         ukprn=organisation.ukprn,
@@ -278,3 +287,28 @@ def operator_names(session: Session, ids: set[int | None]) -> dict[int, str]:
         return {}
     rows = session.execute(select(Operator.id, Operator.username).where(Operator.id.in_(wanted)))
     return {row.id: row.username for row in rows}
+
+
+def security_action_rows(
+    session: Session, actions: list[SecurityAction], usernames: dict[int, str]
+) -> tuple[SecurityActionRow, ...]:
+    """The actions as shown, in the order given; ``usernames`` by portal user id (those not
+    in it are read)."""
+    wanted = {a.portal_user_id for a in actions if a.portal_user_id is not None} - set(usernames)
+    if wanted:
+        rows = session.execute(
+            select(PortalUser.id, PortalUser.username).where(PortalUser.id.in_(wanted))
+        )
+        usernames = {**usernames, **{row.id: row.username for row in rows}}
+    operators = operator_names(session, {a.operator_id for a in actions})
+    return tuple(
+        SecurityActionRow(
+            action=a.action,
+            label=SECURITY_ACTION_LABELS[a.action],
+            reason=a.reason,
+            performed_at=a.performed_at,
+            operator=operators.get(a.operator_id, "unknown") if a.operator_id else "unknown",
+            portal_username=usernames.get(a.portal_user_id) if a.portal_user_id else None,
+        )
+        for a in actions
+    )

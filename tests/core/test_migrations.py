@@ -3,6 +3,8 @@ schema, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -259,4 +261,58 @@ def test_the_new_codes_are_enforced_by_the_database(
         connection.execute(update, {"value": kept, "id": row_id})
         with pytest.raises(IntegrityError):
             connection.execute(update, {"value": refused, "id": row_id})
+        connection.rollback()
+
+
+def test_organisations_already_there_get_a_search_key(empty_database_url: str) -> None:
+    """Migration 0010 folds the names of organisations already registered, so find by name
+    finds them at once (issue 12 item 1)."""
+    from alembic import command
+
+    from lrs_core.db.database import alembic_config
+
+    db = Database(empty_database_url)
+    command.upgrade(alembic_config(db.url), "0009")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO organisation (ukprn, name, kind, is_lrb, is_ao, created_at)"
+                " VALUES ('10012345', 'St. Mary''s Académie', 'school', true, false,"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+    db.upgrade()
+    with db.engine.connect() as connection:
+        row = connection.execute(text("SELECT name_key, portal_enabled FROM organisation")).one()
+    assert tuple(row) == ("st marys academie", True)
+    db.dispose()
+
+
+def test_one_live_super_user_case_per_organisation(db: Database) -> None:
+    """Two admins opening a Change of Super User case (§3.6) for one organisation at once
+    cannot both succeed: the database allows one prepared or approved case per organisation,
+    and any number that are closed."""
+    import factories
+
+    with db.transaction() as session:
+        org = factories.organisation(session)
+        actor = factories.operator(
+            session, "ada.admin", "admin", "Desk-Admin-2026", now=datetime(2026, 11, 23, tzinfo=UTC)
+        )
+        org_id, operator_id = org.id, actor.operator_id
+    insert = text(
+        "INSERT INTO super_user_case (reference, organisation_id, reason, form_received_on,"
+        " status, prepared_by_operator_id, prepared_at, updated_at, row_version)"
+        " VALUES (:ref, :org, 'left', '2026-11-20', :status, :op, CURRENT_TIMESTAMP,"
+        " CURRENT_TIMESTAMP, 1)"
+    )
+    with db.engine.connect() as connection:
+        for n, status in enumerate(("rejected", "completed", "prepared", "rejected"), 1):
+            connection.execute(
+                insert, {"ref": f"SU-{n}", "org": org_id, "status": status, "op": operator_id}
+            )
+        with pytest.raises(IntegrityError):
+            connection.execute(
+                insert, {"ref": "SU-9", "org": org_id, "status": "approved", "op": operator_id}
+            )
         connection.rollback()
