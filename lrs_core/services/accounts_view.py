@@ -11,13 +11,14 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lrs_core.db.models import Operator, Organisation, PortalUser, SecurityAction
+from lrs_core.db.models import Operator, Organisation, PortalUser, SecurityAction, SuperUserCase
 from lrs_core.domain.accounts import (
     AccountFacts,
     NewSuperUser,
     Signatory,
     display_phone,
     housekeeping_flags,
+    missing_steps,
     super_user_count_warning,
 )
 from lrs_core.domain.kinds import (
@@ -312,3 +313,40 @@ def security_action_rows(
         )
         for a in actions
     )
+
+
+def case_missing(case: SuperUserCase) -> tuple[str, ...]:
+    """The steps a case still lacks before a second admin can approve it."""
+    return missing_steps(
+        signatory=case.signatory_name is not None,
+        callback=case.callback_at is not None,
+        new_user=case.new_username is not None,
+    )
+
+
+def case_summary(case: SuperUserCase, organisation: Organisation, prepared_by: str) -> CaseSummary:
+    """One super-user case as a list shows it (the organisation's view, the cases list)."""
+    return CaseSummary(
+        reference=case.reference,
+        organisation_ukprn=organisation.ukprn,
+        organisation_name=organisation.name,
+        reason=case.reason,
+        status=case.status,
+        form_received_on=case.form_received_on,
+        prepared_by=prepared_by,
+        prepared_at=case.prepared_at,
+        missing=case_missing(case) if case.status is SuperUserCaseStatus.PREPARED else (),
+        new_username=case.new_username,
+    )
+
+
+def organisation_cases(session: Session, organisation_id: int) -> tuple[CaseSummary, ...]:
+    """An organisation's super-user cases, newest first (its view shows its past cases)."""
+    found = session.execute(
+        select(SuperUserCase, Organisation, Operator.username)
+        .join(Organisation, Organisation.id == SuperUserCase.organisation_id)
+        .outerjoin(Operator, Operator.id == SuperUserCase.prepared_by_operator_id)
+        .where(SuperUserCase.organisation_id == organisation_id)
+        .order_by(SuperUserCase.prepared_at.desc(), SuperUserCase.id.desc())
+    ).all()
+    return tuple(case_summary(case, org, who or "") for case, org, who in found)
