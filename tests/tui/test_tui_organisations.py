@@ -22,12 +22,17 @@ from factories import (
     portal_user,
 )
 from textual.pilot import Pilot
+from textual.widgets import Button, Input
 from tui_drive import DeskOperator, Keys, texts
 
+from lrs_core.actor import Actor
 from lrs_core.domain.kinds import AccountStatus
 from lrs_core.services import Services
 from lrs_core.services.audit import AuditEntry
 from lrs_tui.app import LrsDeskApp
+from lrs_tui.screens.accounts.case_form import CaseFormScreen
+from lrs_tui.screens.accounts.case_review import ApproveDialog, CaseListScreen, CaseReviewScreen
+from lrs_tui.screens.accounts.one_time_password import OneTimePasswordScreen
 from lrs_tui.screens.accounts.organisation_search import OrganisationSearchScreen
 from lrs_tui.screens.accounts.organisation_view import OrganisationViewScreen
 from lrs_tui.screens.accounts.portal_user_view import PortalUserViewScreen
@@ -224,3 +229,216 @@ async def test_an_admin_suspends_a_portal_user_with_a_reason(
         assert "SUSPENDED" in screen_text(app)
         assert "is suspended" in message(app)
     assert audited(seeded, "suspend-portal-user", "ada.admin")
+
+
+# -- super-user reinstatement (§3.6) ------------------------------------------------------------
+
+# A test constant, not a secret: the core's generator is replaced so the screen (and its
+# snapshot) shows the same password every run.
+FIXED_OTP = "Test-Only-Pw23"
+
+
+@pytest.fixture
+def fixed_otp(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr("lrs_core.services.super_user_cases.one_time_password", lambda: FIXED_OTP)
+    return FIXED_OTP
+
+
+def prepare(services: Services, actor: Actor, *, upto: int = 4) -> str:
+    """A Riverside case prepared through the core by ``actor``, ``upto`` steps recorded."""
+    cases = services.super_user_cases
+    reference = cases.open(actor, RIVERSIDE, "suspended", "20/11/2026",
+                           form_phone=FORM_PHONE).reference  # fmt: skip
+    if upto >= 2:
+        cases.record_signatory(
+            actor, reference, name="Hannah Price", job_title="Principal", is_manager=True,
+            signed_agreement=True, hand_signed=True,
+        )  # fmt: skip
+    if upto >= 3:
+        cases.record_callback(actor, reference, dialled=ORG_PHONE,
+                              confirmed_by="Hannah Price, Principal")  # fmt: skip
+    if upto >= 4:
+        cases.set_new_super_user(
+            actor, reference, title="Mr", given_name="Owen", family_name="Jones",
+            email="owen.jones@example.org", phone="07700 900123",
+            verification_provided="Staff ID 5521 seen by the principal",
+        )  # fmt: skip
+    return reference
+
+
+async def save(pilot: Pilot[None]) -> None:
+    await pilot.press("ctrl+s")
+    await Keys.settle(pilot)
+
+
+async def tick(pilot: Pilot[None], selector: str) -> None:
+    pilot.app.screen.query_one(selector).focus()
+    await pilot.pause()
+    await pilot.press("space")
+
+
+def focused_id(app: LrsDeskApp) -> str | None:
+    return app.screen.focused.id if app.screen.focused is not None else None
+
+
+async def test_one_admin_prepares_a_case_and_a_second_admin_approves_it_password_shown_once(
+    seeded: Services, clock: MovableClock, fixed_otp: str
+) -> None:
+    # §3.6 as a guided case at 80x24: each refusal is the core's words with its field focused
+    # and nothing typed lost (a typed signature; the form's number dialled); the form always
+    # says what is missing; only a second admin approves; the one-time password is shown once.
+    app = LrsDeskApp(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_home(pilot, ADMIN, clock)
+        view = await open_organisation(pilot, RIVERSIDE)
+        assert "no active super user" in screen_text(app)
+        await pilot.press("n")
+        await Keys.settle(pilot)
+        form = app.screen
+        assert isinstance(form, CaseFormScreen)
+        assert form.query_one("#ukprn", Input).value == RIVERSIDE  # from the organisation
+        assert "Still missing: case, signatory, call-back, new super user" in screen_text(app)
+        await Keys.choose(pilot, "#reason", "suspended")
+        await Keys.fill(pilot, "#received", "20/11/2026")
+        await Keys.fill(pilot, "#form-phone", FORM_PHONE)
+        await save(pilot)
+        assert form.view is not None and form.step == 1, message(app)
+        reference = form.view.reference
+        assert "Still missing: signatory, call-back, new super user" in screen_text(app)
+
+        # Step 2: a typed signature is refused (§3.6), the field focused, the rest kept.
+        await Keys.fill(pilot, "#sig-name", "Hannah Price")
+        await Keys.fill(pilot, "#sig-title", "Principal")
+        await tick(pilot, "#manager")
+        await tick(pilot, "#agreement")
+        await Keys.choose(pilot, "#signature", "typed")
+        await save(pilot)
+        assert "signed by hand" in message(app)
+        assert focused_id(app) == "signature" and form.step == 1
+        assert form.query_one("#sig-name", Input).value == "Hannah Price"
+        await Keys.choose(pilot, "#signature", "hand")
+        await save(pilot)
+        assert form.step == 2, message(app)
+
+        # Step 3: the register's number is shown to dial; the form's number is refused.
+        assert ORG_PHONE in screen_text(app)
+        await Keys.fill(pilot, "#dialled", FORM_PHONE)
+        await Keys.fill(pilot, "#confirmed-by", "Hannah Price, Principal")
+        await save(pilot)
+        assert "number on the form" in message(app) and focused_id(app) == "dialled"
+        await Keys.fill(pilot, "#dialled", ORG_PHONE)
+        await save(pilot)
+        assert form.step == 3, message(app)
+
+        # Step 4: the new super user; the core makes the username.
+        await Keys.fill(pilot, "#title", "Mr")
+        await Keys.fill(pilot, "#given", "Owen")
+        await Keys.fill(pilot, "#family", "Jones")
+        await Keys.fill(pilot, "#email", "owen.jones@example.org")
+        await Keys.fill(pilot, "#phone", "07700 900123")
+        await Keys.fill(pilot, "#verification", "Staff ID 5521 seen by the principal")
+        await save(pilot)
+        assert form.view.missing == (), message(app)
+        assert "Username: owen.jones" in screen_text(app)
+        assert "Nothing missing" in screen_text(app)
+        await pilot.press("escape")
+        await Keys.settle(pilot)
+        assert app.screen is view and view.view is not None
+        assert [c.reference for c in view.view.cases] == [reference]  # its past cases
+
+    app = LrsDeskApp(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_home(pilot, SECOND_ADMIN, clock)
+        await pilot.press("ctrl+p")
+        await Keys.type(pilot, "awaiting approval")
+        await pilot.pause(0.2)  # the palette gathers its hits asynchronously
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, CaseListScreen)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        review = app.screen
+        assert isinstance(review, CaseReviewScreen) and review.reference == reference
+        text = screen_text(app)
+        assert "the register's number" in text and "Hannah Price" in text and "owen.jones" in text
+        await pilot.press("a")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, ApproveDialog)
+        assert focused_id(app) == "cancel"  # nothing happens by a stray Enter
+        await pilot.press("tab", "enter")
+        await Keys.settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, OneTimePasswordScreen)
+        assert fixed_otp in screen_text(app) and "owen.jones" in screen_text(app)
+        await pilot.press("c")
+        await pilot.pause()
+        assert all(fixed_otp not in str(n.message) + str(n.title)
+                   for n in app._notifications)  # fmt: skip
+        await pilot.press("escape")
+        await Keys.settle(pilot)
+        assert app.screen is review and review.view is not None
+        assert str(review.view.status) == "approved"
+        assert fixed_otp not in screen_text(app)
+        await pilot.press("escape")
+        await Keys.settle(pilot)
+        await pilot.press("ctrl+g")
+        await Keys.settle(pilot)
+        view = await open_organisation(pilot, RIVERSIDE)
+        view.query_one("#cases", RowTable).focus()
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, CaseReviewScreen)
+        assert "approved" in app.screen.sub_title.lower()
+        assert fixed_otp not in screen_text(app)  # shown once: never again
+        assert "a" not in app.screen.active_bindings
+    approved = audited(seeded, "approve-super-user-case", "other.admin")
+    assert approved and approved[0].outcome == "ok"
+    assert fixed_otp not in str(approved[0].detail)
+
+
+async def test_the_admin_who_prepared_a_case_cannot_approve_it_and_the_refusal_is_audited(
+    seeded: Services, clock: MovableClock, admin: Actor, fixed_otp: str
+) -> None:
+    # §3.6's two admins: approval is not offered to the preparer, the screen says why, and
+    # forcing it shows the core's refusal, audited as denied.
+    reference = prepare(seeded, admin)
+    app = LrsDeskApp(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_home(pilot, ADMIN, clock)
+        await app.push_screen(CaseReviewScreen(seeded, admin, reference))
+        await Keys.settle(pilot)
+        review = app.screen
+        assert isinstance(review, CaseReviewScreen) and review.view is not None
+        assert not review.view.approvable
+        verdict = " ".join(texts(app, "#verdict"))
+        assert "You cannot approve" in verdict and review.view.not_approvable_because
+        assert "a" not in review.active_bindings
+        review.action_approve()  # forced
+        await Keys.settle(pilot)
+        app.screen.query_one("#approve", Button).press()
+        await Keys.settle(pilot)
+        assert app.screen is review
+        assert "second admin" in message(app).lower() or "prepared" in message(app).lower()
+        assert not isinstance(app.screen, OneTimePasswordScreen)
+    refused = audited(seeded, "approve-super-user-case", "ada.admin")
+    assert refused and refused[0].outcome == "denied"
+
+
+async def test_reopening_a_prepared_case_goes_on_from_the_first_step_missing(
+    seeded: Services, clock: MovableClock, admin: Actor
+) -> None:
+    prepare(seeded, admin, upto=2)
+    app = LrsDeskApp(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_home(pilot, ADMIN, clock)
+        view = await open_organisation(pilot, RIVERSIDE)
+        view.query_one("#cases", RowTable).focus()
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        form = app.screen
+        assert isinstance(form, CaseFormScreen) and form.step == 2  # the call-back
+        assert focused_id(app) == "dialled"
+        assert "Still missing: call-back, new super user" in screen_text(app)
+        await pilot.press("ctrl+b")
+        await Keys.settle(pilot)
+        assert form.query_one("#sig-name", Input).value == "Hannah Price"  # as recorded

@@ -200,6 +200,11 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
         self.sub_title = f"Super-user case {self.reference}"
         self.action_reload()
 
+    def on_screen_resume(self) -> None:
+        # Back from the checks' form (escape pops without a result): read it again.
+        if self.view is not None:
+            self.action_reload()
+
     @property
     def prepared(self) -> bool:
         return self.view is not None and self.view.status is SuperUserCaseStatus.PREPARED
@@ -312,8 +317,7 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
     def action_continue_form(self) -> None:
         from lrs_tui.screens.accounts.case_form import CaseFormScreen
 
-        screen = CaseFormScreen(self._services, self._actor, reference=self.reference)
-        self.app.push_screen(screen, callback=lambda _: self.action_reload())
+        self.app.push_screen(CaseFormScreen(self._services, self._actor, reference=self.reference))
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         if self.prepared and self.view is not None and self.view.approvable:
@@ -374,6 +378,10 @@ class CaseListScreen(CoreCalls, Screen[None]):
     def on_resize(self) -> None:
         self._show_rows()
 
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self.cases:
+            self.action_reload()
+
     def action_reload(self) -> None:
         self.query_one(MessageLine).show_busy("Loading the cases…")
         self.call("load", lambda: self._services.super_user_cases.list(
@@ -404,5 +412,4 @@ class CaseListScreen(CoreCalls, Screen[None]):
     def _chosen(self, event: RowTable.RowChosen) -> None:
         if 0 <= event.index < len(self.cases):
             reference = self.cases[event.index].reference
-            screen = CaseReviewScreen(self._services, self._actor, reference)
-            self.app.push_screen(screen, callback=lambda _: self.action_reload())
+            self.app.push_screen(CaseReviewScreen(self._services, self._actor, reference))

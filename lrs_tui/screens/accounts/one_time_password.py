@@ -21,12 +21,6 @@ from lrs_core.services.accounts_view import Approval
 from lrs_tui.widgets.desk_footer import DeskFooter
 
 
-def spaced(password: str) -> str:
-    """The password with a space between groups of four, for reading aloud: copying takes
-    the password itself."""
-    return " ".join(password[i : i + 4] for i in range(0, len(password), 4))
-
-
 class OneTimePasswordScreen(ModalScreen[None]):
     CSS_PATH = "one_time_password.tcss"
     AUTO_FOCUS = "#close"
@@ -53,7 +47,7 @@ class OneTimePasswordScreen(ModalScreen[None]):
                          markup=False)  # fmt: skip
             yield Static(shown(f"Username  {self.username}"), id="username", markup=False)
             yield Static("One-time password", id="label")
-            yield Static(shown(spaced(password)), id="password", markup=False)
+            yield Static(shown(password), id="password", markup=False)
             phone = self._register_phone or "the register's number"
             yield Static(
                 shown(

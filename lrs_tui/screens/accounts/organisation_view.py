@@ -149,6 +149,11 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
         self.sub_title = f"Organisation {self.ukprn}"
         self.action_reload()
 
+    def on_screen_resume(self) -> None:
+        # Back from a user, a case or a dialog (escape pops without a result): read it again.
+        if self.view is not None:
+            self.action_reload()
+
     @property
     def admin_portal(self) -> bool:
         return self._actor.may(Permission.MANAGE_PORTAL_USERS)
@@ -267,7 +272,7 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
         from lrs_tui.screens.accounts.portal_user_view import PortalUserViewScreen
 
         screen = PortalUserViewScreen(self._services, self._actor, username)
-        self.app.push_screen(screen, callback=self._back)
+        self.app.push_screen(screen)
 
     def action_open_user(self) -> None:
         users = self.query_one("#users", RowTable)
@@ -283,10 +288,7 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
             screen = CaseFormScreen(self._services, self._actor, reference=case.reference)
         else:
             screen = CaseReviewScreen(self._services, self._actor, case.reference)
-        self.app.push_screen(screen, callback=self._back)
-
-    def _back(self, _result: object = None) -> None:
-        self.action_reload()
+        self.app.push_screen(screen)
 
     # -- the admins' actions ----------------------------------------------------------------
 
@@ -336,7 +338,7 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
         if self.view is None:
             return
         screen = CaseFormScreen(self._services, self._actor, organisation=self.view.summary)
-        self.app.push_screen(screen, callback=self._back)
+        self.app.push_screen(screen)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("Organisation: open the selected user",
