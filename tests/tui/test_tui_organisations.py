@@ -21,6 +21,7 @@ from factories import (
     organisation,
     portal_user,
 )
+from test_tui_80x24 import footer_text, illegible, shows_whole
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 from tui_drive import DeskOperator, Keys, texts
@@ -62,6 +63,8 @@ def seed(services: Services) -> None:
                              agreement_signatory="Hannah Price")  # fmt: skip
         portal_user(session, river, "jo.hughes", "Jo", "Hughes", status="suspended")
         portal_user(session, river, "li.wei", "Li", "Wei", roles=("online-user",))
+        portal_user(session, river, "reception", "Front", "Desk", roles=("online-user",),
+                    last_sign_in_at=datetime(2025, 2, 3, 9, tzinfo=UTC))  # fmt: skip
 
 
 @pytest.fixture
@@ -442,3 +445,63 @@ async def test_reopening_a_prepared_case_goes_on_from_the_first_step_missing(
         await pilot.press("ctrl+b")
         await Keys.settle(pilot)
         assert form.query_one("#sig-name", Input).value == "Hannah Price"  # as recorded
+
+
+async def test_every_accounts_screen_is_legible_at_80x24_with_lock_and_sign_out_in_sight(
+    seeded: Services, clock: MovableClock, admin: Actor, fixed_otp: str
+) -> None:
+    # The desk's SSH terminals: no line in a colour a dark or a light background hides
+    # (test_tui_80x24.py), and each screen's footer keeps Lock and Sign out at 80 columns.
+    reference = prepare(seeded, admin, upto=2)
+    app = LrsDeskApp(seeded)
+
+    async def check(where: str, *, modal: bool = False) -> None:
+        await Keys.settle(pilot)
+        Keys.stop_blinking(pilot)
+        assert illegible(app) == [], where
+        if not modal:
+            assert "Lock" in footer_text(app) and "Sign out" in footer_text(app), where
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_home(pilot, ADMIN, clock)
+        view = await open_organisation(pilot, RIVERSIDE)
+        await check("organisation view")
+        await open_user(pilot, view, "jo.hughes")
+        await check("portal user")
+        await pilot.press("escape")
+        await Keys.settle(pilot)
+        view.query_one("#cases", RowTable).focus()
+        await pilot.press("enter")
+        for step in ("call-back", "signatory", "case"):
+            await check(f"case form: {step}")
+            await pilot.press("ctrl+b")
+        await pilot.press("ctrl+n", "ctrl+n", "ctrl+n")
+        await check("case form: new super user")
+        await save(pilot)
+        await check("case form refused")
+    prepare_rest(seeded, admin, reference)
+    app = LrsDeskApp(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_home(pilot, SECOND_ADMIN, clock)
+        await app.push_screen(CaseReviewScreen(seeded, admin_actor(app), reference))
+        await check("review")
+        await pilot.press("a")
+        await check("approve?", modal=True)
+        await pilot.press("tab", "enter")
+        await check("one-time password", modal=True)
+        assert shows_whole(app, fixed_otp) and shows_whole(app, "owen.jones")
+
+
+def prepare_rest(services: Services, actor: Actor, reference: str) -> None:
+    cases = services.super_user_cases
+    cases.record_callback(actor, reference, dialled=ORG_PHONE, confirmed_by="Hannah Price")
+    cases.set_new_super_user(
+        actor, reference, title="Mr", given_name="Owen", family_name="Jones",
+        email="owen.jones@example.org", phone="07700 900123",
+        verification_provided="Staff ID 5521 seen by the principal",
+    )  # fmt: skip
+
+
+def admin_actor(app: LrsDeskApp) -> Actor:
+    assert app.signed_in is not None
+    return app.signed_in.actor

@@ -103,6 +103,13 @@ STEP_OF_WIDGET = {
 }
 
 
+class Tick(TickBox):
+    """A TickBox drawn "[X]" / "[ ]" in the terminal's own colours (case_form.tcss)."""
+
+    BUTTON_LEFT = "["
+    BUTTON_RIGHT = "] "
+
+
 def widget_for(error: ValidationError, step: int) -> str | None:
     """The widget of ``step`` the core's refusal is about, if it names one."""
     field = error.field.casefold()
@@ -119,9 +126,9 @@ class CaseFormScreen(CoreCalls, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="case-form.back"),
-        Binding("ctrl+s", "save", "Save step", id="case-form.save"),
-        Binding("ctrl+b", "step(-1)", "Prev step", id="case-form.previous"),
-        Binding("ctrl+n", "step(1)", "Next step", id="case-form.next"),
+        Binding("ctrl+s", "save", "Save", id="case-form.save"),
+        Binding("ctrl+b", "step(-1)", "Prev", id="case-form.previous"),
+        Binding("ctrl+n", "step(1)", "Next", id="case-form.next"),
     ]
 
     def __init__(
@@ -170,8 +177,8 @@ class CaseFormScreen(CoreCalls, Screen[None]):
                 yield FieldInput(id="sig-name", required=True)
                 yield Label("Job title", classes="field-label")
                 yield FieldInput(id="sig-title", required=True)
-                yield TickBox("Of manager status or above", id="manager")
-                yield TickBox("Signed the Organisation Agreement", id="agreement")
+                yield Tick("Of manager status or above", id="manager", compact=True)
+                yield Tick("Signed the Organisation Agreement", id="agreement", compact=True)
                 yield Label("Signature (§3.6: the form must be signed by hand)",
                             classes="field-label")  # fmt: skip
                 yield FieldSelect(SIGNATURES, id="signature", required=True)  # type: ignore[arg-type]

@@ -215,7 +215,8 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
         if action == "reject":
             return self.prepared
         if action == "continue_form":
-            return self.prepared
+            # For the admin preparing it: the one approving reviews, and records nothing.
+            return self.prepared and self.view is not None and not self.view.approvable
         return True
 
     def action_reload(self) -> None:
@@ -325,6 +326,7 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
                                 "is shown once", self.action_approve)  # fmt: skip
         if self.prepared:
             yield SystemCommand("Case: reject", "With a reason", self.action_reject)
+        if self.prepared and self.view is not None and not self.view.approvable:
             yield SystemCommand("Case: the checks' form", "Record or correct a step",
                                 self.action_continue_form)  # fmt: skip
         yield SystemCommand("Case: reload", "Read it again", self.action_reload)

@@ -76,6 +76,7 @@ def user_cells(user: PortalUserRow) -> list[str]:
 def case_columns(width: int) -> list[tuple[str, int]]:
     fixed = [("Reference", 16), ("Status", 9), ("Form arrived", 12), ("Still missing", 16)]
     if width >= WIDE:
+        fixed[3] = ("Still missing", 32)
         fixed.append(("Prepared by", 16))
     spare = width - RowTable.gaps(len(fixed) + 1) - INSET - sum(w for _, w in fixed)
     return [fixed[0], fixed[1], ("Reason", max(10, spare)), *fixed[2:]]
@@ -207,9 +208,10 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
         portal = self.query_one("#fact-portal", Label)
         portal.update(portal_words(s.portal_enabled))
         portal.set_class(not s.portal_enabled, "-disabled")
-        roles = " · ".join(f"{ROLE_LABELS[r]} {n}" for r, n in view.by_role) or "no users"
+        roles = " · ".join(f"{ROLE_LABELS[r]} {n}" for r, n in view.by_role if n) or "no users"
         fact("by-role", roles)
-        fact("by-status", " · ".join(f"{st} {n}" for st, n in view.by_status) or "no users")
+        statuses = " · ".join(f"{st} {n}" for st, n in view.by_status if n)
+        fact("by-status", statuses or "no users")
         fact("flagged", f"{view.flagged} user{'s' if view.flagged != 1 else ''} flagged")
         supers = [
             f"{person(u)} · {status_words(u)} · last sign-in {when(u.last_sign_in_at)}"
