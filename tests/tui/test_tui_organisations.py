@@ -382,6 +382,12 @@ async def test_one_admin_prepares_a_case_and_a_second_admin_approves_it_password
         assert app.screen is review and review.view is not None
         assert str(review.view.status) == "approved"
         assert fixed_otp not in screen_text(app)
+        await pilot.press("d")  # read out on the register's number: handed over
+        await Keys.settle(pilot)
+        await Keys.type(pilot, "Owen Jones")
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert app.screen is review and str(review.view.status) == "completed"
         await pilot.press("escape")
         await Keys.settle(pilot)
         await pilot.press("ctrl+g")
@@ -391,7 +397,7 @@ async def test_one_admin_prepares_a_case_and_a_second_admin_approves_it_password
         await pilot.press("enter")
         await Keys.settle(pilot)
         assert isinstance(app.screen, CaseReviewScreen)
-        assert "approved" in app.screen.sub_title.lower()
+        assert "completed" in app.screen.sub_title.lower()
         assert fixed_otp not in screen_text(app)  # shown once: never again
         assert "a" not in app.screen.active_bindings
     approved = audited(seeded, "approve-super-user-case", "other.admin")
@@ -425,6 +431,30 @@ async def test_the_admin_who_prepared_a_case_cannot_approve_it_and_the_refusal_i
         assert not isinstance(app.screen, OneTimePasswordScreen)
     refused = audited(seeded, "approve-super-user-case", "ada.admin")
     assert refused and refused[0].outcome == "denied"
+
+
+async def test_a_second_admin_rejects_a_case_with_a_reason(
+    seeded: Services, clock: MovableClock, admin: Actor
+) -> None:
+    reference = prepare(seeded, admin)
+    app = LrsDeskApp(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_home(pilot, SECOND_ADMIN, clock)
+        await app.push_screen(CaseReviewScreen(seeded, admin_actor(app), reference))
+        await Keys.settle(pilot)
+        review = app.screen
+        assert isinstance(review, CaseReviewScreen)
+        await pilot.press("r")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, WordsDialog)
+        await Keys.type(pilot, "The signatory is not on the register's staff list")
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert app.screen is review and review.view is not None
+        assert str(review.view.status) == "rejected"
+        assert "not on the register's staff list" in screen_text(app)
+        assert "a" not in review.active_bindings and "r" not in review.active_bindings
+    assert audited(seeded, "reject-super-user-case", "other.admin")
 
 
 async def test_reopening_a_prepared_case_goes_on_from_the_first_step_missing(

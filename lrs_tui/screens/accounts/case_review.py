@@ -109,9 +109,12 @@ def review_lines(view: SuperUserCaseView) -> list[tuple[str, str]]:
         ]
     rows.append(("Prepared", f"by {view.prepared_by}, {when(view.prepared_at)}"))
     if view.decided_by:
-        rows.append((str(view.status).capitalize(),
-                     f"by {view.decided_by}, {when(view.decided_at)}"
+        decided = "Rejected" if view.status is SuperUserCaseStatus.REJECTED else "Approved"
+        rows.append((decided, f"by {view.decided_by}, {when(view.decided_at)}"
                      + (f": {view.decision_reason}" if view.decision_reason else "")))  # fmt: skip
+    if view.completed_by:
+        rows.append(("Password handed over", f"by {view.completed_by},"
+                     f" {when(view.completed_at)}"))  # fmt: skip
     return [(label, shown(value)) for label, value in rows]
 
 
@@ -176,6 +179,7 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
         Binding("a", "approve", "Approve", id="case-review.approve"),
         Binding("r", "reject", "Reject", id="case-review.reject"),
         Binding("e", "continue_form", "Checks", id="case-review.form"),
+        Binding("d", "complete", "Handed over", id="case-review.complete"),
     ]
 
     def __init__(self, services: Services, actor: Actor, reference: str) -> None:
@@ -214,6 +218,8 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
             return self.prepared and self.view is not None and self.view.approvable
         if action == "reject":
             return self.prepared
+        if action == "complete":
+            return self.view is not None and self.view.status is SuperUserCaseStatus.APPROVED
         if action == "continue_form":
             # For the admin preparing it: the one approving reviews, and records nothing.
             return self.prepared and self.view is not None and not self.view.approvable
@@ -252,7 +258,7 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
         widgets = []
         for label, value in review_lines(view):
             widgets.append(Label(label, classes="key"))
-            alert = any(w in value for w in ("NOT ", "NO", "TYPED"))
+            alert = value in ("NO", "TYPED") or value.startswith("NOT ") or ": NOT " in value
             widgets.append(Label(value, markup=False, classes="-alert" if alert else ""))
         grid.mount_all(widgets)
         steps = [
@@ -315,6 +321,32 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
         elif isinstance(result, BaseException):
             self.query_one(MessageLine).show_error(error_text(result))
 
+    def action_complete(self) -> None:
+        """The one-time password reached the new super user (read out on the register's
+        number): the case is completed."""
+        from lrs_tui.screens.challenge_dialogs import WordsDialog
+
+        if self.view is None:
+            return
+        cases, actor = self._services.super_user_cases, self._actor
+        reference, version = self.view.reference, self.view.version
+        dialog = WordsDialog(
+            f"Password handed over · {reference}",
+            "Record that the one-time password was read out to the new super user, on a call"
+            " to the register's number. The case is then completed.",
+            "Who took it (name)",
+            lambda who: cases.complete(actor, reference, who, expected_version=version),
+            button="Completed",
+        )
+        self.app.push_screen(dialog, callback=self._completed)
+
+    def _completed(self, result: object) -> None:
+        if isinstance(result, SuperUserCaseView):
+            self.show(result)
+            self.query_one(MessageLine).show_notice(f"{result.reference} completed.")
+        elif isinstance(result, BaseException):
+            self.query_one(MessageLine).show_error(error_text(result))
+
     def action_continue_form(self) -> None:
         from lrs_tui.screens.accounts.case_form import CaseFormScreen
 
@@ -329,6 +361,9 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
         if self.prepared and self.view is not None and not self.view.approvable:
             yield SystemCommand("Case: the checks' form", "Record or correct a step",
                                 self.action_continue_form)  # fmt: skip
+        if self.view is not None and self.view.status is SuperUserCaseStatus.APPROVED:
+            yield SystemCommand("Case: password handed over", "The new super user has it: "
+                                "complete the case", self.action_complete)  # fmt: skip
         yield SystemCommand("Case: reload", "Read it again", self.action_reload)
 
 

@@ -151,7 +151,7 @@ class PortalUserViewScreen(CoreCalls, Screen[None]):
             return
         organisations, actor, username = self._services.organisations, self._actor, self.username
         dialog = WordsDialog(
-            f"Suspend portal user · {shown(username)}",
+            "Suspend this portal user",  # a title is markup: no stored text in it
             shown(
                 f"{view.user.name} will not be able to sign in to the Organisation Portal until"
                 f" one of {view.organisation.name}'s super users reactivates them (§3.5.6.1)."
