@@ -188,6 +188,7 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
         self._actor = actor
         self.reference = reference
         self.view: SuperUserCaseView | None = None
+        self._opened = False  # the checks' form opened from here: read again on coming back
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -206,7 +207,8 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
 
     def on_screen_resume(self) -> None:
         # Back from the checks' form (escape pops without a result): read it again.
-        if self.view is not None:
+        if self._opened and self.view is not None:
+            self._opened = False
             self.action_reload()
 
     @property
@@ -350,6 +352,7 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
     def action_continue_form(self) -> None:
         from lrs_tui.screens.accounts.case_form import CaseFormScreen
 
+        self._opened = True
         self.app.push_screen(CaseFormScreen(self._services, self._actor, reference=self.reference))
 
     def palette_commands(self) -> Iterable[SystemCommand]:
@@ -400,6 +403,7 @@ class CaseListScreen(CoreCalls, Screen[None]):
         self._services = services
         self._actor = actor
         self.cases: tuple[CaseSummary, ...] = ()
+        self._opened = False  # a case opened from here: read the list again on coming back
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -416,7 +420,8 @@ class CaseListScreen(CoreCalls, Screen[None]):
         self._show_rows()
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted and self.cases:
+        if self._opened:
+            self._opened = False
             self.action_reload()
 
     def action_reload(self) -> None:
@@ -449,4 +454,5 @@ class CaseListScreen(CoreCalls, Screen[None]):
     def _chosen(self, event: RowTable.RowChosen) -> None:
         if 0 <= event.index < len(self.cases):
             reference = self.cases[event.index].reference
+            self._opened = True
             self.app.push_screen(CaseReviewScreen(self._services, self._actor, reference))

@@ -115,6 +115,7 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
         self._actor = actor
         self.ukprn = ukprn
         self.view: OrganisationView | None = None
+        self._opened = False  # a screen opened from here: read again on coming back
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -151,9 +152,15 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
         self.action_reload()
 
     def on_screen_resume(self) -> None:
-        # Back from a user, a case or a dialog (escape pops without a result): read it again.
-        if self.view is not None:
+        # Back from a user, a case or a case form (escape pops without a result): read it
+        # again. Not after the palette or the lock: each read is an audited look.
+        if self._opened and self.view is not None:
+            self._opened = False
             self.action_reload()
+
+    def _push(self, screen: Screen[None]) -> None:
+        self._opened = True
+        self.app.push_screen(screen)
 
     @property
     def admin_portal(self) -> bool:
@@ -273,8 +280,7 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
     def open_user(self, username: str) -> None:
         from lrs_tui.screens.accounts.portal_user_view import PortalUserViewScreen
 
-        screen = PortalUserViewScreen(self._services, self._actor, username)
-        self.app.push_screen(screen)
+        self._push(PortalUserViewScreen(self._services, self._actor, username))
 
     def action_open_user(self) -> None:
         users = self.query_one("#users", RowTable)
@@ -290,7 +296,7 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
             screen = CaseFormScreen(self._services, self._actor, reference=case.reference)
         else:
             screen = CaseReviewScreen(self._services, self._actor, case.reference)
-        self.app.push_screen(screen)
+        self._push(screen)
 
     # -- the admins' actions ----------------------------------------------------------------
 
@@ -339,8 +345,7 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
 
         if self.view is None:
             return
-        screen = CaseFormScreen(self._services, self._actor, organisation=self.view.summary)
-        self.app.push_screen(screen)
+        self._push(CaseFormScreen(self._services, self._actor, organisation=self.view.summary))
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("Organisation: open the selected user",
