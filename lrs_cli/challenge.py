@@ -32,16 +32,11 @@ core then checks both names against the target learner, as find by ULN folds the
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import enum
-import json
-import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
 from typing import Any
 
 from lrs_cli.command import Add, Context, count, signed_in
-from lrs_cli.output import human
+from lrs_cli.output import human, labelled, note, plain, print_json
 from lrs_core.actor import Actor
 from lrs_core.domain.challenges import Move, NotAChallenge, RaiseRequest
 from lrs_core.domain.kinds import ChallengeKind, ChallengeStatus, ChallengeType, EventStatus
@@ -75,31 +70,6 @@ VERSION_HELP = (
 # --- output -----------------------------------------------------------------------------------
 
 
-def plain(value: object) -> Any:
-    """A service result as JSON-ready data: dataclasses as objects (their fields, in order),
-    enums as their codes, dates and times in ISO 8601, tuples as lists."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, tuple | list | frozenset | set):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    return value
-
-
-def note(text: str) -> None:
-    """What the core warns of, as `lrs-desk` says every note: one line on stderr."""
-    print(f"lrs-desk: note: {shown(text)}", file=sys.stderr)
-
-
-def print_json(value: object) -> None:
-    print(json.dumps(plain(value), ensure_ascii=True))
-
-
 def _flag(row: ChallengeRow) -> str:
     if row.breached:
         return "BREACHED"
@@ -118,17 +88,6 @@ def row_line(row: ChallengeRow) -> str:
         f" {shown(row.learner_name):<20.20} {who:<12} {shown(row.clock_text)}"
         + (f"  [{flag}]" if flag else "")
     )
-
-
-def _labelled(label: str, value: object) -> None:
-    """A labelled value; free text kept on its own lines (the text rule keeps only line
-    feeds in multi-line fields), each line through shown()."""
-    if value in (None, "", ()):
-        return
-    lines = human(value).split("\n")
-    print(f"{label:<14} {shown(lines[0])}")
-    for line in lines[1:]:
-        print(f"{'':<14} {shown(line)}")
 
 
 # The command that makes each of the service's moves (what "You may" names).
@@ -156,28 +115,28 @@ def print_detail(d: ChallengeDetail) -> None:
     if row.assignee and row.status not in _CLOSED_STATUSES:
         since = f" since {human(d.claimed_at)}" if d.claimed_at else ""
         status += f" (claimed by {shown(row.assignee)}{since})"
-    _labelled("Status", status)
+    labelled("Status", status)
     flag = _flag(row)
-    _labelled("Clock", shown(row.clock_text) + (f" [{flag}]" if flag else ""))
-    _labelled("Raised", row.raised_at)
-    _labelled("Organisation", row.organisation)
-    _labelled("Raiser", f"{d.raiser_name} <{d.raiser_email}>")
-    _labelled("Raiser phone", d.raiser_phone)
-    _labelled("Comments", d.comments)
-    _labelled("Reason", d.reason)
+    labelled("Clock", shown(row.clock_text) + (f" [{flag}]" if flag else ""))
+    labelled("Raised", row.raised_at)
+    labelled("Organisation", row.organisation)
+    labelled("Raiser", f"{d.raiser_name} <{d.raiser_email}>")
+    labelled("Raiser phone", d.raiser_phone)
+    labelled("Comments", d.comments)
+    labelled("Reason", d.reason)
     if d.master_uln:
-        _labelled("Master ULN", d.master_uln)
-    _labelled("Event action", d.event_action)
-    _labelled("Target", d.target_name)
-    _labelled("Grade wanted", d.proposed_grade)
-    _labelled("End date", d.proposed_end_date)
-    _labelled("Award date", d.proposed_award_date)
+        labelled("Master ULN", d.master_uln)
+    labelled("Event action", d.event_action)
+    labelled("Target", d.target_name)
+    labelled("Grade wanted", d.proposed_grade)
+    labelled("End date", d.proposed_end_date)
+    labelled("Award date", d.proposed_award_date)
     if d.not_participation_confirmed:
-        _labelled("Checked", "neither is a participation record")
-    _labelled("Referred", d.referred_at)
-    _labelled("AO answer", d.ao_answer)
-    _labelled("Closed", d.resolved_at)
-    _labelled("Resolution", d.resolution)
+        labelled("Checked", "neither is a participation record")
+    labelled("Referred", d.referred_at)
+    labelled("AO answer", d.ao_answer)
+    labelled("Closed", d.resolved_at)
+    labelled("Resolution", d.resolution)
     print()
     if d.other is None:
         side = d.learner

@@ -21,7 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from lrs_cli.bench import add_bench_commands
 from lrs_cli.challenge import add_challenge_commands
 from lrs_cli.command import Context, Handler, count, signed_in
+from lrs_cli.organisations import add_organisation_commands
 from lrs_cli.output import human, shown_streams
+from lrs_cli.su_case import add_su_case_commands
 from lrs_core import secrets
 from lrs_core.db.database import SchemaState, redact
 from lrs_core.domain.learner_fields import FIELDS
@@ -441,6 +443,14 @@ def cmd_demo_seed(ctx: Context, args: argparse.Namespace) -> int:
         # raised and worked through the services by the demo operators it has just made.
         made = demo_challenges.seed_demo_challenges(ctx.db, ctx.settings, ctx.services().clock())
         challenges = f", {len(made.references)} data challenges" if made else ""
+    if summary.operators == len(demo.DEMO_OPERATORS):
+        # And a super-user case prepared by demo-admin-2, waiting for demo-admin's approval.
+        from lrs_core.services import demo_super_user_cases
+
+        case = demo_super_user_cases.seed_demo_super_user_cases(
+            ctx.db, ctx.settings, ctx.services().clock()
+        )
+        challenges += f", super-user case {case} waiting for approval" if case else ""
     print(
         f"seeded {summary.learners:,} learners ({summary.linked_learners:,} linked), "
         f"{summary.events:,} learning events, {summary.organisations:,} organisations, "
@@ -671,6 +681,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(secret, "status", cmd_secrets_status, "say which secrets are set, and where")
     add_challenge_commands(commands, add)
+    add_organisation_commands(commands, add)
+    add_su_case_commands(commands, add)
     add_bench_commands(commands, add)
     return parser
 

@@ -33,6 +33,36 @@ README_NEAR_MATCH = DemoLearner("2775588238", "André", "MacKenzie", date(1965, 
 README_PLR_LEARNER = DemoLearner("9694293730", "Omar", "Watkins", date(2011, 9, 18), "SA1 4BA")
 README_PLR_EVENTS = (134, 135)
 
+
+@dataclass(frozen=True)
+class DemoOrganisation:
+    """An organisation the demo seed writes (the lost-super-user ones with the configured seed,
+    as README_LEARNER is; the others whatever the seed, into a database that lacks them)."""
+
+    ukprn: str
+    name: str
+
+
+# The organisation directory's hard cases (issue 12; User Guide §3.1, §3.3, §3.6). The
+# first school, college and training provider of the configured seed (`make run`) have lost
+# their only super user: suspended, on long-term leave, left (deleted).
+DEMO_ORG_SUSPENDED_SUPER_USER = DemoOrganisation("10065865", "Aldersley Academy")
+DEMO_ORG_LEAVE = DemoOrganisation("10089048", "Marlow Heath College of Further Education")
+DEMO_ORG_LEFT = DemoOrganisation("10093174", "Northgate Apprenticeships CIC")
+# Written by every seed with fixed UKPRNs (outside the generated ones' 10000000-10099999):
+# no super user at all (a dormant user and a generic "exams.office" only), one, three (the
+# recommended number, with a generic "reception1" and a dormant account), seven (more than
+# §3.1's five), and one whose portal permissions the desk disabled after repeated breaches
+# (§1.4), with its security action and a shared "admin" account holding every role.
+DEMO_ORG_NO_SUPER_USERS = DemoOrganisation("10190000", "Kestrel Down Academy")
+DEMO_ORG_ONE_SUPER_USER = DemoOrganisation("10190001", "Valebrook Sixth Form College")
+DEMO_ORG_THREE_SUPER_USERS = DemoOrganisation("10190003", "Orchard Vale Training Ltd")
+DEMO_ORG_SEVEN_SUPER_USERS = DemoOrganisation("10190007", "University of Netherby")
+DEMO_ORG_PORTAL_DISABLED = DemoOrganisation("10190009", "Redmarsh Justice Learning Partnership")
+# Generic-looking usernames (§3.5.1) and the dormant accounts' months without a sign-in.
+DEMO_GENERIC_USERNAMES = ("exams.office", "reception1", "admin")
+DEMO_DORMANT_MONTHS = 14
+
 # fmt: off
 
 MALE_GIVEN = (

@@ -191,6 +191,9 @@ def desk_admin(services: Services, username: str = "head.admin") -> Actor:
         )
 
 
+# The tests' fixed clock (conftest's `clock`): the commands under test run on it too.
+TEST_NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
 PG_URL = os.environ.get("LRS_TEST_DATABASE_URL", "")
 # The backends every storage test runs on: PostgreSQL too where the run has one.
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]

@@ -65,8 +65,10 @@ _PHONE_KEEP = re.compile(r"[\s().\-]")
 # Verification provided must never hold the security question or its answer (§3.5.3, in bold),
 # nor a password: the words that give one away.
 _SECRET_WORDS = re.compile(
-    r"\b(?:security|secret)\s+(?:question|answer)|\banswer\b|\bpass(?:word|phrase|code)s?\b"
-    r"|\bmemorable\b|\bmother'?s\s+maiden\b",
+    r"\b(?:security|secret)\s+(?:question|answer)|\banswers?\b|\bpass(?:word|phrase|code)s?\b"
+    r"|\bsecret\b|\bpwd\b|\bpin\b|\bmemorable\b|\bmaiden\s+name\b|\bmother'?s\s+maiden\b"
+    # the demo's and the portal's usual security questions, named with their answer
+    r"|\bfirst\s+(?:pet|school|car)\b|\bfavourite\s+teacher\b|\bplace\s+of\s+birth\b",
     re.IGNORECASE,
 )
 
@@ -77,16 +79,27 @@ _SECRET_WORDS = re.compile(
 def fold_organisation_name(name: str) -> str:
     """An organisation's name for search: accents, case and punctuation dropped, words kept
     apart by one space ("St. Mary's C of E" -> "st marys c of e"), so a partial name finds it."""
-    decomposed = unicodedata.normalize("NFKD", name).casefold()
-    letters = "".join(c for c in decomposed if not unicodedata.combining(c) and c not in "'’")
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", letters).split())[:200]
+    # Each word folded as names are (name_key: accents, letters that do not decompose such
+    # as œ, ø and ł, lookalike letters of other alphabets), punctuation between words a space.
+    words = re.split(r"[\W_]+", re.sub(r"['’]", "", unicodedata.normalize("NFC", name)))
+    keys = (re.sub(r"[^0-9a-z]+", "", name_key(w)) for w in words if w)
+    return " ".join(k for k in keys if k)[:200]
 
 
 def is_generic_username(username: str) -> bool:
-    """True when every word of the username (digits aside) is a generic word: "admin",
-    "exams.office2", "reception-desk"; never "sarah.office" (a person)."""
+    """True when every word of the username (digits aside) is a generic word, or generic
+    words run together: "admin", "exams.office2", "reception-desk", "ExamsOffice"; never
+    "sarah.office" (a person)."""
     words = [w for w in re.split(r"[^a-z]+", username.casefold()) if w]
-    return bool(words) and all(w in GENERIC_WORDS for w in words)
+    return bool(words) and all(_generic_word(w) for w in words)
+
+
+def _generic_word(word: str) -> bool:
+    """The word is generic words run together ("examsoffice", "itsupport")."""
+    ends = [True] + [False] * len(word)  # ends[i]: word[:i] splits into generic words
+    for i in range(1, len(word) + 1):
+        ends[i] = any(ends[j] and word[j:i] in GENERIC_WORDS for j in range(max(0, i - 20), i))
+    return ends[-1]
 
 
 def super_user_count_warning(active: int) -> str | None:
@@ -157,8 +170,9 @@ def phone_digits(raw: str, field: str) -> str:
     and "(0113) 4960123" are one number. Refused unless 10 or 11 digits starting 0."""
     text = validate_text(raw, field, 32, required=True)
     digits = _PHONE_KEEP.sub("", text)
-    if digits.startswith("+44"):
-        digits = "0" + digits[3:].removeprefix("0")
+    for international in ("+44", "0044"):
+        if digits.startswith(international):
+            digits = "0" + digits[len(international) :].removeprefix("0")
     if not re.fullmatch(r"0[0-9]{9,10}", digits):
         raise ValidationError(
             field, f"must be a UK telephone number, 10 or 11 digits from 0, not {quoted(text)}"
@@ -167,10 +181,13 @@ def phone_digits(raw: str, field: str) -> str:
 
 
 def display_phone(digits: str) -> str:
-    """Digits grouped as people read them aloud: 020 7946 0001, 0113 496 0123, 07700 900123."""
+    """Digits grouped as people read them aloud: 020 7946 0001, 0113 496 0123, 07700 900123,
+    0300 123 4567."""
     if digits.startswith("02"):
         return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
-    if digits.startswith("01") and "1" in digits[2:4]:
+    if len(digits) == 11 and (
+        (digits.startswith("01") and "1" in digits[2:4]) or digits[:2] in ("03", "08", "09")
+    ):
         return f"{digits[:4]} {digits[4:7]} {digits[7:]}"
     return f"{digits[:5]} {digits[5:]}"
 
@@ -225,6 +242,8 @@ def lost_super_user(
             # act is less likely the one who left than someone who cannot.
             fits = [u for u in fits if u.status is not AccountStatus.DELETED]
             fits = [u for u in fits if not u.can_act] or fits
+        if len(fits) > 1 and all(any(o.can_act and o.id != f.id for o in supers) for f in fits):
+            fits = fits[:1]  # whichever the form is about, another can act: refused below
         if len(fits) > 1:
             raise ValidationError(
                 "Lost super user",
@@ -254,6 +273,25 @@ def _state(user: AccountFacts) -> str:
     if user.on_long_term_leave and user.status is not AccountStatus.DELETED:
         return f"{user.status} and on long-term leave"
     return str(user.status)
+
+
+def reason_caution(reason: SuperUserLossReason, old: AccountFacts | None) -> str | None:
+    """What the data cannot settle and the call-back must: a "has left" form about a super
+    user whose account is still active, or a form about nobody on record. A forged form would
+    say exactly this, so the admin asks it on the call-back, not of the form."""
+    if reason is not SuperUserLossReason.LEFT:
+        return None
+    if old is None:
+        return (
+            "the organisation has no super user on record: confirm on the call-back who asks"
+            " for the new one and why"
+        )
+    if old.status is AccountStatus.ACTIVE and not old.on_long_term_leave:
+        return (
+            f"{old.name}'s account is still active: confirm on the call-back that they have"
+            " left (approval deletes the account)"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -344,6 +382,8 @@ def check_callback(
             f" {display_phone(register)}, which a forged form cannot change",
         )
     who = validate_text(confirmed_by, "Confirmed by", PERSON_TEXT_MAX, required=True)
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValidationError("Call-back time", "needs its time zone (a time read as UK time)")
     if at > now + timedelta(minutes=5):
         raise ValidationError("Call-back time", "is in the future")
     if at.date() < form_received_on:
@@ -376,6 +416,10 @@ def check_new_super_user(
     title = title.strip()
     if title and title.casefold() not in {t.casefold() for t in TITLES}:
         raise ValidationError("Title", f"must be one of {', '.join(TITLES)}, not {quoted(title)}")
+    if not email.strip():
+        raise ValidationError(
+            "Email", "is required (§3.5.3): the new super user resets their own password by it"
+        )
     verification = validate_text(
         verification_provided, "Verification provided", VERIFICATION_MAX, required=True
     )
@@ -417,7 +461,7 @@ def portal_username(given_name: str, family_name: str, taken: Callable[[str], bo
     username, n = base, 1
     while taken(username):
         n += 1
-        username = f"{base}{n}"[:USERNAME_MAX]
+        username = f"{base[: USERNAME_MAX - len(str(n))]}{n}"  # the number is never cut
     return username
 
 

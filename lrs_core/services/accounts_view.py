@@ -11,7 +11,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lrs_core.db.models import Operator, Organisation, PortalUser, SecurityAction, SuperUserCase
+from lrs_core.db.models import (
+    Operator,
+    Organisation,
+    PortalUser,
+    SecurityAction,
+    SuperUserCase,
+)
 from lrs_core.domain.accounts import (
     AccountFacts,
     NewSuperUser,
@@ -55,6 +61,12 @@ DESK_DOES_NOT_RESET = (
 NO_SUPER_USER_CAN_ACT = (
     "No super user of the organisation can act: it needs to send a Change of Super User form,"
     " hand-signed by a manager (§3.6)."
+)
+# Said instead when the user is its only super user who can act (§3.5.6, §3.6).
+ONLY_SUPER_USER = (
+    "They are the organisation's only super user who can act: they reset their own password"
+    " with Forgotten Password; if they cannot, the organisation needs a Change of Super User"
+    " form, hand-signed by a manager (§3.6)."
 )
 
 
@@ -201,6 +213,8 @@ class SuperUserCaseView:
     # For the operator who asked: whether they may approve it now, and if not, why.
     approvable: bool
     not_approvable_because: str | None
+    # What the data cannot settle and the call-back must (domain.accounts.reason_caution).
+    caution: str | None = None
 
 
 @dataclass(frozen=True)

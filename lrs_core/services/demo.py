@@ -1,5 +1,5 @@
 """Deterministic synthetic demo data: organisations, portal users, learners with their
-Personal Learning Records, and the three demo desk operators.
+Personal Learning Records, and the four demo desk operators.
 
 The same ``learners`` and ``seed`` always give the same data (one ``random.Random(seed)``;
 dates count from a fixed ``today``). Only the operators' password hashes and
@@ -41,7 +41,20 @@ The data is made to exercise the hard cases of DOMAIN.md (User Guide §4.2, Appe
   qualifications.
 * **Portal users** in every role and status, including an organisation whose only super
   user is suspended, one whose only super user is on long-term leave, and one whose only
-  super user has left (deleted) - the "lost your only super user" cases (§3.6).
+  super user has left (deleted) - the "lost your only super user" cases (§3.6): the first
+  school, college and training provider (``demo_data.DEMO_ORG_SUSPENDED_SUPER_USER``,
+  ``DEMO_ORG_LEAVE``, ``DEMO_ORG_LEFT`` with the configured seed).
+* **The organisation directory's cases** (User Guide §3.1, §3.3, §1.4), with fixed UKPRNs
+  and names (``demo_data.DEMO_ORG_*``), written once per database: an organisation with no
+  super user at all, one with 1, one with 3 and one with 7 active super users (§3.1's
+  warning below 3 and above 5); on each a dormant account (no sign-in for 14 months before
+  ``today``) and, on three of them, a generic-looking username ("exams.office",
+  "reception1"); and one whose portal permissions the demo admin disabled after repeated
+  breaches, with its security action, and a shared "admin" account holding every role.
+  Every organisation has a register telephone number (020 7946 0xxx) and an Organisation
+  Agreement signatory.
+  These come from a generator of their own (``random.Random("organisations:<seed>")``), so
+  the learners, README's examples among them, are what they were before them.
 
 Passwords and secret answers are hashed once each and the hashes reused; no plain-text
 password or answer is ever stored.
@@ -84,6 +97,7 @@ from lrs_core.db.models import (
     Organisation,
     PortalUser,
     PortalUserRole,
+    SecurityAction,
 )
 from lrs_core.db.types import utcnow
 from lrs_core.domain.accounts import fold_organisation_name
@@ -94,6 +108,7 @@ from lrs_core.domain.kinds import (
     LearnerStatus,
     OrganisationKind,
     PortalRole,
+    SecurityActionKind,
 )
 from lrs_core.domain.matching import phonetic_key
 from lrs_core.domain.names import name_key
@@ -112,11 +127,19 @@ DEMO_OPERATORS: tuple[tuple[str, OperatorRole, str, str], ...] = (
     ("demo-agent", OperatorRole.AGENT, "Demo Agent", "Agent-Demo-2026"),
     ("demo-analyst", OperatorRole.ANALYST, "Demo Analyst", "Analyst-Demo-2026"),
     ("demo-admin", OperatorRole.ADMIN, "Demo Admin", "Admin-Demo-2026"),
+    # The second admin a super-user case needs (§3.6): demo-admin-2 prepared the demo's case,
+    # so demo-admin, who recorded none of it, can approve it.
+    ("demo-admin-2", OperatorRole.ADMIN, "Demo Admin Two", "Admin2-Demo-2026"),
 )
-# The demo admin's second factor (TOTP), published in the README beside the password so
-# the demo stays a two-minute tour: add it to an authenticator app, or print today's code
-# with pyotp or oathtool. Demo database only, like the passwords.
+# The demo admins' second factors (TOTP), published in the README beside the passwords so
+# the demo stays a two-minute tour: add them to an authenticator app, or print today's code
+# with pyotp or oathtool. Demo database only, like the passwords; each admin has their own.
 DEMO_ADMIN_TOTP_SECRET = "LRSDESKDEMOADMINTOTPSECRETXYZ234"
+DEMO_ADMIN_2_TOTP_SECRET = "LRSDESKDEMOADMINTWOTOTPSECRET234"
+DEMO_TOTP_SECRETS: dict[str, str] = {
+    "demo-admin": DEMO_ADMIN_TOTP_SECRET,
+    "demo-admin-2": DEMO_ADMIN_2_TOTP_SECRET,
+}
 # Every demo portal user's password (stored only as one Argon2id hash).
 DEMO_PORTAL_PASSWORD = "Portal-Demo-2026"
 # The statuses a portal account can have (locked and disabled are desk-operator states).
@@ -203,7 +226,7 @@ def seed_demo(
     """Add deterministic synthetic data: ``learners`` learners from ``random.Random(seed)``,
     with organisations, portal users, PLR events and the demo operators (skipped when they
     exist). One transaction; one audit event ("demo-seed") records the counts. With
-    ``totp_key`` (the totp-key application key) the demo admin gets the published second
+    ``totp_key`` (the totp-key application key) each demo admin gets their published second
     factor; without it they set one up at their first sign-in. With no ``actor`` (the
     system) only into an empty database; else ``actor`` must be an admin."""
     if learners < 0:
@@ -258,10 +281,20 @@ def seed_demo(
             ]
 
         orgs = _organisations(rng, next_ids["organisation"], learners, taken_ukprns, day)
-        connection.execute(insert(Organisation), orgs)
+        # The directory's own cases come from a generator of their own, so the learners
+        # (README's examples) stay exactly what the main generator made before they existed.
+        side = random.Random(f"organisations:{seed}")
+        named = _named_organisations(next_ids["organisation"] + len(orgs), taken_ukprns, day)
+        _register_contacts(side, [*orgs, *named])
+        connection.execute(insert(Organisation), [*orgs, *named])
         users, roles = _portal_users(
             rng, next_ids["portal_user"], orgs, day, portal_hash, answer_hashes
         )
+        more_users, more_roles = _named_portal_users(
+            side, next_ids["portal_user"] + len(users), named, day, portal_hash, answer_hashes
+        )
+        users += more_users
+        roles += more_roles
         connection.execute(insert(PortalUser), users)
         connection.execute(insert(PortalUserRole), roles)
 
@@ -306,14 +339,15 @@ def seed_demo(
             if role is OperatorRole.ADMIN and totp_key is not None:
                 session.flush()  # the sealed secret is bound to the operator's id
                 created.totp_secret = second_factor.seal(
-                    totp_key, DEMO_ADMIN_TOTP_SECRET, created.id
+                    totp_key, DEMO_TOTP_SECRETS[username], created.id
                 )
                 created.totp_enrolled_at = now
         session.flush()
+        _disabled_portal(session, named, day)
         if not db.is_sqlite:
             _finish_postgres(connection)
         summary = SeedSummary(
-            organisations=len(orgs),
+            organisations=len(orgs) + len(named),
             portal_users=len(users),
             learners=learners,
             linked_learners=gen.linked,
@@ -546,6 +580,153 @@ def _organisations(
     for name in data.AWARDING_ORGANISATIONS:
         add(OrganisationKind.AWARDING_ORGANISATION, name, is_ao=True)
     return orgs
+
+
+# The directory's named cases: (organisation, kind, active super users).
+_NAMED_ORGANISATIONS = (
+    (data.DEMO_ORG_NO_SUPER_USERS, OrganisationKind.SCHOOL, 0),
+    (data.DEMO_ORG_ONE_SUPER_USER, OrganisationKind.COLLEGE, 1),
+    (data.DEMO_ORG_THREE_SUPER_USERS, OrganisationKind.TRAINING_PROVIDER, 3),
+    (data.DEMO_ORG_SEVEN_SUPER_USERS, OrganisationKind.HIGHER_EDUCATION, 7),
+    (data.DEMO_ORG_PORTAL_DISABLED, OrganisationKind.PRISON_EDUCATION, 3),
+)
+_PORTAL_DISABLED_REASON = (
+    "Third breach in six months: learner details sent unencrypted by email (§1.4);"
+    " the organisation's super users were contacted after the first two."
+)
+
+
+def _named_organisations(first_id: int, taken: set[str], today: date) -> list[dict[str, Any]]:
+    """The directory's named cases (``demo_data.DEMO_ORG_*``), with fixed UKPRNs outside the
+    generated ones; skipped where a UKPRN is taken (an earlier seed wrote them)."""
+    orgs: list[dict[str, Any]] = []
+    for org, kind, _supers in _NAMED_ORGANISATIONS:
+        if org.ukprn in taken:
+            continue
+        taken.add(org.ukprn)
+        orgs.append(
+            {
+                "id": first_id + len(orgs),
+                "ukprn": org.ukprn,
+                "name": org.name,
+                "name_key": fold_organisation_name(org.name),
+                "kind": kind,
+                "is_lrb": True,
+                "is_ao": False,
+                "created_at": _midnight(today) - timedelta(days=2000 + 100 * len(orgs), hours=-9),
+            }
+        )
+    return orgs
+
+
+def _register_contacts(rng: random.Random, orgs: list[dict[str, Any]]) -> None:
+    """Every organisation's register telephone number (Ofcom's drama range, 020 7946 0xxx:
+    a call-back dials it, never a form's number) and who signed its Organisation Agreement."""
+    for org in orgs:
+        female = rng.random() < 0.5
+        given = _skewed(rng.random(), data.FEMALE_GIVEN if female else data.MALE_GIVEN)
+        family = _skewed(rng.random(), data.FAMILY)
+        org["phone"] = f"020 7946 0{rng.randrange(1000):03d}"
+        org["agreement_signatory"] = f"{given} {family}"
+        org["portal_enabled"] = org["ukprn"] != data.DEMO_ORG_PORTAL_DISABLED.ukprn
+
+
+def _named_portal_users(
+    rng: random.Random,
+    first_id: int,
+    orgs: list[dict[str, Any]],
+    today: date,
+    password_hash: str,
+    answer_hashes: dict[str, str],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The named organisations' users: their active super users (0, 1, 3, 7), a dormant
+    account (no sign-in for ``DEMO_DORMANT_MONTHS``), a generic-looking username (§3.5.1)
+    and, at the one whose portal permissions are disabled, a shared "admin" holding every role
+    (§3.3's review flags)."""
+    users: list[dict[str, Any]] = []
+    roles: list[dict[str, Any]] = []
+    midnight = _midnight(today)
+    dormant = midnight - timedelta(days=round(data.DEMO_DORMANT_MONTHS * 30.44), hours=-10)
+    supers_of = {o.ukprn: n for o, _kind, n in _NAMED_ORGANISATIONS}
+    generic = dict(
+        zip(
+            (data.DEMO_ORG_NO_SUPER_USERS.ukprn, data.DEMO_ORG_THREE_SUPER_USERS.ukprn,
+             data.DEMO_ORG_PORTAL_DISABLED.ukprn),
+            data.DEMO_GENERIC_USERNAMES,
+            strict=True,
+        )
+    )  # fmt: skip
+
+    def add(org: dict[str, Any], role_set: Sequence[PortalRole], *, username: str | None = None,
+            last: datetime | None = None) -> None:  # fmt: skip
+        uid = first_id + len(users)
+        female = rng.random() < 0.5
+        given = _skewed(rng.random(), data.FEMALE_GIVEN if female else data.MALE_GIVEN)
+        family = _skewed(rng.random(), data.FAMILY)
+        if username is not None:  # a shared account: named after the office, not a person
+            given, family = username.split(".")[0].rstrip("0123456789").title(), "Account"
+        slug = _ascii(org["name"]).replace(" ", "-")[:40].strip("-")
+        question, answer = data.SECRET_QUESTIONS[rng.randrange(len(data.SECRET_QUESTIONS))]
+        changed = midnight - timedelta(days=rng.randrange(1, 40), minutes=rng.randrange(600))
+        users.append(
+            {
+                "id": uid,
+                "organisation_id": org["id"],
+                "username": username or f"{_ascii(given)}.{_ascii(family)}{uid}",
+                "given_name": given,
+                "family_name": family,
+                "email": f"{username or _ascii(given) + '.' + _ascii(family)}@{slug}.example.org",
+                "phone": f"0113 496 0{rng.randrange(1000):03d}",  # Ofcom's drama range
+                "status": AccountStatus.ACTIVE,
+                "failed_attempts": 0,
+                "password_hash": password_hash,
+                "password_changed_at": min(changed, last) if last else changed,
+                "must_change_password": False,
+                "secret_question": question,
+                "secret_answer_hash": answer_hashes[answer],
+                "on_long_term_leave": False,
+                "created_at": midnight - timedelta(days=rng.randrange(900, 3000)),
+                "last_sign_in_at": last or changed + timedelta(hours=2),
+            }
+        )
+        roles.extend({"portal_user_id": uid, "role": role} for role in role_set)
+
+    for org in orgs:
+        for n in range(supers_of[org["ukprn"]]):
+            add(org, (PortalRole.SUPER_USER, *((PortalRole.ONLINE_USER,) if n == 1 else ())))
+        add(org, (PortalRole.ONLINE_USER, PortalRole.LEARNER_RECORD))
+        add(org, (PortalRole.VIEW_ONLY_USER,), last=dormant)
+        name = generic.get(org["ukprn"])
+        if name == "admin":
+            add(org, tuple(PortalRole), username=name)
+        elif name is not None:
+            add(org, (PortalRole.BATCH_USER,), username=name)
+    return users, roles
+
+
+def _disabled_portal(session: Session, named: list[dict[str, Any]], today: date) -> None:
+    """The security action that disabled DEMO_ORG_PORTAL_DISABLED's portal permissions, by
+    the demo admin (§1.4's escalation)."""
+    org = next((o for o in named if o["ukprn"] == data.DEMO_ORG_PORTAL_DISABLED.ukprn), None)
+    if org is None:
+        return
+    admin_id = (
+        session.execute(
+            select(Operator.id).where(Operator.role == OperatorRole.ADMIN).order_by(Operator.id)
+        )
+        .scalars()
+        .first()
+    )
+    session.add(
+        SecurityAction(
+            organisation_id=org["id"],
+            action=SecurityActionKind.DISABLE_ORGANISATION,
+            reason=_PORTAL_DISABLED_REASON,
+            operator_id=admin_id,
+            performed_at=_midnight(today) - timedelta(days=12, hours=-11),
+        )
+    )
+    session.flush()
 
 
 _ROLE_MIXES: tuple[tuple[PortalRole, ...], ...] = (

@@ -24,14 +24,12 @@ from lrs_core.db.models import (
     PortalUser,
     PortalUserRole,
     SecurityAction,
-    SuperUserCase,
 )
-from lrs_core.domain.accounts import fold_organisation_name, missing_steps
+from lrs_core.domain.accounts import fold_organisation_name
 from lrs_core.domain.kinds import (
     AccountStatus,
     PortalRole,
     SecurityActionKind,
-    SuperUserCaseStatus,
 )
 from lrs_core.domain.names import name_key, validate_text
 from lrs_core.domain.support_hours import desk_time
@@ -41,12 +39,13 @@ from lrs_core.permissions import Permission
 from lrs_core.services.accounts_view import (
     DESK_DOES_NOT_RESET,
     NO_SUPER_USER_CAN_ACT,
-    CaseSummary,
+    ONLY_SUPER_USER,
     OrganisationSummary,
     OrganisationView,
     PortalUserRow,
     PortalUserView,
     operator_names,
+    organisation_cases,
     organisation_users,
     phone_shown,
     security_action_rows,
@@ -337,7 +336,7 @@ class OrganisationService:
             security_actions=security_action_rows(
                 session, actions, {u.id: u.username for u in users}
             ),
-            cases=_cases(session, org),
+            cases=organisation_cases(session, org.id),
         )
 
     def _user_view(self, session: Session, user: PortalUser) -> PortalUserView:
@@ -356,11 +355,12 @@ class OrganisationService:
                 .order_by(SecurityAction.performed_at.desc(), SecurityAction.id.desc())
             )
         )
-        advice = (
-            DESK_DOES_NOT_RESET if contacts else f"{DESK_DOES_NOT_RESET} {NO_SUPER_USER_CAN_ACT}"
-        )
+        row = user_row(user, now, self.dormant_days)
+        advice = DESK_DOES_NOT_RESET
+        if not contacts:
+            advice += f" {ONLY_SUPER_USER if row.can_act else NO_SUPER_USER_CAN_ACT}"
         return PortalUserView(
-            user=user_row(user, now, self.dormant_days),
+            user=row,
             email=user.email,
             phone=phone_shown(user.phone),
             verification_provided=user.verification_provided,
@@ -460,35 +460,3 @@ def _super_user_order(row: PortalUserRow) -> int:
     if row.can_act:
         return 0
     return 2 if row.status is AccountStatus.DELETED else 1
-
-
-def _cases(session: Session, org: Organisation) -> tuple[CaseSummary, ...]:
-    cases = list(
-        session.scalars(
-            select(SuperUserCase)
-            .where(SuperUserCase.organisation_id == org.id)
-            .order_by(SuperUserCase.prepared_at.desc(), SuperUserCase.id.desc())
-        )
-    )
-    names = operator_names(session, {c.prepared_by_operator_id for c in cases})
-    return tuple(
-        CaseSummary(
-            reference=c.reference,
-            organisation_ukprn=org.ukprn,
-            organisation_name=org.name,
-            reason=c.reason,
-            status=c.status,
-            form_received_on=c.form_received_on,
-            prepared_by=names.get(c.prepared_by_operator_id, "unknown"),
-            prepared_at=c.prepared_at,
-            missing=missing_steps(
-                signatory=c.signatory_name is not None,
-                callback=c.callback_at is not None,
-                new_user=c.new_username is not None,
-            )
-            if c.status is SuperUserCaseStatus.PREPARED
-            else (),
-            new_username=c.new_username,
-        )
-        for c in cases
-    )

@@ -69,6 +69,7 @@ from lrs_core.domain.accounts import (
     lost_super_user,
     phone_digits,
     portal_username,
+    reason_caution,
 )
 from lrs_core.domain.kinds import (
     AccountStatus,
@@ -471,8 +472,6 @@ class SuperUserCaseService:
             new = _recorded_new_user(case)
             _refuse_existing_person(session, new)
             username = case.new_username or ""
-            if _username_taken(session, username):
-                raise _taken(username)
             otp = one_time_password()
             account = PortalUser(
                 organisation_id=organisation.id,
@@ -500,6 +499,7 @@ class SuperUserCaseService:
             try:
                 session.flush()
             except IntegrityError:
+                # The username's unique constraint: an account took it after the case recorded it.
                 raise _taken(username) from None
             fate = self._old_account_fate(session, case)
             case.status = SuperUserCaseStatus.APPROVED
@@ -725,6 +725,11 @@ class SuperUserCaseService:
             timeline=timeline,
             approvable=approvable,
             not_approvable_because=because,
+            caution=(
+                reason_caution(case.reason, account_facts(old) if old is not None else None)
+                if case.status is SuperUserCaseStatus.PREPARED
+                else None
+            ),
         )
 
 

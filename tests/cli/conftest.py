@@ -10,7 +10,6 @@ from factories import TOTP_SECRET
 
 from lrs_cli import main as cli
 from lrs_core import second_factor
-from lrs_core.db.types import utcnow
 from lrs_core.services import Services
 
 
@@ -25,7 +24,9 @@ def authenticator(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     if request.node.get_closest_marker("no_authenticator"):
         return
     steps = itertools.count(2)  # the first a step clear of any code used to set them up
-    start = utcnow()
+    # The tests' own fixed clock, not the real one: operators' passwords are set on it, and
+    # would expire (44 days, §2.3.1) under a real clock that has moved on.
+    start = request.getfixturevalue("clock").now
 
     def services(self: cli.Context) -> Services:
         self.db.require_current_schema()

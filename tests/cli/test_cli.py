@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 import pytest
 from factories import TOTP_SECRET, audit_log, desk_admin
 from sqlalchemy import text
@@ -23,11 +26,11 @@ ADMIN = ["--operator", "first.admin"]
 
 
 @pytest.fixture
-def cli_admin(cli_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def cli_admin(cli_db: str, monkeypatch: pytest.MonkeyPatch, clock: Callable[[], datetime]) -> str:
     """The database's first admin (the bootstrap), with their own password, which the
     commands below read from LRS_OPERATOR_PASSWORD."""
     db = Database(cli_db)
-    services = Services(db, load_settings())
+    services = Services(db, load_settings(), clock)
     otp = services.operators.bootstrap_admin("first.admin").one_time_password
     actor = services.operators.sign_in("first.admin", otp).actor
     services.operators.change_password(actor, otp, "Desk-Admin-2026")
@@ -171,13 +174,13 @@ def test_a_password_in_the_url_query_is_never_printed(monkeypatch, capsys) -> No
     assert "leak-me" not in captured.out + captured.err
 
 
-def test_learner_find_and_show_as_a_named_operator(cli_db: str, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_learner_find_and_show_as_a_named_operator(cli_db: str, monkeypatch, capsys, clock) -> None:  # type: ignore[no-untyped-def]
     import json
 
     from factories import desk_admin, learner
 
     db = Database(cli_db)
-    services = Services(db, load_settings())
+    services = Services(db, load_settings(), clock)
     otp = services.operators.add(desk_admin(services), "kim.lee", "agent").one_time_password
     services.operators.change_password(
         services.operators.sign_in("kim.lee", otp).actor, otp, "Desk-Shift-2026"

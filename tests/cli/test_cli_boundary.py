@@ -9,7 +9,8 @@ import argparse
 import os
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import factories
@@ -143,7 +144,10 @@ def test_an_admin_manages_operators_and_reads_the_audit(
 
 
 def test_the_bootstrap_on_an_empty_database_then_the_admin_signs_in(
-    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    clock: Callable[[], datetime],
 ) -> None:
     # Item 4: the one exception, and the README's PostgreSQL set-up. Nothing from the
     # environment reaches the audit trail (LOGNAME was recorded as the actor).
@@ -154,7 +158,7 @@ def test_the_bootstrap_on_an_empty_database_then_the_admin_signs_in(
     assert (code, err) == (0, "")
     otp = out.strip().rsplit(" ", 1)[-1]
     db = Database(database_url)
-    services = Services(db, load_settings())
+    services = Services(db, load_settings(), clock)
     event = audit_log(services, limit=1)[0]
     assert (event.actor, event.role, event.action) == (
         "system:bootstrap",

@@ -1,11 +1,12 @@
 """Every `lrs-desk` command README shows works, as written, on the demo database `make run`
 creates (issue 10 item 7), so README cannot drift from the demo data again.
 
-The commands are read from README's code blocks (with their line continuations, `export`s and
-`LRS_OPERATOR_CODE=$(code)` prefixes) and run in order, in-process, on one embedded database
-migrated and seeded as `make run` does, with the operators, passwords and authenticator README
-gives. A block that points LRS_DATABASE_URL elsewhere (setting up a PostgreSQL deployment) is
-about another database and is left out.
+The commands are read from README's code blocks (with their line continuations, `export`s,
+`LRS_OPERATOR_CODE=$(code)` prefixes and `$(date +%d/%m/%Y)`, today) and run in order,
+in-process, on one embedded database migrated and seeded as `make run` does, with the
+operators, passwords and authenticator README gives (and a stand-in for the terminal that
+`su-case approve` shows its one-time password on). A block that points LRS_DATABASE_URL
+elsewhere (setting up a PostgreSQL deployment) is about another database and is left out.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from lrs_cli import main as cli
+from lrs_cli import terminal
 from lrs_core import second_factor
 from lrs_core.db.database import Database
 from lrs_core.db.models import Learner, LearningEvent
@@ -41,6 +44,25 @@ BLOCK = re.compile(r"^```(?:sh|bash|shell)\n(.*?)^```", re.MULTILINE | re.DOTALL
 ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
 
 pytestmark = pytest.mark.no_authenticator  # README's own authenticator gives the codes
+
+
+TODAY = "$(date +%d/%m/%Y)"
+LONDON = ZoneInfo("Europe/London")
+
+
+@dataclass
+class Shown:
+    """The operator's terminal, as a stand-in that keeps what it is shown."""
+
+    shown: list[str]
+    where: str = "the terminal (/dev/tty)"
+    to_stdout: bool = False
+
+    def show_once(self, text: str) -> None:
+        self.shown.append(text)
+
+    def close(self) -> None:
+        pass
 
 
 @dataclass
@@ -149,6 +171,10 @@ def test_every_readme_command_works_on_the_demo_database(
         return Services(self.db, self.settings, lambda: now)
 
     monkeypatch.setattr(cli.Context, "services", services)
+    # `su-case approve` shows the one-time password on the operator's terminal only: here, a
+    # stand-in that keeps what it is shown.
+    shown_once: list[str] = []
+    monkeypatch.setattr(terminal, "open_terminal", lambda *, stdout_allowed: Shown(shown_once))
     failures = []
     ran = 0
     for step in readme_steps(README.read_text()):
@@ -162,7 +188,8 @@ def test_every_readme_command_works_on_the_demo_database(
         with monkeypatch.context() as env:
             for name, value in command.env.items():
                 env.setenv(name, value.replace("$(code)", code))
-            argv = [os.path.expanduser(word) for word in command.argv]
+            today = now.astimezone(LONDON).strftime("%d/%m/%Y")
+            argv = [os.path.expanduser(word.replace(TODAY, today)) for word in command.argv]
             status = cli.main(argv)
         out, err = capsys.readouterr()
         ran += 1
@@ -172,6 +199,9 @@ def test_every_readme_command_works_on_the_demo_database(
         if status != 0:
             failures.append(f"{command.line}\n  exit {status}: {err.strip()}")
     assert ran >= 15
+    approvals = sum(1 for s in readme_steps(README.read_text())
+                    if s.command and s.command.argv[:2] == ["su-case", "approve"])  # fmt: skip
+    assert len(shown_once) == approvals  # each approval's password shown once
     assert not failures, "README commands that fail on the demo database:\n" + "\n".join(failures)
 
 

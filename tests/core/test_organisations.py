@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from factories import audit_log, desk_admin, organisation, portal_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lrs_core.actor import Actor
 from lrs_core.db.models import PortalUser, SecurityAction, SuperUserCase
@@ -23,7 +23,11 @@ from lrs_core.domain.kinds import (
 )
 from lrs_core.errors import NotFound, PermissionDenied, ValidationError
 from lrs_core.services import Services
-from lrs_core.services.accounts_view import DESK_DOES_NOT_RESET, NO_SUPER_USER_CAN_ACT
+from lrs_core.services.accounts_view import (
+    DESK_DOES_NOT_RESET,
+    NO_SUPER_USER_CAN_ACT,
+    ONLY_SUPER_USER,
+)
 from lrs_core.services.organisations import FIND_LIMIT, AlreadyDone
 
 UKPRN = "10012345"
@@ -80,8 +84,8 @@ def test_find_by_ukprn_or_folded_partial_name(
     assert summaries(services, agent, query) == expected
 
 
-def test_find_escapes_like_wildcards(services: Services, agent: Actor, org: None) -> None:
-    # "%" and "_" in a query are matched as themselves (folded away), never as wildcards:
+def test_a_query_s_wildcards_fold_away(services: Services, agent: Actor, org: None) -> None:
+    # "%" and "_" in a query are punctuation, folded to a space, never LIKE's wildcards:
     # "n%e" folds to "n e", which no name holds.
     assert summaries(services, agent, "n%e") == []
     assert summaries(services, agent, "gate_aca") == ["10099999"]
@@ -323,12 +327,23 @@ def test_a_super_user_is_not_their_own_contact_and_none_left_means_the_form(
         school = organisation(s, "10011111", "Ashdown Academy", kind="school")
         portal_user(s, school, "only.super", "Una", "Only", status="suspended")
         portal_user(s, school, "sole.active", "Sol", "Active")
+        portal_user(s, school, "exams.clerk", "Eve", "Clerk", roles=("batch-user",))
     view = services.organisations.portal_user(agent, "sole.active")
+    assert view.contact_super_users == ()
+    assert view.desk_advice == f"{DESK_DOES_NOT_RESET} {ONLY_SUPER_USER}"
+    view = services.organisations.portal_user(agent, "only.super")
+    assert [u.username for u in view.contact_super_users] == ["sole.active"]
+    assert view.desk_advice == DESK_DOES_NOT_RESET
+    with services.db.transaction() as s:
+        s.execute(
+            update(PortalUser)
+            .where(PortalUser.username == "sole.active")
+            .values(on_long_term_leave=True)
+        )
+    view = services.organisations.portal_user(agent, "exams.clerk")
     assert view.contact_super_users == ()
     assert view.desk_advice == f"{DESK_DOES_NOT_RESET} {NO_SUPER_USER_CAN_ACT}"
     assert "Change of Super User form" in view.desk_advice
-    view = services.organisations.portal_user(agent, "only.super")
-    assert [u.username for u in view.contact_super_users] == ["sole.active"]
 
 
 def test_an_unknown_portal_user_is_named_and_the_failed_look_audited(
@@ -466,3 +481,18 @@ def test_unknown_targets_of_a_security_action_are_named(
         services.organisations.suspend_user(admin, "no.one", "Breach.")
     with pytest.raises(NotFound, match="no organisation has UKPRN 19999999"):
         services.organisations.disable_organisation(admin, "19999999", "Breach.")
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_text_in_a_look_is_refused_naming_the_field(
+    services: Services, agent: Actor, org: None, hostile: str
+) -> None:
+    looks = {
+        "Organisation": lambda: services.organisations.find(agent, hostile),
+        "Portal user": lambda: services.organisations.find_users(agent, hostile),
+        "Username": lambda: services.organisations.portal_user(agent, hostile),
+    }
+    for field, look in looks.items():
+        with pytest.raises(ValidationError) as caught:
+            look()
+        assert caught.value.field == field

@@ -284,6 +284,7 @@ def test_common_or_guessable_passwords_are_refused(
         ("demo-agent", "Agent-Demo-2026"),  # README's demo passwords
         ("demo-analyst", "Analyst-Demo-2026"),
         ("demo-admin", "Admin-Demo-2026"),
+        ("demo-admin-2", "Admin2-Demo-2026"),
         ("kim.lee", "Desk-Shift-2026"),  # tests/conftest.py
         ("asha.patel", "Correct-Horse-9"),  # tests/core/test_operators.py
         ("kim.lee", "AshaPatel#26"),  # someone else's name is not this operator's

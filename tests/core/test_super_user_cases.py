@@ -765,6 +765,7 @@ def test_approval_is_refused_when_the_organisation_gained_a_super_user_since(
 
 
 def test_a_username_taken_after_it_was_recorded_refuses_approval(desk: Desk) -> None:
+    # The username's unique constraint decides (a race at approval gives the same refusal).
     prepared(desk)
     with desk.services.db.transaction() as session:
         other = organisation(session, OTHER_UKPRN, "Southfield School")
@@ -776,23 +777,6 @@ def test_a_username_taken_after_it_was_recorded_refuses_approval(desk: Desk) -> 
     )
     assert str(error).startswith("username rhiannon.pryce was taken meanwhile")
     assert new_user(desk).new_username == "rhiannon.pryce2"  # set again: a new one
-
-
-def test_the_usernames_unique_constraint_is_the_backstop_of_a_race(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # As if the username were taken between the check and the insert.
-    prepared(desk)
-    with desk.services.db.transaction() as session:
-        other = organisation(session, OTHER_UKPRN, "Southfield School")
-        portal_user(session, other, "rhiannon.pryce", "Rhian", "Pryce")
-    monkeypatch.setattr(module, "_username_taken", lambda *args, **kwargs: False)
-    error = refused(
-        desk.services,
-        UsernameTaken,
-        lambda: desk.services.super_user_cases.approve(desk.second, REFERENCE),
-    )
-    assert "set the new super user again" in str(error)
 
 
 def test_approval_from_a_stale_screen_is_refused(desk: Desk) -> None:
@@ -892,3 +876,28 @@ def test_the_list_puts_the_work_first_oldest_first(desk: Desk, clock: Any) -> No
     only = cases.list(desk.admin, status=SuperUserCaseStatus.REJECTED)
     assert [c.reference for c in only] == [references[0]]
     assert [c.reference for c in cases.list(desk.admin, ukprn="10020002")] == [references[2]]
+
+
+@pytest.mark.parametrize("reason", REASONS)
+def test_a_form_the_data_cannot_settle_carries_a_caution_for_the_call_back(
+    desk: Desk, reason: SuperUserLossReason
+) -> None:
+    """§3.6 "has left": a leaver's account is often still active (nobody deleted it), which
+    is also just what a forged form would claim; the case says so, for the call-back to
+    settle. A suspended or on-leave super user is borne out by the data: no caution."""
+    lost_organisation(desk.services, reason)
+    case = open_case(desk, reason)
+    if reason is SuperUserLossReason.LEFT:
+        assert case.caution == (
+            "Sam Okafor's account is still active: confirm on the call-back that they have"
+            " left (approval deletes the account)"
+        )
+    else:
+        assert case.caution is None
+
+
+def test_a_left_form_about_nobody_on_record_carries_a_caution(desk: Desk) -> None:
+    with desk.services.db.transaction() as session:
+        org = organisation(session, UKPRN)
+        portal_user(session, org, "gone.user", status="deleted")
+    assert "no super user on record" in (open_case(desk, SuperUserLossReason.LEFT).caution or "")
