@@ -535,3 +535,29 @@ def prepare_rest(services: Services, actor: Actor, reference: str) -> None:
 def admin_actor(app: LrsDeskApp) -> Actor:
     assert app.signed_in is not None
     return app.signed_in.actor
+
+
+async def test_a_has_left_form_about_an_active_super_user_is_a_caution_for_the_call_back(
+    seeded: Services, clock: MovableClock, admin: Actor
+) -> None:
+    # §3.6: the data cannot tell a leaver nobody deleted from a forged form's claim; the form
+    # says what to ask on the call-back, and the review repeats it for the second admin.
+    with seeded.db.transaction() as session:
+        org = organisation(session, "10099887", "Hillside School", kind="school")
+        portal_user(session, org, "amir.khan", "Amir", "Khan")
+    reference = seeded.super_user_cases.open(
+        admin, "10099887", "left", "20/11/2026", old_username="amir.khan"
+    ).reference
+    app = LrsDeskApp(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_home(pilot, ADMIN, clock)
+        await app.push_screen(CaseFormScreen(seeded, admin_actor(app), reference=reference))
+        await Keys.settle(pilot)
+        await pilot.press("ctrl+n")
+        await Keys.settle(pilot)
+        assert app.screen.step == 2  # type: ignore[attr-defined]
+        assert shows_whole(app, "Ask on the call-back: Amir Khan's account is still active")
+        await pilot.press("escape")
+        await app.push_screen(CaseReviewScreen(seeded, admin_actor(app), reference))
+        await Keys.settle(pilot)
+        assert "Amir Khan's account is still active" in screen_text(app)

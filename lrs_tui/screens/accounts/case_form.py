@@ -186,6 +186,7 @@ class CaseFormScreen(CoreCalls, Screen[None]):
             with Vertical(id="step-2", classes=f"{FORM} step"):
                 yield Static("", id="dial", markup=False)
                 yield Static("", id="not-form", markup=False, classes="hint")
+                yield Static("", id="caution", markup=False)
                 yield Label("Number you dialled", classes="field-label")
                 yield FieldInput(id="dialled", required=True)
                 yield Label("Who confirmed the request (name and job title)",
@@ -396,6 +397,9 @@ class CaseFormScreen(CoreCalls, Screen[None]):
             else "Never a number from the form: a forged form gives its own."
         )
         self.query_one("#agreement-note", Static).update(shown(view.agreement_note or ""))
+        caution = self.query_one("#caution", Static)
+        caution.update(shown(f"Ask on the call-back: {view.caution}") if view.caution else "")
+        caution.display = bool(view.caution)
         username = self.query_one("#username", Static)
         username.update(
             shown(f"Username: {view.new_username} (made by the portal's rule, §3.5.3)")

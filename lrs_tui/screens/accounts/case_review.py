@@ -73,6 +73,7 @@ def review_lines(view: SuperUserCaseView) -> list[tuple[str, str]]:
         ("Reason on the form", f"the only super user {reason_label(view.reason)}"),
         ("Super user named", f"{person(old)} · now {status_words(old)}" if old else "none"),
         ("Approval does to them", view.old_account_fate),
+        *([("CAUTION", view.caution)] if view.caution else []),
         ("Form arrived", display_date(view.form_received_on)),
         ("Form's telephone", view.form_phone or "none given"),
     ]  # fmt: skip
@@ -261,6 +262,7 @@ class CaseReviewScreen(CoreCalls, Screen[None]):
         for label, value in review_lines(view):
             widgets.append(Label(label, classes="key"))
             alert = value in ("NO", "TYPED") or value.startswith("NOT ") or ": NOT " in value
+            alert = alert or label == "CAUTION"
             widgets.append(Label(value, markup=False, classes="-alert" if alert else ""))
         grid.mount_all(widgets)
         steps = [
