@@ -359,6 +359,10 @@ class LrsDeskApp(App[None]):
             return self._find_screen() is not screen  # already there: keep the footer short
         if action.action == "challenge_queue":
             return self._queue_screen() is not screen
+        if action.action == "find_organisation":
+            return self._organisation_search() is not screen
+        if action.action == "super_user_cases":
+            return not _is_case_list(screen)
         if action.action == "register_learner":
             return not isinstance(screen, LearnerFormScreen)  # one form at a time
         if action.action == "change_password":
@@ -444,6 +448,36 @@ class LrsDeskApp(App[None]):
             return
         while self.screen is not existing:
             self.pop_screen()
+
+    def _organisation_search(self) -> Screen[object] | None:
+        from lrs_tui.screens.accounts.organisation_search import OrganisationSearchScreen
+
+        found = [s for s in self.screen_stack if isinstance(s, OrganisationSearchScreen)]
+        return found[-1] if found else None
+
+    def action_find_organisation(self) -> None:
+        """Find an organisation; pressed again from a view opened from the search, back to
+        the search (unless a form above it keeps unsaved work)."""
+        if self.signed_in is None or not self._desk_open or self.locked:
+            return
+        from lrs_tui.screens.accounts.organisation_search import OrganisationSearchScreen
+
+        existing = self._organisation_search()
+        if existing is None:
+            self.push_screen(OrganisationSearchScreen(self.services, self.signed_in.actor))
+            return
+        if self._keeps_unsaved_work("ctrl+g"):
+            return
+        while self.screen is not existing:
+            self.pop_screen()
+
+    def action_super_user_cases(self) -> None:
+        """The super-user cases awaiting a second admin's approval (§3.6)."""
+        if self.signed_in is None or not self._desk_open or self.locked:
+            return
+        from lrs_tui.screens.accounts.case_review import CaseListScreen
+
+        self.push_screen(CaseListScreen(self.services, self.signed_in.actor))
 
     def action_register_learner(self) -> None:
         """A new learner: from the find screen with the details typed there, else blank."""
@@ -559,6 +593,12 @@ class LrsDeskApp(App[None]):
             Segments(self.console.render(traceback, self.console.options))
         )
         self._close_messages_no_wait()
+
+
+def _is_case_list(screen: Screen[object]) -> bool:
+    from lrs_tui.screens.accounts.case_review import CaseListScreen
+
+    return isinstance(screen, CaseListScreen)
 
 
 def run_app(services: Services) -> None:

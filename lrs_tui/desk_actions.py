@@ -102,6 +102,22 @@ CHALLENGE_QUEUE = DeskAction(
     permission=Permission.RAISE_CHALLENGE,  # agents read the queue; analysts act on it
     footer_everywhere=False,  # on home's footer; every other screen's is full at 80 columns
 )
+FIND_ORGANISATION = DeskAction(
+    "find_organisation",
+    "Find an organisation",
+    "By UKPRN or name: its super users, portal users, security actions and super-user cases",
+    # ctrl+g: free in every screen and in a text field (ctrl+o is Sign out).
+    key="ctrl+g",
+    footer="Orgs",
+    permission=Permission.VIEW_ORGANISATIONS,
+    footer_everywhere=False,  # on home's footer; every other screen's is full at 80 columns
+)
+SUPER_USER_CASES = DeskAction(
+    "super_user_cases",
+    "Super-user cases awaiting approval",
+    "Reinstatement cases prepared by another admin (§3.6): review the checks, approve or reject",
+    permission=Permission.REINSTATE_SUPER_USER,
+)
 RESET_SECOND_FACTOR = DeskAction(
     "reset_second_factor",
     "Reset an operator's second factor",
@@ -151,6 +167,8 @@ DESK_ACTIONS: tuple[DeskAction, ...] = (
     REGISTER_LEARNER,
     OPEN_PLR,
     CHALLENGE_QUEUE,
+    FIND_ORGANISATION,
+    SUPER_USER_CASES,
     RESET_SECOND_FACTOR,
     CHANGE_PASSWORD,
     THEME,

@@ -27,12 +27,13 @@ from lrs_tui.screens.learner_profile import LearnerProfileScreen
 from lrs_tui.screens.plr import PlrScreen
 
 AGENT = DeskOperator("kim.lee", "Desk-Shift-2026", "Kim Lee")  # tests/conftest.py's agent
-ADMIN_ONLY = "Reset an operator's second factor"
+ADMIN_ONLY = {"Reset an operator's second factor", "Super-user cases awaiting approval"}
 EVERY_ROLE = (
     "Find a learner",
     "Register a learner",
     "Open a PLR by ULN",
     "Data challenges",
+    "Find an organisation",
     "Change my password",
     "Theme",
     "Lock the session",
@@ -87,7 +88,7 @@ async def palette_titles(pilot: Pilot[None]) -> list[str]:
 
 
 def allowed(role: OperatorRole) -> set[str]:
-    return set(EVERY_ROLE) | ({ADMIN_ONLY} if role is OperatorRole.ADMIN else set())
+    return set(EVERY_ROLE) | (ADMIN_ONLY if role is OperatorRole.ADMIN else set())
 
 
 # Each screen: how to get there from home, the app's actions that make no sense there, and
@@ -110,6 +111,7 @@ SCREENS = [
     ("profile", _profile, set(), {"Edit this learner", "View this learner's PLR"}),
     ("plr", _plr, set(), {"PLR: report (PDF)", "PLR: organisation / desk view"}),
     ("queue", "ctrl+d", {"Data challenges"}, {"Queue: filter", "Queue: next sort"}),
+    ("organisations", "ctrl+g", {"Find an organisation"}, {"Organisations: search"}),
 ]
 
 
