@@ -662,6 +662,39 @@ def test_a_case_reference_must_exist_and_look_right(
     refused(desk.services, expected, lambda: sign(desk, reference))
 
 
+_HOSTILE_REFERENCES = [
+    "SU-10012345-0001" + "9" * 80,  # longer than the audit's subject column (64)
+    "A" * 100_000,
+    "SU-\x1b]52;c;UFdORUQ=\x07",  # OSC 52: writes the operator's clipboard
+    "SU-\u202e1000-0001",  # a bidi override
+]
+
+
+@pytest.mark.parametrize("reference", _HOSTILE_REFERENCES, ids=["long", "huge", "osc52", "bidi"])
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda d, r: d.services.super_user_cases.show(d.admin, r),
+        lambda d, r: d.services.super_user_cases.approve(d.second, r),
+        lambda d, r: d.services.super_user_cases.reject(d.second, r, "forged"),
+        lambda d, r: d.services.super_user_cases.open(d.admin, r, "left", RECEIVED),
+    ],
+    ids=["show", "approve", "reject", "open"],
+)
+def test_a_hostile_or_overlong_reference_is_refused_and_audited_safely(
+    desk: Desk, reference: str, action: Callable[[Desk, str], object]
+) -> None:
+    """The text rule (DOMAIN.md "Security"): a reference or UKPRN nobody could mean is
+    refused naming the field, and its refusal is audited with the typed value made visible
+    and cut to the trail's subject (on PostgreSQL a longer one failed the audit itself)."""
+    lost_organisation(desk.services)
+    refused(desk.services, ValidationError, lambda: action(desk, reference))
+    event = audit_log(desk.services, limit=1)[0]
+    assert event.outcome == "failed"
+    assert len(event.subject_id) <= 64
+    assert not any(c in event.subject_id for c in "\x1b\x07\u202e")
+
+
 # --- the second admin (§3.6; issue 12 "two admins") --------------------------------------------
 
 
