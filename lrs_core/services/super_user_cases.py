@@ -441,8 +441,10 @@ class SuperUserCaseService:
         """The second admin's approval: creates the super-user account with a one-time
         password (returned once, stored only as its Argon2id hash) and applies the reason's
         fate to the old super user, in one transaction. Refused, nothing created: to the
-        admin who prepared any of it (audited as denied), while a step is missing, when the
-        organisation has gained a super user who can act since (re-checked now, named)."""
+        admin who prepared any of it (audited as denied), while a step is missing, without
+        ``expected_version`` (the version the second admin reviewed: required) or with a
+        stale one, when the organisation has gained a super user who can act since
+        (re-checked now, named)."""
         subject = _subject(reference.upper())
         with self.audit.guarded(
             actor, Permission.REINSTATE_SUPER_USER, "approve-super-user-case", SUBJECT, subject
@@ -457,6 +459,14 @@ class SuperUserCaseService:
             missing = case_missing(case)
             if missing:
                 raise ValidationError("Case", f"{case.reference} still lacks: {', '.join(missing)}")
+            if expected_version is None:
+                # The second admin approves the checks they reviewed (§3.6): an approval that
+                # names no version would approve a step re-recorded after the review.
+                raise ValidationError(
+                    "Version",
+                    f"approve {case.reference} as you reviewed it: give the version your review"
+                    " showed, so a case changed since is refused, not approved unseen",
+                )
             # The organisation's row, then its users' rows: locked to the commit, so nobody
             # gives it a super user between this check and the account's creation.
             organisation = _organisation_by_id(session, case.organisation_id, for_update=True)

@@ -141,6 +141,11 @@ def opened(run: Runner) -> str:
     )  # fmt: skip
 
 
+def reviewed(run: Runner, reference: str) -> tuple[str, str]:
+    """The second admin's review: the --version their approval names."""
+    return ("--version", str(run.json("other.admin", "su-case", "show", reference)["version"]))
+
+
 def prepared(run: Runner) -> str:
     """A case with every check recorded by ada.admin: waiting for a second admin."""
     reference = opened(run)
@@ -376,7 +381,9 @@ def test_approve_json_never_carries_the_password(
 ) -> None:
     reference = prepared(run)
     caplog.set_level(logging.DEBUG)
-    code, out, err = run("other.admin", "su-case", "approve", reference, "--json")
+    code, out, err = run(
+        "other.admin", "su-case", "approve", reference, "--json", *reviewed(run, reference)
+    )
     assert code == 0, err
     assert tty.asked == [False]  # --json: never standard output, even on a terminal
     [password] = tty.passwords
@@ -404,7 +411,7 @@ def test_approve_on_a_terminal_shows_the_password_there_once(
 ) -> None:
     tty.stdout_is_terminal = True
     reference = prepared(run)
-    code, out, err = run("other.admin", "su-case", "approve", reference)
+    code, out, err = run("other.admin", "su-case", "approve", reference, *reviewed(run, reference))
     assert code == 0, err
     assert tty.asked == [True]
     assert out.startswith(
@@ -422,7 +429,7 @@ def test_approve_with_stdout_redirected_says_where_the_password_went(
     run: Runner, tty: Terminals
 ) -> None:
     reference = prepared(run)
-    out = run.ok("other.admin", "su-case", "approve", reference)
+    out = run.ok("other.admin", "su-case", "approve", reference, *reviewed(run, reference))
     assert tty.asked == [True]  # allowed, but stdout is not a terminal here
     [password] = tty.passwords
     assert password not in out
@@ -447,7 +454,7 @@ def test_approve_with_no_terminal_refuses_before_approving(
 
 def test_complete_records_whom_the_password_reached(run: Runner, tty: Terminals) -> None:
     reference = prepared(run)
-    run.ok("other.admin", "su-case", "approve", reference)
+    run.ok("other.admin", "su-case", "approve", reference, *reviewed(run, reference))
     case = run.json("ada.admin", "su-case", "complete", reference, "--handed-to",
                     "Amara Okoye, by phone on the register's number")  # fmt: skip
     assert case["status"] == "completed" and case["completed_by"] == "ada.admin"
@@ -479,7 +486,9 @@ def test_the_controlling_terminal_receives_the_password_end_to_end(
     # read back from it; stdout has the JSON with null.
     reference = prepared(run)
     caplog.set_level(logging.DEBUG)
-    code, out, err = run("other.admin", "su-case", "approve", reference, "--json")
+    code, out, err = run(
+        "other.admin", "su-case", "approve", reference, "--json", *reviewed(run, reference)
+    )
     assert code == 0, err
     shown = read_pty(pty)
     assert shown.startswith("One-time password for amara.okoye (shown once")

@@ -153,6 +153,17 @@ def prepared(desk: Desk, reason: SuperUserLossReason = SuperUserLossReason.SUSPE
     return new_user(desk)
 
 
+def approve(desk: Desk, by: Actor | None = None, reference: str = REFERENCE) -> Any:
+    """The second admin's approval of the case as it now stands: the version they reviewed."""
+    with desk.services.db.transaction(read_only=True) as session:
+        version = session.execute(
+            select(SuperUserCase.row_version).where(SuperUserCase.reference == reference)
+        ).scalar_one()
+    return desk.services.super_user_cases.approve(
+        by or desk.second, reference, expected_version=version
+    )
+
+
 def refused(
     services: Services, expected: type[LrsError], action: Callable[[], object], field: str = ""
 ) -> LrsError:
@@ -240,7 +251,7 @@ def test_a_prepared_case_approved_by_a_second_admin_creates_the_super_user(
 
 def test_the_one_time_password_is_not_in_the_approvals_repr(desk: Desk) -> None:
     prepared(desk)
-    approval = desk.services.super_user_cases.approve(desk.second, REFERENCE)
+    approval = approve(desk)
     assert approval.one_time_password not in repr(approval)
 
 
@@ -645,7 +656,7 @@ def test_a_rejected_case_takes_no_more_steps(desk: Desk) -> None:
     refused(
         desk.services,
         ValidationError,
-        lambda: desk.services.super_user_cases.approve(desk.second, REFERENCE),
+        lambda: approve(desk),
         "Status",
     )
 
@@ -731,11 +742,11 @@ def test_an_admin_who_recorded_any_step_cannot_approve(desk: Desk) -> None:
     error = refused(
         desk.services,
         SecondAdminRequired,
-        lambda: desk.services.super_user_cases.approve(desk.second, REFERENCE),
+        lambda: approve(desk),
     )
     assert "(you recorded: call-back)" in str(error)
     third = factories.desk_admin(desk.services, "third.admin")
-    assert desk.services.super_user_cases.approve(third, REFERENCE).username == "rhiannon.pryce"
+    assert approve(desk, third).username == "rhiannon.pryce"
 
 
 @pytest.mark.parametrize(
@@ -758,7 +769,7 @@ def test_a_case_with_steps_missing_is_not_approved(
     error = refused(
         desk.services,
         ValidationError,
-        lambda: desk.services.super_user_cases.approve(desk.second, REFERENCE),
+        lambda: approve(desk),
         "Case",
     )
     assert missing in str(error)
@@ -790,7 +801,7 @@ def test_approval_is_refused_when_the_organisation_gained_a_super_user_since(
     error = refused(
         desk.services,
         ValidationError,
-        lambda: desk.services.super_user_cases.approve(desk.second, REFERENCE),
+        lambda: approve(desk),
     )
     assert isinstance(error, ValidationError) and error.field in ("Organisation", "Reason")
     named = {"a new super user": "kim.davies", "a user promoted": "lee.chan45"}
@@ -806,7 +817,7 @@ def test_a_username_taken_after_it_was_recorded_refuses_approval(desk: Desk) -> 
     error = refused(
         desk.services,
         UsernameTaken,
-        lambda: desk.services.super_user_cases.approve(desk.second, REFERENCE),
+        lambda: approve(desk),
     )
     assert str(error).startswith("username rhiannon.pryce was taken meanwhile")
     assert new_user(desk).new_username == "rhiannon.pryce2"  # set again: a new one
@@ -824,14 +835,40 @@ def test_approval_from_a_stale_screen_is_refused(desk: Desk) -> None:
     )
 
 
+def test_approval_names_the_version_reviewed_so_a_step_changed_since_is_not_approved(
+    desk: Desk,
+) -> None:
+    """§3.6's two admins: the second approves the checks they reviewed. The preparer (or a
+    forger's accomplice) re-recording the new super user after the review must not slip a
+    different person through an approval that says nothing of what it saw: an approval with
+    no version is refused, nothing created, and with the reviewed one it is stale."""
+    reviewed = prepared(desk).version
+    new_user(desk, given_name="Mallory", family_name="Quint", email="m.quint@example.org")
+    error = refused(
+        desk.services,
+        ValidationError,
+        lambda: desk.services.super_user_cases.approve(desk.second, REFERENCE),
+        "Version",
+    )
+    assert "as you reviewed it" in str(error)
+    assert audit_log(desk.services, limit=1)[0].outcome == "failed"
+    refused(
+        desk.services,
+        StaleCase,
+        lambda: desk.services.super_user_cases.approve(
+            desk.second, REFERENCE, expected_version=reviewed
+        ),
+    )
+
+
 def test_an_approved_case_is_approved_once(desk: Desk) -> None:
     prepared(desk)
-    desk.services.super_user_cases.approve(desk.second, REFERENCE)
+    approve(desk)
     third = factories.desk_admin(desk.services, "third.admin")
     error = refused(
         desk.services,
         ValidationError,
-        lambda: desk.services.super_user_cases.approve(third, REFERENCE),
+        lambda: approve(desk, third),
         "Status",
     )
     assert "approved by other.admin" in str(error)
@@ -870,7 +907,7 @@ def test_only_an_approved_case_is_completed(desk: Desk) -> None:
         lambda: cases.complete(desk.admin, REFERENCE, "Rhiannon Pryce"),
         "Status",
     )
-    cases.approve(desk.second, REFERENCE)
+    approve(desk)
     refused(
         desk.services,
         ValidationError,
