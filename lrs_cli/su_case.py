@@ -102,7 +102,10 @@ def parse_call_time(text: str, now: datetime) -> datetime:
         at = datetime.combine(day, time(hour, minute))
     if at.tzinfo is None:
         at = at.replace(tzinfo=LONDON)
-    return at.astimezone(UTC)
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset: no such time in UTC
+        raise ValidationError(field, f"{quoted(value)} is not a time of the call") from None
 
 
 # --- output -----------------------------------------------------------------------------------

@@ -306,10 +306,17 @@ class SuperUserCaseService:
             when = now if at is None else at
             if when.tzinfo is None:
                 when = when.replace(tzinfo=LONDON)
+            try:
+                local = when.astimezone(LONDON)
+            except OverflowError:  # the first or last day Python holds: no such London time
+                early = when.replace(tzinfo=None) < now.replace(tzinfo=None)
+                raise ValidationError(
+                    "Call-back time", "is before the form arrived" if early else "is in the future"
+                ) from None
             checked = check_callback(
                 dialled,
                 confirmed_by,
-                when.astimezone(LONDON),
+                local,
                 register_phone=organisation.phone,
                 form_phone=case.form_phone,
                 form_received_on=case.form_received_on,

@@ -541,6 +541,10 @@ def test_no_call_back_without_a_register_number(desk: Desk) -> None:
     [
         (datetime(2026, 11, 23, 12, 0, tzinfo=UTC), "in the future"),
         (datetime(2026, 11, 15, 9, 0, tzinfo=UTC), "before the form arrived"),
+        # Read as London's time: out of Python's range (an OverflowError before)
+        (datetime(1, 1, 1, 0, 0, tzinfo=UTC), "before the form arrived"),
+        (datetime(1, 1, 1, 0, 0), "before the form arrived"),
+        (datetime(9999, 12, 31, 23, 59, tzinfo=UTC), "in the future"),
     ],
 )
 def test_the_call_back_time_is_between_the_form_and_now(
