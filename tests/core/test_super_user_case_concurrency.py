@@ -172,3 +172,34 @@ def test_an_approval_racing_a_new_super_user_is_refused_or_comes_first(
             assert seen == SuperUserCaseStatus.APPROVED
             firsts += 1
     assert refusals + firsts == ROUNDS
+
+
+def test_an_approval_racing_a_disabled_organisation_is_refused_or_comes_first(
+    services: Services, admins: tuple[Actor, Actor, Actor]
+) -> None:
+    # §1.4, §3.6: no super user is made while the organisation's portal permissions are
+    # disabled. Approval locks the organisation's row, as disabling does, so the disabling
+    # either committed before approval's check (refused, naming it) or after its commit.
+    ada, ben, cat = admins
+    cases = services.super_user_cases
+    refusals = firsts = 0
+    for n in range(ROUNDS):
+        ukprn = f"1005000{n}"
+        reference = prepared(services, ada, ukprn, FAMILIES[n])
+        version = cases.show(ben, reference).version
+        approval, disabled = at_once(
+            partial(cases.approve, ben, reference, expected_version=version),
+            partial(services.organisations.disable_organisation, cat, ukprn, "Breach reported"),
+        )
+        assert not isinstance(disabled, Exception), disabled  # the disabling always goes ahead
+        if isinstance(approval, Exception):
+            assert isinstance(approval, ValidationError) and approval.field == "Organisation"
+            assert "disabled" in str(approval)
+            refusals += 1
+        else:
+            trail = factories.audit_log(
+                services, actions=["approve-super-user-case", "disable-organisation"], limit=2
+            )
+            assert [e.action for e in trail] == ["disable-organisation", "approve-super-user-case"]
+            firsts += 1
+    assert refusals + firsts == ROUNDS
