@@ -416,7 +416,8 @@ class SuperUserCaseService:
         ukprn: str | None = None,
     ) -> tuple[CaseSummary, ...]:
         """The cases, the work first: prepared (waiting for checks or a second admin), then
-        approved (a one-time password to hand on), then closed; oldest first within each."""
+        approved (a one-time password to hand on), then closed; oldest first within each.
+        A look at the new super users' usernames: audited."""
         with self.audit.guarded(
             actor, Permission.REINSTATE_SUPER_USER, "list-super-user-cases", SUBJECT
         ) as session:
@@ -433,12 +434,33 @@ class SuperUserCaseService:
             )
             if status is not None:
                 query = query.where(SuperUserCase.status == SuperUserCaseStatus(status))
-            if ukprn is not None and ukprn.strip():
-                query = query.where(Organisation.ukprn == validate_ukprn(ukprn))
-            return tuple(
+            within = validate_ukprn(ukprn) if ukprn is not None and ukprn.strip() else None
+            if within is not None:
+                query = query.where(Organisation.ukprn == within)
+            found = tuple(
                 case_summary(case, organisation, who or "")
                 for case, organisation, who in session.execute(query)
             )
+            # A look at portal users (each case's new super user), audited as find-portal-user
+            # audits the usernames it shows.
+            detail: dict[str, object] = {
+                "shown": [c.reference for c in found],
+                "new_usernames": [c.new_username for c in found if c.new_username],
+            }
+            if status is not None:
+                detail["status"] = str(status)
+            if within is not None:
+                detail["organisation"] = within
+            append(
+                session,
+                actor,
+                "list-super-user-cases",
+                SUBJECT,
+                "",
+                detail=detail,
+                now=self.clock(),
+            )
+            return found
 
     # -- the second admin --------------------------------------------------------------------
 

@@ -935,6 +935,20 @@ def test_show_is_an_audited_look(desk: Desk) -> None:
     )  # fmt: skip
 
 
+def test_the_list_is_an_audited_look_naming_the_new_super_users_shown(desk: Desk) -> None:
+    # Issue 12 item 1: each look at portal users' details is audited; the list names every
+    # case's new super user (their username, made from their names), as find-portal-user does.
+    prepared(desk)
+    listed = desk.services.super_user_cases.list(desk.second)
+    assert [c.new_username for c in listed] == ["rhiannon.pryce"]
+    look = audit_log(desk.services, limit=1)[0]
+    assert (look.action, look.actor, look.outcome) == (
+        "list-super-user-cases", "other.admin", "ok",
+    )  # fmt: skip
+    assert look.detail["shown"] == [REFERENCE]
+    assert look.detail["new_usernames"] == ["rhiannon.pryce"]
+
+
 def test_the_list_puts_the_work_first_oldest_first(desk: Desk, clock: Any) -> None:
     cases = desk.services.super_user_cases
     for n, name in enumerate(("Alpha School", "Beta College", "Gamma Academy", "Delta School")):
