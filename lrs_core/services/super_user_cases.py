@@ -79,7 +79,6 @@ from lrs_core.domain.kinds import (
 )
 from lrs_core.domain.names import name_key, validate_text
 from lrs_core.domain.support_hours import LONDON, desk_time
-from lrs_core.domain.text import shown
 from lrs_core.domain.values import display_date, parse_date, quoted, validate_ukprn
 from lrs_core.errors import LrsError, NotFound, PermissionDenied, ValidationError
 from lrs_core.passwords import hash_password, one_time_password
@@ -90,6 +89,7 @@ from lrs_core.services.accounts_view import (
     CaseSummary,
     SuperUserCaseView,
     account_facts,
+    audit_subject,
     case_missing,
     case_summary,
     organisation_users,
@@ -111,7 +111,6 @@ LIVE = (SuperUserCaseStatus.PREPARED, SuperUserCaseStatus.APPROVED)
 PREPARING_STEPS = ("opened", "signatory", "call-back", "new super user")
 _REFERENCE = re.compile(r"SU-[0-9]{8}-[0-9]{4}")
 _QUOTED = 160  # characters of the latest timeline entry a stale-screen refusal repeats
-_SUBJECT_MAX = 64  # the audit trail's subject column
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -166,7 +165,7 @@ class SuperUserCaseService:
     ) -> SuperUserCaseView:
         """Open a case (status prepared): refused while the organisation has a super user
         who can act (named), when the reason does not fit the data, when a live case exists."""
-        subject = _subject(ukprn if isinstance(ukprn, str) else str(ukprn))
+        subject = audit_subject(ukprn if isinstance(ukprn, str) else str(ukprn))
         with self.audit.guarded(
             actor, Permission.REINSTATE_SUPER_USER, "open-super-user-case", "organisation", subject
         ) as session:
@@ -390,7 +389,7 @@ class SuperUserCaseService:
     def show(self, actor: Actor, reference: str) -> SuperUserCaseView:
         """A case with its checks and timeline, and whether the asking admin may approve
         it. A look at people's details: audited."""
-        subject = _subject(reference.upper())
+        subject = audit_subject(reference.upper())
         with self.audit.guarded(
             actor, Permission.REINSTATE_SUPER_USER, "show-super-user-case", SUBJECT, subject
         ) as session:
@@ -474,7 +473,7 @@ class SuperUserCaseService:
         ``expected_version`` (the version the second admin reviewed: required) or with a
         stale one, when the organisation has gained a super user who can act since
         (re-checked now, named)."""
-        subject = _subject(reference.upper())
+        subject = audit_subject(reference.upper())
         with self.audit.guarded(
             actor, Permission.REINSTATE_SUPER_USER, "approve-super-user-case", SUBJECT, subject
         ) as session:
@@ -644,7 +643,7 @@ class SuperUserCaseService:
         """One step on one case, in the order an admin needs to be told why not: no such
         case; its status does not allow it (who decided); the screen is stale (what changed);
         then the step's own checks. A refusal writes nothing and is audited."""
-        subject = _subject(reference.upper())
+        subject = audit_subject(reference.upper())
         with self.audit.guarded(
             actor, Permission.REINSTATE_SUPER_USER, action, SUBJECT, subject
         ) as session:
@@ -818,14 +817,6 @@ def _form_phone(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     return display_phone(phone_digits(value, "Form telephone"))
-
-
-def _subject(typed: str) -> str:
-    """What the audit event of a refusal names: the reference or UKPRN as typed, made visible
-    (a control or bidi character never reaches the trail) and cut to the trail's column, so
-    an overlong one is refused and audited, not a database error on PostgreSQL."""
-    text = shown(typed.strip())
-    return text if len(text) <= _SUBJECT_MAX else text[: _SUBJECT_MAX - 1] + "…"
 
 
 def _parse_reference(reference: str) -> str:
