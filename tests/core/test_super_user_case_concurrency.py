@@ -203,3 +203,36 @@ def test_an_approval_racing_a_disabled_organisation_is_refused_or_comes_first(
             assert [e.action for e in trail] == ["disable-organisation", "approve-super-user-case"]
             firsts += 1
     assert refusals + firsts == ROUNDS
+
+
+def test_an_approval_racing_a_rejection_of_the_same_case_lets_exactly_one_decide(
+    services: Services, admins: tuple[Actor, Actor, Actor]
+) -> None:
+    # §3.6: a case is approved or rejected, never both. Both lock the case row: the second
+    # finds it decided (named) and writes nothing; an account exists only when approved.
+    ada, ben, cat = admins
+    cases = services.super_user_cases
+    for n in range(ROUNDS):
+        ukprn = f"1006000{n}"
+        reference = prepared(services, ada, ukprn, FAMILIES[n])
+        version = cases.show(ben, reference).version
+        approval, rejection = at_once(
+            partial(cases.approve, ben, reference, expected_version=version),
+            partial(cases.reject, cat, reference, "The form is forged.", expected_version=version),
+        )
+        decided = [o for o in (approval, rejection) if not isinstance(o, Exception)]
+        refused = [o for o in (approval, rejection) if isinstance(o, Exception)]
+        assert len(decided) == 1 and len(refused) == 1, (approval, rejection)
+        assert isinstance(refused[0], ValidationError | StaleCase), refused[0]
+        with services.db.transaction(read_only=True) as session:
+            status = session.execute(
+                select(SuperUserCase.status).where(SuperUserCase.reference == reference)
+            ).scalar_one()
+            made = session.execute(
+                select(func.count())
+                .select_from(PortalUser)
+                .where(PortalUser.username.like(f"rhiannon.{FAMILIES[n].lower()}%"))
+            ).scalar_one()
+        approved = not isinstance(approval, Exception)
+        assert status == (SuperUserCaseStatus.APPROVED if approved else "rejected")
+        assert made == (1 if approved else 0)
