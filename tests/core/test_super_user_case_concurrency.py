@@ -1,8 +1,10 @@
 """Two admins at once on super-user cases (house rules: run on the real PostgreSQL when the run
 has one, and on SQLite, whose writers serialise; User Guide §3.2, §3.6; issue 12 item 3):
 two opening a case for one organisation get one case, the other told; two approving one case
-make one account, the other told; an approval racing a new active super user is refused, or
-the new super user's arrival comes after it (the database's locks, not a check first)."""
+make one account, the other told; an approval racing a new active super user, or the
+disabling of the organisation's portal permissions, is refused, or the other comes after it;
+an approval racing a rejection lets exactly one decide (the database's locks, not a check
+first)."""
 
 from __future__ import annotations
 
