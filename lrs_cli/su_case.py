@@ -14,7 +14,8 @@ on the form's number is refused, the admin who prepared a case cannot approve it
 
 Staleness: a change acts on the case as it is now, unless ``--version N`` (the version
 ``show`` printed) is given: then a case changed since by another admin is refused, as the TUI
-refuses a stale screen.
+refuses a stale screen. ``approve`` needs it (the core refuses an approval that names no
+version): the second admin approves the case they reviewed, never one changed since.
 
 **The one-time password** (``approve``) is shown once, on the terminal only: never in the
 ``--json`` output (which may be redirected to a file) and never in a log. The JSON, and the
@@ -101,7 +102,10 @@ def parse_call_time(text: str, now: datetime) -> datetime:
         at = datetime.combine(day, time(hour, minute))
     if at.tzinfo is None:
         at = at.replace(tzinfo=LONDON)
-    return at.astimezone(UTC)
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset: no such time in UTC
+        raise ValidationError(field, f"{quoted(value)} is not a time of the call") from None
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -510,7 +514,8 @@ def add_su_case_commands(commands: Any, add: Add) -> None:
         "approve",
         cmd_approve,
         "a second admin approves: creates the account; its one-time password is shown once,"
-        " on the terminal only (never in --json or a redirected output)",
+        " on the terminal only (never in --json or a redirected output); --version N (the"
+        " version your review printed) is required",
     )
     reject = step("reject", cmd_reject, "a second admin rejects the case, with a reason")
     reject.add_argument("--reason", required=True, help="why (kept with the case)")

@@ -35,6 +35,7 @@ from lrs_core.domain.kinds import (
     SuperUserCaseStatus,
     SuperUserLossReason,
 )
+from lrs_core.domain.text import shown
 
 # Appendix A's roles, as the portal names them.
 ROLE_LABELS: dict[PortalRole, str] = {
@@ -228,6 +229,16 @@ class Approval:
 
 
 # --- builders, inside a unit of work --------------------------------------------------------
+
+AUDIT_SUBJECT_MAX = 64  # the audit trail's subject column
+
+
+def audit_subject(typed: str) -> str:
+    """What the audit event of a refusal names: a username, UKPRN or reference as typed, made
+    visible (a control or bidi character never reaches the trail) and cut to the trail's
+    column, so an overlong one is refused and audited, not a database error on PostgreSQL."""
+    text = shown(str(typed).strip())
+    return text if len(text) <= AUDIT_SUBJECT_MAX else text[: AUDIT_SUBJECT_MAX - 1] + "…"
 
 
 def account_facts(user: PortalUser) -> AccountFacts:

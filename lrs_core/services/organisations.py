@@ -44,6 +44,7 @@ from lrs_core.services.accounts_view import (
     OrganisationView,
     PortalUserRow,
     PortalUserView,
+    audit_subject,
     operator_names,
     organisation_cases,
     organisation_users,
@@ -213,10 +214,12 @@ class OrganisationService:
     def suspend_user(self, actor: Actor, username: str, reason: str) -> PortalUserView:
         """Admins (§1.4, §3.5.6.1): suspend a portal user, with the reason. The user's row is
         locked first, so of two admins at once one suspends and the other is told who did."""
-        name = validate_text(username, "Username", 64, required=True)
+        typed = audit_subject(username)
         with self.audit.guarded(
-            actor, Permission.MANAGE_PORTAL_USERS, "suspend-portal-user", "portal_user", name
+            actor, Permission.MANAGE_PORTAL_USERS, "suspend-portal-user", "portal_user", typed
         ) as session:
+            # Checked after the permission: an agent is refused (and audited) whatever they typed.
+            name = validate_text(username, "Username", 64, required=True)
             why = _reason(reason)
             user = _portal_user(session, name, lock=True)
             if user.status in (AccountStatus.SUSPENDED, AccountStatus.DELETED):
@@ -268,10 +271,11 @@ class OrganisationService:
             if enabled
             else SecurityActionKind.DISABLE_ORGANISATION
         )
-        ukprn = validate_ukprn(ukprn)
         with self.audit.guarded(
-            actor, Permission.MANAGE_PORTAL_USERS, action, "organisation", ukprn
+            actor, Permission.MANAGE_PORTAL_USERS, action, "organisation", audit_subject(ukprn)
         ) as session:
+            # Checked after the permission: an agent is refused (and audited) whatever they typed.
+            ukprn = validate_ukprn(ukprn)
             why = _reason(reason)
             org = _organisation(session, ukprn, lock=True)
             if org.portal_enabled is enabled:

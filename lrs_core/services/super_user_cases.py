@@ -89,6 +89,7 @@ from lrs_core.services.accounts_view import (
     CaseSummary,
     SuperUserCaseView,
     account_facts,
+    audit_subject,
     case_missing,
     case_summary,
     organisation_users,
@@ -164,7 +165,7 @@ class SuperUserCaseService:
     ) -> SuperUserCaseView:
         """Open a case (status prepared): refused while the organisation has a super user
         who can act (named), when the reason does not fit the data, when a live case exists."""
-        subject = ukprn.strip() if isinstance(ukprn, str) else str(ukprn)
+        subject = audit_subject(ukprn if isinstance(ukprn, str) else str(ukprn))
         with self.audit.guarded(
             actor, Permission.REINSTATE_SUPER_USER, "open-super-user-case", "organisation", subject
         ) as session:
@@ -304,10 +305,17 @@ class SuperUserCaseService:
             when = now if at is None else at
             if when.tzinfo is None:
                 when = when.replace(tzinfo=LONDON)
+            try:
+                local = when.astimezone(LONDON)
+            except OverflowError:  # the first or last day Python holds: no such London time
+                early = when.replace(tzinfo=None) < now.replace(tzinfo=None)
+                raise ValidationError(
+                    "Call-back time", "is before the form arrived" if early else "is in the future"
+                ) from None
             checked = check_callback(
                 dialled,
                 confirmed_by,
-                when.astimezone(LONDON),
+                local,
                 register_phone=organisation.phone,
                 form_phone=case.form_phone,
                 form_received_on=case.form_received_on,
@@ -381,7 +389,7 @@ class SuperUserCaseService:
     def show(self, actor: Actor, reference: str) -> SuperUserCaseView:
         """A case with its checks and timeline, and whether the asking admin may approve
         it. A look at people's details: audited."""
-        subject = reference.strip().upper()
+        subject = audit_subject(reference.upper())
         with self.audit.guarded(
             actor, Permission.REINSTATE_SUPER_USER, "show-super-user-case", SUBJECT, subject
         ) as session:
@@ -407,7 +415,8 @@ class SuperUserCaseService:
         ukprn: str | None = None,
     ) -> tuple[CaseSummary, ...]:
         """The cases, the work first: prepared (waiting for checks or a second admin), then
-        approved (a one-time password to hand on), then closed; oldest first within each."""
+        approved (a one-time password to hand on), then closed; oldest first within each.
+        A look at the new super users' usernames: audited."""
         with self.audit.guarded(
             actor, Permission.REINSTATE_SUPER_USER, "list-super-user-cases", SUBJECT
         ) as session:
@@ -424,12 +433,33 @@ class SuperUserCaseService:
             )
             if status is not None:
                 query = query.where(SuperUserCase.status == SuperUserCaseStatus(status))
-            if ukprn is not None and ukprn.strip():
-                query = query.where(Organisation.ukprn == validate_ukprn(ukprn))
-            return tuple(
+            within = validate_ukprn(ukprn) if ukprn is not None and ukprn.strip() else None
+            if within is not None:
+                query = query.where(Organisation.ukprn == within)
+            found = tuple(
                 case_summary(case, organisation, who or "")
                 for case, organisation, who in session.execute(query)
             )
+            # A look at portal users (each case's new super user), audited as find-portal-user
+            # audits the usernames it shows.
+            detail: dict[str, object] = {
+                "shown": [c.reference for c in found],
+                "new_usernames": [c.new_username for c in found if c.new_username],
+            }
+            if status is not None:
+                detail["status"] = str(status)
+            if within is not None:
+                detail["organisation"] = within
+            append(
+                session,
+                actor,
+                "list-super-user-cases",
+                SUBJECT,
+                "",
+                detail=detail,
+                now=self.clock(),
+            )
+            return found
 
     # -- the second admin --------------------------------------------------------------------
 
@@ -439,9 +469,11 @@ class SuperUserCaseService:
         """The second admin's approval: creates the super-user account with a one-time
         password (returned once, stored only as its Argon2id hash) and applies the reason's
         fate to the old super user, in one transaction. Refused, nothing created: to the
-        admin who prepared any of it (audited as denied), while a step is missing, when the
-        organisation has gained a super user who can act since (re-checked now, named)."""
-        subject = reference.strip().upper()
+        admin who prepared any of it (audited as denied), while a step is missing, without
+        ``expected_version`` (the version the second admin reviewed: required) or with a
+        stale one, when the organisation has gained a super user who can act since
+        (re-checked now, named)."""
+        subject = audit_subject(reference.upper())
         with self.audit.guarded(
             actor, Permission.REINSTATE_SUPER_USER, "approve-super-user-case", SUBJECT, subject
         ) as session:
@@ -455,6 +487,14 @@ class SuperUserCaseService:
             missing = case_missing(case)
             if missing:
                 raise ValidationError("Case", f"{case.reference} still lacks: {', '.join(missing)}")
+            if expected_version is None:
+                # The second admin approves the checks they reviewed (§3.6): an approval that
+                # names no version would approve a step re-recorded after the review.
+                raise ValidationError(
+                    "Version",
+                    f"approve {case.reference} as you reviewed it: give the version your review"
+                    " showed, so a case changed since is refused, not approved unseen",
+                )
             # The organisation's row, then its users' rows: locked to the commit, so nobody
             # gives it a super user between this check and the account's creation.
             organisation = _organisation_by_id(session, case.organisation_id, for_update=True)
@@ -603,7 +643,7 @@ class SuperUserCaseService:
         """One step on one case, in the order an admin needs to be told why not: no such
         case; its status does not allow it (who decided); the screen is stale (what changed);
         then the step's own checks. A refusal writes nothing and is audited."""
-        subject = reference.strip().upper()
+        subject = audit_subject(reference.upper())
         with self.audit.guarded(
             actor, Permission.REINSTATE_SUPER_USER, action, SUBJECT, subject
         ) as session:

@@ -141,6 +141,11 @@ def opened(run: Runner) -> str:
     )  # fmt: skip
 
 
+def reviewed(run: Runner, reference: str) -> tuple[str, str]:
+    """The second admin's review: the --version their approval names."""
+    return ("--version", str(run.json("other.admin", "su-case", "show", reference)["version"]))
+
+
 def prepared(run: Runner) -> str:
     """A case with every check recorded by ada.admin: waiting for a second admin."""
     reference = opened(run)
@@ -291,7 +296,14 @@ def test_parse_call_time(typed: str, expected: datetime) -> None:
     assert parse_call_time(typed, datetime(2026, 11, 23, 10, 0, tzinfo=UTC)) == expected
 
 
-@pytest.mark.parametrize("typed", ["", "noon", "24:00", "12:60", "31/2/2026 10:00", "2026-13T1"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "", "noon", "24:00", "12:60", "31/2/2026 10:00", "2026-13T1",
+        # UTC out of Python's range: an OverflowError (a traceback), not a refusal, before
+        "0001-01-01T00:00+01:00", "9999-12-31T23:59-01:00",
+    ],
+)  # fmt: skip
 def test_parse_call_time_refuses_naming_the_field(typed: str) -> None:
     with pytest.raises(ValidationError) as refused:
         parse_call_time(typed, datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
@@ -376,7 +388,9 @@ def test_approve_json_never_carries_the_password(
 ) -> None:
     reference = prepared(run)
     caplog.set_level(logging.DEBUG)
-    code, out, err = run("other.admin", "su-case", "approve", reference, "--json")
+    code, out, err = run(
+        "other.admin", "su-case", "approve", reference, "--json", *reviewed(run, reference)
+    )
     assert code == 0, err
     assert tty.asked == [False]  # --json: never standard output, even on a terminal
     [password] = tty.passwords
@@ -404,7 +418,7 @@ def test_approve_on_a_terminal_shows_the_password_there_once(
 ) -> None:
     tty.stdout_is_terminal = True
     reference = prepared(run)
-    code, out, err = run("other.admin", "su-case", "approve", reference)
+    code, out, err = run("other.admin", "su-case", "approve", reference, *reviewed(run, reference))
     assert code == 0, err
     assert tty.asked == [True]
     assert out.startswith(
@@ -422,7 +436,7 @@ def test_approve_with_stdout_redirected_says_where_the_password_went(
     run: Runner, tty: Terminals
 ) -> None:
     reference = prepared(run)
-    out = run.ok("other.admin", "su-case", "approve", reference)
+    out = run.ok("other.admin", "su-case", "approve", reference, *reviewed(run, reference))
     assert tty.asked == [True]  # allowed, but stdout is not a terminal here
     [password] = tty.passwords
     assert password not in out
@@ -447,7 +461,7 @@ def test_approve_with_no_terminal_refuses_before_approving(
 
 def test_complete_records_whom_the_password_reached(run: Runner, tty: Terminals) -> None:
     reference = prepared(run)
-    run.ok("other.admin", "su-case", "approve", reference)
+    run.ok("other.admin", "su-case", "approve", reference, *reviewed(run, reference))
     case = run.json("ada.admin", "su-case", "complete", reference, "--handed-to",
                     "Amara Okoye, by phone on the register's number")  # fmt: skip
     assert case["status"] == "completed" and case["completed_by"] == "ada.admin"
@@ -479,7 +493,9 @@ def test_the_controlling_terminal_receives_the_password_end_to_end(
     # read back from it; stdout has the JSON with null.
     reference = prepared(run)
     caplog.set_level(logging.DEBUG)
-    code, out, err = run("other.admin", "su-case", "approve", reference, "--json")
+    code, out, err = run(
+        "other.admin", "su-case", "approve", reference, "--json", *reviewed(run, reference)
+    )
     assert code == 0, err
     shown = read_pty(pty)
     assert shown.startswith("One-time password for amara.okoye (shown once")

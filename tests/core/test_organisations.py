@@ -425,6 +425,29 @@ def test_an_admin_disables_and_re_enables_an_organisations_portal_permissions(
     }
 
 
+@pytest.mark.parametrize("typed", ["\x1b[2J\x1b[H", "1234", "A" * 100_000, ""])
+@pytest.mark.parametrize(
+    "act",
+    [
+        lambda svc, who, typed: svc.organisations.suspend_user(who, typed, "Breach."),
+        lambda svc, who, typed: svc.organisations.disable_organisation(who, typed, "Breach."),
+        lambda svc, who, typed: svc.organisations.enable_organisation(who, typed, "Breach."),
+    ],
+    ids=["suspend", "disable", "enable"],
+)
+def test_an_agent_is_refused_an_admin_action_whatever_they_type_and_audited(
+    services: Services, agent: Actor, org: None, act: object, typed: str
+) -> None:
+    # §1.4: the security actions are admins'. The permission is checked first: an agent's
+    # attempt with a malformed username or UKPRN was a ValidationError nobody audited. The
+    # refusal names what was typed made visible and cut to the trail's subject column.
+    with pytest.raises(PermissionDenied):
+        act(services, agent, typed)  # type: ignore[operator]
+    entry = audit_log(services)[0]
+    assert (entry.actor, entry.outcome) == ("kim.lee", "denied")
+    assert len(entry.subject_id) <= 64 and "\x1b" not in entry.subject_id
+
+
 def test_enabling_an_organisation_never_disabled_is_refused_without_a_name(
     services: Services, admin: Actor, org: None
 ) -> None:

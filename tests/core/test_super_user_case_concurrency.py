@@ -1,8 +1,10 @@
 """Two admins at once on super-user cases (house rules: run on the real PostgreSQL when the run
 has one, and on SQLite, whose writers serialise; User Guide §3.2, §3.6; issue 12 item 3):
 two opening a case for one organisation get one case, the other told; two approving one case
-make one account, the other told; an approval racing a new active super user is refused, or
-the new super user's arrival comes after it (the database's locks, not a check first)."""
+make one account, the other told; an approval racing a new active super user, or the
+disabling of the organisation's portal permissions, is refused, or the other comes after it;
+an approval racing a rejection lets exactly one decide (the database's locks, not a check
+first)."""
 
 from __future__ import annotations
 
@@ -105,15 +107,14 @@ def test_two_admins_opening_a_case_for_one_organisation_at_once_make_one(
         )
 
 
-@pytest.mark.parametrize("from_screen", [False, True], ids=["no-version", "same-version"])
 def test_two_admins_approving_one_case_at_once_make_one_account(
-    services: Services, admins: tuple[Actor, Actor, Actor], from_screen: bool
+    services: Services, admins: tuple[Actor, Actor, Actor]
 ) -> None:
     ada, ben, cat = admins
     cases = services.super_user_cases
     for n in range(ROUNDS):
         reference = prepared(services, ada, f"1003000{n}", FAMILIES[n])
-        version = cases.show(ben, reference).version if from_screen else None
+        version = cases.show(ben, reference).version  # both reviewed the same case
         outcomes = at_once(
             partial(cases.approve, ben, reference, expected_version=version),
             partial(cases.approve, cat, reference, expected_version=version),
@@ -159,7 +160,10 @@ def test_an_approval_racing_a_new_super_user_is_refused_or_comes_first(
                     ).scalar_one()
                 )
 
-        approval, seen = at_once(partial(cases.approve, ben, reference), add_super_user)
+        version = cases.show(ben, reference).version
+        approval, seen = at_once(
+            partial(cases.approve, ben, reference, expected_version=version), add_super_user
+        )
         assert isinstance(seen, str), seen  # the addition always goes ahead
         if isinstance(approval, Exception):
             assert isinstance(approval, ValidationError) and approval.field == "Organisation"
@@ -170,3 +174,67 @@ def test_an_approval_racing_a_new_super_user_is_refused_or_comes_first(
             assert seen == SuperUserCaseStatus.APPROVED
             firsts += 1
     assert refusals + firsts == ROUNDS
+
+
+def test_an_approval_racing_a_disabled_organisation_is_refused_or_comes_first(
+    services: Services, admins: tuple[Actor, Actor, Actor]
+) -> None:
+    # §1.4, §3.6: no super user is made while the organisation's portal permissions are
+    # disabled. Approval locks the organisation's row, as disabling does, so the disabling
+    # either committed before approval's check (refused, naming it) or after its commit.
+    ada, ben, cat = admins
+    cases = services.super_user_cases
+    refusals = firsts = 0
+    for n in range(ROUNDS):
+        ukprn = f"1005000{n}"
+        reference = prepared(services, ada, ukprn, FAMILIES[n])
+        version = cases.show(ben, reference).version
+        approval, disabled = at_once(
+            partial(cases.approve, ben, reference, expected_version=version),
+            partial(services.organisations.disable_organisation, cat, ukprn, "Breach reported"),
+        )
+        assert not isinstance(disabled, Exception), disabled  # the disabling always goes ahead
+        if isinstance(approval, Exception):
+            assert isinstance(approval, ValidationError) and approval.field == "Organisation"
+            assert "disabled" in str(approval)
+            refusals += 1
+        else:
+            trail = factories.audit_log(
+                services, actions=["approve-super-user-case", "disable-organisation"], limit=2
+            )
+            assert [e.action for e in trail] == ["disable-organisation", "approve-super-user-case"]
+            firsts += 1
+    assert refusals + firsts == ROUNDS
+
+
+def test_an_approval_racing_a_rejection_of_the_same_case_lets_exactly_one_decide(
+    services: Services, admins: tuple[Actor, Actor, Actor]
+) -> None:
+    # §3.6: a case is approved or rejected, never both. Both lock the case row: the second
+    # finds it decided (named) and writes nothing; an account exists only when approved.
+    ada, ben, cat = admins
+    cases = services.super_user_cases
+    for n in range(ROUNDS):
+        ukprn = f"1006000{n}"
+        reference = prepared(services, ada, ukprn, FAMILIES[n])
+        version = cases.show(ben, reference).version
+        approval, rejection = at_once(
+            partial(cases.approve, ben, reference, expected_version=version),
+            partial(cases.reject, cat, reference, "The form is forged.", expected_version=version),
+        )
+        decided = [o for o in (approval, rejection) if not isinstance(o, Exception)]
+        refused = [o for o in (approval, rejection) if isinstance(o, Exception)]
+        assert len(decided) == 1 and len(refused) == 1, (approval, rejection)
+        assert isinstance(refused[0], ValidationError | StaleCase), refused[0]
+        with services.db.transaction(read_only=True) as session:
+            status = session.execute(
+                select(SuperUserCase.status).where(SuperUserCase.reference == reference)
+            ).scalar_one()
+            made = session.execute(
+                select(func.count())
+                .select_from(PortalUser)
+                .where(PortalUser.username.like(f"rhiannon.{FAMILIES[n].lower()}%"))
+            ).scalar_one()
+        approved = not isinstance(approval, Exception)
+        assert status == (SuperUserCaseStatus.APPROVED if approved else "rejected")
+        assert made == (1 if approved else 0)

@@ -87,7 +87,8 @@ def test_no_one_time_password_or_secret_answer_reaches_storage_logs_or_errors(
         verification_provided="Staff ID NG-4417",
     )  # fmt: skip
     attempt(lambda: cases.approve(admin, REFERENCE))
-    approval = cases.approve(second, REFERENCE)
+    reviewed = cases.show(second, REFERENCE).version
+    approval = cases.approve(second, REFERENCE, expected_version=reviewed)
     otp = approval.one_time_password
     attempt(lambda: cases.approve(second, REFERENCE))
     cases.show(second, REFERENCE)

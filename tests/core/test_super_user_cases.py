@@ -153,6 +153,17 @@ def prepared(desk: Desk, reason: SuperUserLossReason = SuperUserLossReason.SUSPE
     return new_user(desk)
 
 
+def approve(desk: Desk, by: Actor | None = None, reference: str = REFERENCE) -> Any:
+    """The second admin's approval of the case as it now stands: the version they reviewed."""
+    with desk.services.db.transaction(read_only=True) as session:
+        version = session.execute(
+            select(SuperUserCase.row_version).where(SuperUserCase.reference == reference)
+        ).scalar_one()
+    return desk.services.super_user_cases.approve(
+        by or desk.second, reference, expected_version=version
+    )
+
+
 def refused(
     services: Services, expected: type[LrsError], action: Callable[[], object], field: str = ""
 ) -> LrsError:
@@ -240,7 +251,7 @@ def test_a_prepared_case_approved_by_a_second_admin_creates_the_super_user(
 
 def test_the_one_time_password_is_not_in_the_approvals_repr(desk: Desk) -> None:
     prepared(desk)
-    approval = desk.services.super_user_cases.approve(desk.second, REFERENCE)
+    approval = approve(desk)
     assert approval.one_time_password not in repr(approval)
 
 
@@ -530,6 +541,10 @@ def test_no_call_back_without_a_register_number(desk: Desk) -> None:
     [
         (datetime(2026, 11, 23, 12, 0, tzinfo=UTC), "in the future"),
         (datetime(2026, 11, 15, 9, 0, tzinfo=UTC), "before the form arrived"),
+        # Read as London's time: out of Python's range (an OverflowError before)
+        (datetime(1, 1, 1, 0, 0, tzinfo=UTC), "before the form arrived"),
+        (datetime(1, 1, 1, 0, 0), "before the form arrived"),
+        (datetime(9999, 12, 31, 23, 59, tzinfo=UTC), "in the future"),
     ],
 )
 def test_the_call_back_time_is_between_the_form_and_now(
@@ -645,7 +660,7 @@ def test_a_rejected_case_takes_no_more_steps(desk: Desk) -> None:
     refused(
         desk.services,
         ValidationError,
-        lambda: desk.services.super_user_cases.approve(desk.second, REFERENCE),
+        lambda: approve(desk),
         "Status",
     )
 
@@ -660,6 +675,39 @@ def test_a_case_reference_must_exist_and_look_right(
     lost_organisation(desk.services)
     open_case(desk)
     refused(desk.services, expected, lambda: sign(desk, reference))
+
+
+_HOSTILE_REFERENCES = [
+    "SU-10012345-0001" + "9" * 80,  # longer than the audit's subject column (64)
+    "A" * 100_000,
+    "SU-\x1b]52;c;UFdORUQ=\x07",  # OSC 52: writes the operator's clipboard
+    "SU-\u202e1000-0001",  # a bidi override
+]
+
+
+@pytest.mark.parametrize("reference", _HOSTILE_REFERENCES, ids=["long", "huge", "osc52", "bidi"])
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda d, r: d.services.super_user_cases.show(d.admin, r),
+        lambda d, r: d.services.super_user_cases.approve(d.second, r),
+        lambda d, r: d.services.super_user_cases.reject(d.second, r, "forged"),
+        lambda d, r: d.services.super_user_cases.open(d.admin, r, "left", RECEIVED),
+    ],
+    ids=["show", "approve", "reject", "open"],
+)
+def test_a_hostile_or_overlong_reference_is_refused_and_audited_safely(
+    desk: Desk, reference: str, action: Callable[[Desk, str], object]
+) -> None:
+    """The text rule (DOMAIN.md "Security"): a reference or UKPRN nobody could mean is
+    refused naming the field, and its refusal is audited with the typed value made visible
+    and cut to the trail's subject (on PostgreSQL a longer one failed the audit itself)."""
+    lost_organisation(desk.services)
+    refused(desk.services, ValidationError, lambda: action(desk, reference))
+    event = audit_log(desk.services, limit=1)[0]
+    assert event.outcome == "failed"
+    assert len(event.subject_id) <= 64
+    assert not any(c in event.subject_id for c in "\x1b\x07\u202e")
 
 
 # --- the second admin (§3.6; issue 12 "two admins") --------------------------------------------
@@ -698,11 +746,11 @@ def test_an_admin_who_recorded_any_step_cannot_approve(desk: Desk) -> None:
     error = refused(
         desk.services,
         SecondAdminRequired,
-        lambda: desk.services.super_user_cases.approve(desk.second, REFERENCE),
+        lambda: approve(desk),
     )
     assert "(you recorded: call-back)" in str(error)
     third = factories.desk_admin(desk.services, "third.admin")
-    assert desk.services.super_user_cases.approve(third, REFERENCE).username == "rhiannon.pryce"
+    assert approve(desk, third).username == "rhiannon.pryce"
 
 
 @pytest.mark.parametrize(
@@ -725,7 +773,7 @@ def test_a_case_with_steps_missing_is_not_approved(
     error = refused(
         desk.services,
         ValidationError,
-        lambda: desk.services.super_user_cases.approve(desk.second, REFERENCE),
+        lambda: approve(desk),
         "Case",
     )
     assert missing in str(error)
@@ -757,7 +805,7 @@ def test_approval_is_refused_when_the_organisation_gained_a_super_user_since(
     error = refused(
         desk.services,
         ValidationError,
-        lambda: desk.services.super_user_cases.approve(desk.second, REFERENCE),
+        lambda: approve(desk),
     )
     assert isinstance(error, ValidationError) and error.field in ("Organisation", "Reason")
     named = {"a new super user": "kim.davies", "a user promoted": "lee.chan45"}
@@ -773,7 +821,7 @@ def test_a_username_taken_after_it_was_recorded_refuses_approval(desk: Desk) -> 
     error = refused(
         desk.services,
         UsernameTaken,
-        lambda: desk.services.super_user_cases.approve(desk.second, REFERENCE),
+        lambda: approve(desk),
     )
     assert str(error).startswith("username rhiannon.pryce was taken meanwhile")
     assert new_user(desk).new_username == "rhiannon.pryce2"  # set again: a new one
@@ -791,14 +839,40 @@ def test_approval_from_a_stale_screen_is_refused(desk: Desk) -> None:
     )
 
 
+def test_approval_names_the_version_reviewed_so_a_step_changed_since_is_not_approved(
+    desk: Desk,
+) -> None:
+    """§3.6's two admins: the second approves the checks they reviewed. The preparer (or a
+    forger's accomplice) re-recording the new super user after the review must not slip a
+    different person through an approval that says nothing of what it saw: an approval with
+    no version is refused, nothing created, and with the reviewed one it is stale."""
+    reviewed = prepared(desk).version
+    new_user(desk, given_name="Mallory", family_name="Quint", email="m.quint@example.org")
+    error = refused(
+        desk.services,
+        ValidationError,
+        lambda: desk.services.super_user_cases.approve(desk.second, REFERENCE),
+        "Version",
+    )
+    assert "as you reviewed it" in str(error)
+    assert audit_log(desk.services, limit=1)[0].outcome == "failed"
+    refused(
+        desk.services,
+        StaleCase,
+        lambda: desk.services.super_user_cases.approve(
+            desk.second, REFERENCE, expected_version=reviewed
+        ),
+    )
+
+
 def test_an_approved_case_is_approved_once(desk: Desk) -> None:
     prepared(desk)
-    desk.services.super_user_cases.approve(desk.second, REFERENCE)
+    approve(desk)
     third = factories.desk_admin(desk.services, "third.admin")
     error = refused(
         desk.services,
         ValidationError,
-        lambda: desk.services.super_user_cases.approve(third, REFERENCE),
+        lambda: approve(desk, third),
         "Status",
     )
     assert "approved by other.admin" in str(error)
@@ -837,7 +911,7 @@ def test_only_an_approved_case_is_completed(desk: Desk) -> None:
         lambda: cases.complete(desk.admin, REFERENCE, "Rhiannon Pryce"),
         "Status",
     )
-    cases.approve(desk.second, REFERENCE)
+    approve(desk)
     refused(
         desk.services,
         ValidationError,
@@ -859,6 +933,20 @@ def test_show_is_an_audited_look(desk: Desk) -> None:
     assert (look.action, look.actor, look.subject_id) == (
         "show-super-user-case", "other.admin", REFERENCE,
     )  # fmt: skip
+
+
+def test_the_list_is_an_audited_look_naming_the_new_super_users_shown(desk: Desk) -> None:
+    # Issue 12 item 1: each look at portal users' details is audited; the list names every
+    # case's new super user (their username, made from their names), as find-portal-user does.
+    prepared(desk)
+    listed = desk.services.super_user_cases.list(desk.second)
+    assert [c.new_username for c in listed] == ["rhiannon.pryce"]
+    look = audit_log(desk.services, limit=1)[0]
+    assert (look.action, look.actor, look.outcome) == (
+        "list-super-user-cases", "other.admin", "ok",
+    )  # fmt: skip
+    assert look.detail["shown"] == [REFERENCE]
+    assert look.detail["new_usernames"] == ["rhiannon.pryce"]
 
 
 def test_the_list_puts_the_work_first_oldest_first(desk: Desk, clock: Any) -> None:
