@@ -38,9 +38,15 @@ class RowTable(ScrollView, can_focus=True):
     RowTable { height: 1fr; }
     RowTable > .row-table--header { text-style: bold; background: $panel; }
     RowTable > .row-table--even { background: $surface; }
-    RowTable > .row-table--cursor { background: $block-cursor-blurred-background; }
+    /* The theme's cursor style too: lrs-ansi draws cursors in reverse video (bold when
+       focused, underlined when not), since its cursor colours are the terminal's own. */
+    RowTable > .row-table--cursor {
+        background: $block-cursor-blurred-background;
+        text-style: $block-cursor-blurred-text-style;
+    }
     RowTable:focus > .row-table--cursor {
         background: $block-cursor-background; color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
