@@ -368,6 +368,8 @@ async def test_one_admin_prepares_a_case_and_a_second_admin_approves_it_password
         await Keys.settle(pilot)
         assert isinstance(app.screen, ApproveDialog)
         assert focused_id(app) == "cancel"  # nothing happens by a stray Enter
+        asked = screen_text(app)
+        assert "every learner the organisation handles" in asked and "\u240a" not in asked
         await pilot.press("tab", "enter")
         await Keys.settle(pilot)
         modal = app.screen

@@ -132,6 +132,7 @@ class ApproveDialog(ModalScreen[bool]):
         border: thick $warning; padding: 0 1;
     }
     ApproveDialog #buttons { height: auto; margin-top: 1; }
+    ApproveDialog .line { margin-bottom: 1; }
     ApproveDialog Button { margin-right: 2; }
     """
 
@@ -148,13 +149,15 @@ class ApproveDialog(ModalScreen[bool]):
             f"Approving creates the super-user account {view.new_username or ''} for {name}"
             f" at {view.organisation.name}: it can read and change every learner the"
             " organisation handles.",
-            (f"{old.name} ({old.username}): {view.old_account_fate}." if old else ""),
+            (f"The old super user, {old.name}: {view.old_account_fate}." if old else ""),
             "A one-time password is shown once, to read out on the register's number.",
         ]
         yield DeskFooter()
         with Vertical(id="dialog") as dialog:
             dialog.border_title = f"Approve {view.reference}?"
-            yield Static(shown("\n".join(line for line in lines if line)), markup=False)
+            for line in lines:  # one Static each: shown() shows a line break as ␊
+                if line:
+                    yield Static(shown(line), markup=False, classes="line")
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Approve", id="approve", variant="warning")
