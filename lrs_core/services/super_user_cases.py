@@ -56,6 +56,7 @@ from lrs_core.db.models import (
 )
 from lrs_core.domain.accounts import (
     CALLBACK_NEEDS,
+    CASE_STEPS,
     LOSS_REASON_LABELS,
     OLD_ACCOUNT_FATE,
     PERSON_TEXT_MAX,
@@ -109,7 +110,7 @@ DECISION_MAX = 1000  # a rejection's reason
 SUBJECT = "super-user-case"
 LIVE = (SuperUserCaseStatus.PREPARED, SuperUserCaseStatus.APPROVED)
 # The steps that prepare a case: an admin who recorded any of them cannot approve it.
-PREPARING_STEPS = ("opened", "signatory", "call-back", "new super user")
+PREPARING_STEPS = ("opened", *CASE_STEPS)
 _REFERENCE = re.compile(r"SU-[0-9]{8}-[0-9]{4}")
 _QUOTED = 160  # characters of the latest timeline entry a stale-screen refusal repeats
 
