@@ -480,6 +480,30 @@ async def test_reopening_a_prepared_case_goes_on_from_the_first_step_missing(
         assert form.query_one("#sig-name", Input).value == "Hannah Price"  # as recorded
 
 
+async def test_changing_the_new_super_user_after_the_call_back_sends_the_form_back_to_it(
+    seeded: Services, clock: MovableClock, admin: Actor
+) -> None:
+    # §3.6: the call-back confirmed Owen Jones; recording someone else clears it (the core's
+    # rule): the form says so and goes back to the call-back, missing again.
+    reference = prepare(seeded, admin)
+    app = LrsDeskApp(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_home(pilot, ADMIN, clock)
+        await app.push_screen(CaseFormScreen(seeded, admin_actor(app), reference=reference))
+        await Keys.settle(pilot)
+        form = app.screen
+        assert isinstance(form, CaseFormScreen) and form.step == 3
+        await pilot.press("ctrl+b")
+        await Keys.settle(pilot)
+        await Keys.fill(pilot, "#given", "Gwen")
+        await save(pilot)
+        assert form.step == 3 and form.view is not None, message(app)
+        assert form.view.missing == ("call-back",)
+        assert "make the call-back again" in message(app)
+        assert "Still missing: call-back" in screen_text(app)
+        assert shows_whole(app, "the new super user Gwen Jones (gwen.jones).")
+
+
 async def test_every_accounts_screen_is_legible_at_80x24_with_lock_and_sign_out_in_sight(
     seeded: Services, clock: MovableClock, admin: Actor, fixed_otp: str
 ) -> None:
