@@ -338,7 +338,7 @@ async def test_one_admin_prepares_a_case_and_a_second_admin_approves_it_password
         # phone confirms (the signatory and the new super user); the form's number is refused.
         assert ORG_PHONE in screen_text(app)
         assert shows_whole(app, "Ask them to confirm: the form signed by Hannah Price, Principal;")
-        assert shows_whole(app, "the new super user Owen Jones (owen.jones).")
+        assert shows_whole(app, "and the new super user, Owen Jones (owen.jones).")
         await Keys.fill(pilot, "#dialled", FORM_PHONE)
         await Keys.fill(pilot, "#confirmed-by", "Hannah Price, Principal")
         await save(pilot)
@@ -501,7 +501,7 @@ async def test_changing_the_new_super_user_after_the_call_back_sends_the_form_ba
         assert form.view.missing == ("call-back",)
         assert "make the call-back again" in message(app)
         assert "Still missing: call-back" in screen_text(app)
-        assert shows_whole(app, "the new super user Gwen Jones (gwen.jones).")
+        assert shows_whole(app, "and the new super user, Gwen Jones (gwen.jones).")
 
 
 async def test_every_accounts_screen_is_legible_at_80x24_with_lock_and_sign_out_in_sight(

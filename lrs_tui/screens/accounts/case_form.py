@@ -134,7 +134,11 @@ def confirm_text(view: SuperUserCaseView) -> str:
         if new is not None
         else "(record step 3 first)"
     )
-    return shown(f"Ask them to confirm: the form signed by {who};\nthe new super user {named}.")
+    return (
+        shown(f"Ask them to confirm: the form signed by {who};")
+        + "\n"
+        + shown(f"and the new super user, {named}.")
+    )
 
 
 class CaseFormScreen(CoreCalls, Screen[None]):
