@@ -3,9 +3,11 @@
 and 5).
 
 An organisation that has lost its only super user sends a Change of Super User form; one admin
-opens a case and records the desk's checks (``open``, ``check``, ``callback``, ``new-user``), a
-second admin reviews them (``show``) and approves or rejects (``approve``, ``reject``); once the
-one-time password has reached the new super user the case is completed (``complete``). Every
+opens a case and records the desk's checks (``open``, ``check``, ``new-user``, then ``callback``,
+which confirms the signatory and the new super user with the organisation (§3.6): changing
+either afterwards clears it, to be made again), a second admin reviews them (``show``) and
+approves or rejects (``approve``, ``reject``); once the one-time password has reached the new
+super user the case is completed (``complete``). Every
 command is a thin call of :class:`lrs_core.services.super_user_cases.SuperUserCaseService` as
 a signed-in admin (``--operator``), so every rule is the core's and every step, refusals too,
 is audited there: an agent is refused, a typed signature is refused (``--signature typed`` is
@@ -161,12 +163,6 @@ def print_case(case: SuperUserCaseView) -> None:
             ),
         )
     labelled("Agreement", case.agreement_note)
-    if case.callback_phone is None:
-        labelled("Call-back", "not yet recorded (su-case callback)")
-    else:
-        by = f" by {case.callback_by}" if case.callback_by else ""
-        labelled("Call-back", f"{case.callback_phone}{by} at {human(case.callback_at)}")
-        labelled("Confirmed by", case.callback_confirmed_by)
     new = case.new_user
     if new is None:
         labelled("New SU", "not yet recorded (su-case new-user)")
@@ -176,6 +172,12 @@ def print_case(case: SuperUserCaseView) -> None:
         labelled("Username", case.new_username)
         labelled("Telephone", new.phone)
         labelled("Verification", new.verification_provided)
+    if case.callback_phone is None:
+        labelled("Call-back", "not yet recorded (su-case callback, after check and new-user)")
+    else:
+        by = f" by {case.callback_by}" if case.callback_by else ""
+        labelled("Call-back", f"{case.callback_phone}{by} at {human(case.callback_at)}")
+        labelled("Confirmed by", case.callback_confirmed_by)
     print()
     labelled("Prepared", f"{human(case.prepared_at)} by {case.prepared_by}")
     if case.decided_at is not None:
@@ -205,7 +207,16 @@ def print_outcome(case: SuperUserCaseView, args: argparse.Namespace) -> None:
         print_json(case)
         return
     if case.timeline:
-        print(f"{case.reference}: {shown(case.timeline[-1].text)}")
+        latest = case.timeline[-1]
+        if (
+            latest.step == "call-back"
+            and latest.text.startswith("to make again")
+            and (len(case.timeline) > 1)
+        ):  # the step's own line first, then why the call-back was cleared
+            print(f"{case.reference}: {shown(case.timeline[-2].text)}")
+            print(f"{case.reference}: call-back {shown(latest.text)}")
+        else:
+            print(f"{case.reference}: {shown(latest.text)}")
     state = step_state(case)
     print(f"status {case.status}" + (f"; {state}" if state else "") + f" (version {case.version})")
 
@@ -240,8 +251,8 @@ def cmd_open(ctx: Context, args: argparse.Namespace) -> int:
     if case.caution:
         print(f"caution: {shown(case.caution)}")
     if case.register_phone:
-        print(f"call back on the register's number, {shown(case.register_phone)}: never the"
-              " form's")  # fmt: skip
+        print("next: su-case check, then new-user, then call back on the register's number,"
+              f" {shown(case.register_phone)} (never the form's) to confirm them")  # fmt: skip
     print_outcome(case, args)
     return 0
 
@@ -473,26 +484,6 @@ def add_su_case_commands(commands: Any, add: Add) -> None:
         help="how the form is signed: only a hand signature is accepted (§3.6)",
     )
     check.add_argument("--form-phone", metavar="P", help="the number the form gives, if not yet")
-    callback = step(
-        "callback",
-        cmd_callback,
-        "record the call-back: you phoned the organisation on the register's number (never"
-        " the form's) and someone confirmed the request",
-    )
-    callback.add_argument(
-        "--dialled", required=True, metavar="NUMBER", help="the number you dialled"
-    )
-    callback.add_argument(
-        "--confirmed-by",
-        required=True,
-        metavar='"NAME, ROLE"',
-        help="who confirmed the request, and their role",
-    )
-    callback.add_argument(
-        "--at",
-        metavar="DATETIME",
-        help="when you called (default now): 14:05, 23/11/2026 14:05 or ISO 8601; UK time",
-    )
     new_user = step(
         "new-user",
         cmd_new_user,
@@ -509,6 +500,27 @@ def add_su_case_commands(commands: Any, add: Add) -> None:
         required=True,
         metavar="TEXT",
         help="the organisation's own check (a staff ID, a school email): never the security answer",
+    )
+    callback = step(
+        "callback",
+        cmd_callback,
+        "record the call-back, after check and new-user: you phoned the organisation on the"
+        " register's number (never the form's) and someone confirmed the request, the"
+        " signatory and the new super user; changing either later clears it (§3.6)",
+    )
+    callback.add_argument(
+        "--dialled", required=True, metavar="NUMBER", help="the number you dialled"
+    )
+    callback.add_argument(
+        "--confirmed-by",
+        required=True,
+        metavar='"NAME, ROLE"',
+        help="who confirmed the request (the signatory and the new super user), and their role",
+    )
+    callback.add_argument(
+        "--at",
+        metavar="DATETIME",
+        help="when you called (default now): 14:05, 23/11/2026 14:05 or ISO 8601; UK time",
     )
     approve = step(
         "approve",

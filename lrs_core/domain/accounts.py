@@ -465,7 +465,14 @@ def portal_username(given_name: str, family_name: str, taken: Callable[[str], bo
     return username
 
 
-CASE_STEPS = ("signatory", "call-back", "new super user")
+# §3.6: the call-back comes last because it confirms, with the organisation on the register's
+# number, the signatory and the new super user as recorded: who gets the account.
+CASE_STEPS = ("signatory", "new super user", "call-back")
+
+CALLBACK_NEEDS = (
+    "record the signatory and the new super user first: the call-back confirms them with the"
+    " organisation"
+)
 
 
 def missing_steps(*, signatory: bool, callback: bool, new_user: bool) -> tuple[str, ...]:

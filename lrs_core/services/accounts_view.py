@@ -177,7 +177,7 @@ class PortalUserView:
 class CaseStep:
     at: datetime
     operator: str
-    step: str  # opened, signatory, call-back, new super user, approved, rejected, completed
+    step: str  # opened, signatory, new super user, call-back, approved, rejected, completed
     text: str
 
 

@@ -111,13 +111,6 @@ def seed_demo_super_user_cases(db: Database, settings: Settings, now: datetime) 
         signed_agreement=True,
         hand_signed=True,
     )
-    clock.later(hours=22)
-    cases.record_callback(
-        admin,
-        reference,
-        dialled=organisation.phone,
-        confirmed_by=f"{organisation.agreement_signatory or SIGNATORY}, Headteacher",
-    )
     clock.later(minutes=10)
     cases.set_new_super_user(
         admin,
@@ -128,6 +121,14 @@ def seed_demo_super_user_cases(db: Database, settings: Settings, now: datetime) 
         email=f"carys.ellis-morgan@{_domain(organisation.name)}",
         phone="0113 496 0772",
         verification_provided="Staff ID 20417, checked by the school office",
+    )
+    # §3.6: the call-back comes last: it confirms the signatory and the new super user.
+    clock.later(hours=22)
+    cases.record_callback(
+        admin,
+        reference,
+        dialled=organisation.phone,
+        confirmed_by=f"{organisation.agreement_signatory or SIGNATORY}, Headteacher",
     )
     return reference
 

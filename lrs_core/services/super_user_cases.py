@@ -55,6 +55,8 @@ from lrs_core.db.models import (
     SuperUserCaseEvent,
 )
 from lrs_core.domain.accounts import (
+    CALLBACK_NEEDS,
+    CASE_STEPS,
     LOSS_REASON_LABELS,
     OLD_ACCOUNT_FATE,
     PERSON_TEXT_MAX,
@@ -108,7 +110,7 @@ DECISION_MAX = 1000  # a rejection's reason
 SUBJECT = "super-user-case"
 LIVE = (SuperUserCaseStatus.PREPARED, SuperUserCaseStatus.APPROVED)
 # The steps that prepare a case: an admin who recorded any of them cannot approve it.
-PREPARING_STEPS = ("opened", "signatory", "call-back", "new super user")
+PREPARING_STEPS = ("opened", *CASE_STEPS)
 _REFERENCE = re.compile(r"SU-[0-9]{8}-[0-9]{4}")
 _QUOTED = 160  # characters of the latest timeline entry a stale-screen refusal repeats
 
@@ -258,7 +260,9 @@ class SuperUserCaseService:
         (preferably whoever signed the Organisation Agreement: the view says whether the
         register agrees). A typed signature or a signatory below manager is refused."""
 
-        def apply(session: Session, case: SuperUserCase, organisation: Organisation) -> str:
+        def apply(
+            session: Session, case: SuperUserCase, organisation: Organisation
+        ) -> tuple[str, str | None]:
             signatory = check_signatory(
                 name,
                 job_title,
@@ -266,6 +270,7 @@ class SuperUserCaseService:
                 signed_agreement=signed_agreement,
                 hand_signed=hand_signed,
             )
+            before = _signatory_values(case)
             if form_phone is not None and form_phone.strip():
                 case.form_phone = _form_phone(form_phone)
             case.signatory_name = signatory.name
@@ -279,7 +284,8 @@ class SuperUserCaseService:
                 f" hand; the form says they {agreement} the Organisation Agreement"
             )
             note = agreement_note(signatory.name, organisation.agreement_signatory)
-            return f"{text}; {note}" if note else text
+            text = f"{text}; {note}" if note else text
+            return text, _void_callback(case, "the signatory", before, _signatory_values(case))
 
         return self._step(
             actor, "record-signatory", "signatory", reference, expected_version, apply
@@ -301,6 +307,9 @@ class SuperUserCaseService:
         London's, as the desk reads it)."""
 
         def apply(session: Session, case: SuperUserCase, organisation: Organisation) -> str:
+            # §3.6: the call-back confirms the request as recorded, so both must be there.
+            if case.signatory_name is None or case.new_username is None:
+                raise ValidationError("Call-back", CALLBACK_NEEDS)
             now = self.clock()
             when = now if at is None else at
             if when.tzinfo is None:
@@ -327,7 +336,9 @@ class SuperUserCaseService:
             case.callback_operator_id = actor.operator_id
             return (
                 f"called the register's number, {display_phone(checked.phone)}, at"
-                f" {desk_time(checked.at)}: {checked.confirmed_by} confirmed the request"
+                f" {desk_time(checked.at)}: {checked.confirmed_by} confirmed the request:"
+                f" signatory {case.signatory_name}, new super user"
+                f" {case.new_given_name} {case.new_family_name} ({case.new_username})"
             )
 
         return self._step(actor, "record-callback", "call-back", reference, expected_version, apply)
@@ -350,7 +361,9 @@ class SuperUserCaseService:
         username made from the names as the portal does, unique (a number added when taken,
         by an account or by another live case), a generic one refused (§3.5.1)."""
 
-        def apply(session: Session, case: SuperUserCase, organisation: Organisation) -> str:
+        def apply(
+            session: Session, case: SuperUserCase, organisation: Organisation
+        ) -> tuple[str, str | None]:
             new = check_new_super_user(
                 title=title,
                 given_name=given_name,
@@ -361,6 +374,7 @@ class SuperUserCaseService:
             )
             _refuse_existing_person(session, new)
             username = _username_for(session, new, case.id)
+            before = _new_user_values(case)
             case.new_title = new.title
             case.new_given_name = new.given_name
             case.new_family_name = new.family_name
@@ -369,10 +383,11 @@ class SuperUserCaseService:
             case.new_verification_provided = new.verification_provided
             case.new_username = username
             named = f"{new.title} " if new.title else ""
-            return (
+            text = (
                 f"{named}{new.given_name} {new.family_name}, {new.email}; username {username};"
                 f" verification provided: {new.verification_provided}"
             )
+            return text, _void_callback(case, "the new super user", before, _new_user_values(case))
 
         return self._step(
             actor,
@@ -635,7 +650,7 @@ class SuperUserCaseService:
         step: str,
         reference: str,
         expected_version: int | None,
-        apply: Callable[[Session, SuperUserCase, Organisation], str],
+        apply: Callable[[Session, SuperUserCase, Organisation], str | tuple[str, str | None]],
         *,
         allowed: SuperUserCaseStatus = SuperUserCaseStatus.PREPARED,
         audit_detail: Callable[[SuperUserCase], dict[str, object]] | None = None,
@@ -652,11 +667,14 @@ class SuperUserCaseService:
             _refuse_unless_status(session, case, allowed)
             _refuse_stale(session, case, expected_version)
             organisation = _organisation_by_id(session, case.organisation_id)
-            text = apply(session, case, organisation)
+            done = apply(session, case, organisation)
+            text, voided = done if isinstance(done, tuple) else (done, None)
             case.updated_at = now
             # Written even when the clock has not moved on, so the version always bumps.
             flag_modified(case, "updated_at")
             _timeline(session, case, actor, step, text, now)
+            if voided is not None:
+                _timeline(session, case, actor, "call-back", voided, now)
             session.flush()
             append(
                 session,
@@ -667,6 +685,7 @@ class SuperUserCaseService:
                 detail={
                     "status": str(case.status),
                     "version": case.row_version,
+                    **({"callback_cleared": True} if voided is not None else {}),
                     **(audit_detail(case) if audit_detail else {}),
                 },
                 now=now,
@@ -909,6 +928,56 @@ def _timeline(
         SuperUserCaseEvent(
             case_id=case.id, operator_id=actor.operator_id, occurred_at=now, step=step, text=text
         )
+    )
+
+
+_SIGNATORY_FIELDS = (
+    ("name", "signatory_name"),
+    ("job title", "signatory_job_title"),
+    ("manager status", "signatory_is_manager"),
+    ("Organisation Agreement", "signatory_signed_agreement"),
+    ("hand signature", "hand_signed"),
+    ("the form's number", "form_phone"),
+)
+_NEW_USER_FIELDS = (
+    ("title", "new_title"),
+    ("given name", "new_given_name"),
+    ("family name", "new_family_name"),
+    ("email", "new_email"),
+    ("phone", "new_phone"),
+    ("verification provided", "new_verification_provided"),
+    ("username", "new_username"),
+)
+
+
+def _signatory_values(case: SuperUserCase) -> dict[str, object]:
+    return {label: getattr(case, column) for label, column in _SIGNATORY_FIELDS}
+
+
+def _new_user_values(case: SuperUserCase) -> dict[str, object]:
+    return {label: getattr(case, column) for label, column in _NEW_USER_FIELDS}
+
+
+def _void_callback(
+    case: SuperUserCase, who: str, before: dict[str, object], after: dict[str, object]
+) -> str | None:
+    """§3.6: a call-back confirms the signatory and the new super user as they were recorded.
+    When either changes after it, the call-back no longer confirms who gets the account: it
+    is cleared (approval then refused until it is made again), and the timeline says why.
+    Re-recording the same values keeps it."""
+    if case.callback_at is None:
+        return None
+    changed = [label for label in before if before[label] != after[label]]
+    if not changed:
+        return None
+    confirmed_by = case.callback_confirmed_by
+    case.callback_phone = None
+    case.callback_confirmed_by = None
+    case.callback_at = None
+    case.callback_operator_id = None
+    return (
+        f"to make again: {who} changed ({', '.join(changed)}) after {confirmed_by} confirmed"
+        " the request, so the call-back no longer confirms who gets the account"
     )
 
 

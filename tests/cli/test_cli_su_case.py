@@ -148,9 +148,15 @@ def reviewed(run: Runner, reference: str) -> tuple[str, str]:
 
 def prepared(run: Runner) -> str:
     """A case with every check recorded by ada.admin: waiting for a second admin."""
+    reference = recorded(run)
+    run.ok("ada.admin", "su-case", "callback", reference, *CALLBACK)
+    return reference
+
+
+def recorded(run: Runner) -> str:
+    """A case with the signatory and the new super user: what the call-back confirms (§3.6)."""
     reference = opened(run)
     run.ok("ada.admin", "su-case", "check", reference, *CHECK)
-    run.ok("ada.admin", "su-case", "callback", reference, *CALLBACK)
     run.ok("ada.admin", "su-case", "new-user", reference, *NEW_USER)
     return reference
 
@@ -184,14 +190,17 @@ def test_an_admin_opens_a_case_and_records_each_check(run: Runner, tty: Terminal
         " security question"
     )
     assert "lost super user: Jo Bloggs (jo.bloggs)" in lines[1]
-    assert lines[2] == "call back on the register's number, 0113 496 0500: never the form's"
-    assert lines[-1].startswith("status prepared; still to record: signatory, call-back,"
-                                " new super user (version ")  # fmt: skip
+    assert lines[2] == (
+        "next: su-case check, then new-user, then call back on the register's number,"
+        " 0113 496 0500 (never the form's) to confirm them"
+    )
+    assert lines[-1].startswith("status prepared; still to record: signatory, new super user,"
+                                " call-back (version ")  # fmt: skip
     out = run.ok("ada.admin", "su-case", "check", REFERENCE, *CHECK)
-    assert "still to record: call-back, new super user" in out
-    out = run.ok("ada.admin", "su-case", "callback", REFERENCE, *CALLBACK)
-    assert "still to record: new super user" in out
-    case = run.json("ada.admin", "su-case", "new-user", REFERENCE, *NEW_USER)
+    assert "still to record: new super user, call-back" in out
+    out = run.ok("ada.admin", "su-case", "new-user", REFERENCE, *NEW_USER)
+    assert "still to record: call-back" in out
+    case = run.json("ada.admin", "su-case", "callback", REFERENCE, *CALLBACK)
     assert case["missing"] == [] and case["new_username"] == "amara.okoye"
     assert case["status"] == "prepared" and case["approvable"] is False  # ada prepared it
     out = run.ok("ada.admin", "su-case", "show", REFERENCE)
@@ -263,7 +272,7 @@ def test_a_signatory_below_manager_is_refused(run: Runner) -> None:
 
 def test_a_call_back_on_the_forms_number_is_refused(run: Runner) -> None:
     # The step that defeats a forged form: the register's number, never the form's.
-    reference = opened(run)
+    reference = recorded(run)
     err = run.refused("ada.admin", "su-case", "callback", reference, "--dialled", FORM_PHONE,
                       "--confirmed-by", "Dev Patel, Vice Principal")  # fmt: skip
     assert err.startswith("lrs-desk: error: Call-back number: is the number on the form")
@@ -272,12 +281,12 @@ def test_a_call_back_on_the_forms_number_is_refused(run: Runner) -> None:
 
 
 def test_a_call_back_time_is_read_as_uk_time(run: Runner) -> None:
-    reference = opened(run)
+    reference = recorded(run)
     an_hour_ago = (TEST_NOW - timedelta(hours=1)).astimezone(LONDON)
     at = an_hour_ago.strftime("%d/%m/%Y %H:%M")
     case = run.json("ada.admin", "su-case", "callback", reference, *CALLBACK, "--at", at)
-    recorded = datetime.fromisoformat(case["callback_at"])
-    assert recorded == an_hour_ago.replace(second=0, microsecond=0)
+    called_at = datetime.fromisoformat(case["callback_at"])
+    assert called_at == an_hour_ago.replace(second=0, microsecond=0)
     err = run.refused("ada.admin", "su-case", "callback", reference, *CALLBACK, "--at", "25:00")
     assert err.startswith("lrs-desk: error: Call-back time:")
 
@@ -321,6 +330,30 @@ def test_a_stale_version_is_refused(run: Runner) -> None:
     assert run.json("ada.admin", "su-case", "show", reference)["callback_phone"] is None
 
 
+def test_the_call_back_comes_after_the_signatory_and_new_super_user(
+    run: Runner, tty: Terminals
+) -> None:
+    # §3.6: the call-back confirms the signatory and the new super user, so it is refused
+    # before them; changing the new super user after it clears it, saying why.
+    reference = opened(run)
+    run.ok("ada.admin", "su-case", "check", reference, *CHECK)
+    err = run.refused("ada.admin", "su-case", "callback", reference, *CALLBACK)
+    assert err.startswith(
+        "lrs-desk: error: Call-back: record the signatory and the new super user first"
+    )
+    run.ok("ada.admin", "su-case", "new-user", reference, *NEW_USER)
+    out = run.ok("ada.admin", "su-case", "callback", reference, *CALLBACK)
+    assert "signatory Priya Shah, new super user Amara Okoye (amara.okoye)" in out
+    out = run.ok("ada.admin", "su-case", "new-user", reference, *NEW_USER)  # the same: kept
+    assert "still to record" not in out
+    changed = [a if a != "Okoye" else "Okafor" for a in NEW_USER]
+    out = run.ok("ada.admin", "su-case", "new-user", reference, *changed)
+    assert "call-back to make again: the new super user changed (family name" in out
+    assert "still to record: call-back" in out
+    err = run.refused("other.admin", "su-case", "approve", reference, *reviewed(run, reference))
+    assert "still lacks: call-back" in err
+
+
 HOSTILE = json.loads((Path(__file__).parent.parent / "data/hostile-text.json").read_text())
 
 
@@ -337,7 +370,7 @@ def terminal_safe(text: str) -> bool:
 def test_hostile_text_never_reaches_the_terminal_raw(run: Runner, case: dict[str, str]) -> None:
     # What the caller said (who confirmed the call-back) passes the text rule on the way in
     # (refused: one line naming the field) and shown() on the way out, --json too.
-    reference = opened(run)
+    reference = recorded(run)
     code, out, err = run("ada.admin", "su-case", "callback", reference, "--dialled", ORG_PHONE,
                          "--confirmed-by", case["text"])  # fmt: skip
     assert terminal_safe(out) and terminal_safe(err)

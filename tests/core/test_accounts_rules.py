@@ -581,9 +581,10 @@ def test_a_generic_or_unspellable_username_is_refused(given: str, family: str, f
 @pytest.mark.parametrize(
     ("done", "missing"),
     [
-        ((False, False, False), ("signatory", "call-back", "new super user")),
-        ((True, False, False), ("call-back", "new super user")),
+        ((False, False, False), ("signatory", "new super user", "call-back")),
+        ((True, False, False), ("new super user", "call-back")),
         ((True, True, False), ("new super user",)),
+        ((True, False, True), ("call-back",)),
         ((False, True, True), ("signatory",)),
         ((True, True, True), ()),
     ],

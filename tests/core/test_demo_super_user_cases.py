@@ -45,7 +45,7 @@ def test_the_demo_case_is_prepared_by_demo_admin_2_and_waits_for_demo_admin(
     view = cases.show(approver, reference)
     assert view.status is SuperUserCaseStatus.PREPARED and view.missing == ()
     assert view.prepared_by == "demo-admin-2" and view.callback_by == "demo-admin-2"
-    assert [s.step for s in view.timeline] == ["opened", "signatory", "call-back", "new super user"]
+    assert [s.step for s in view.timeline] == ["opened", "signatory", "new super user", "call-back"]
     assert view.timeline[0].at < view.timeline[-1].at <= NOW  # spread over the days before
     assert view.old_super_user is not None
     assert view.old_super_user.status is AccountStatus.SUSPENDED

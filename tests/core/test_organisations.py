@@ -240,7 +240,7 @@ def test_show_lists_security_actions_and_cases_newest_first(
     assert latest.label == "portal permissions disabled" and latest.operator == "ada.admin"
     assert first.portal_username == "amy.brook" and first.reason.startswith("Sent a learner")
     assert [c.reference for c in view.cases] == [f"SU-{UKPRN}-0002", f"SU-{UKPRN}-0001"]
-    assert view.cases[0].missing == ("call-back", "new super user")
+    assert view.cases[0].missing == ("new super user", "call-back")
     assert view.cases[0].prepared_by == "ada.admin"
     assert view.cases[1].missing == ()  # a closed case lacks nothing
 

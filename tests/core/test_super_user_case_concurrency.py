@@ -64,11 +64,11 @@ def prepared(services: Services, admin: Actor, ukprn: str, family: str) -> str:
         admin, reference, name="Priya Shah", job_title="Principal", is_manager=True,
         signed_agreement=True, hand_signed=True,
     )  # fmt: skip
-    cases.record_callback(admin, reference, dialled=ORG_PHONE, confirmed_by="Priya Shah")
     cases.set_new_super_user(
         admin, reference, title="", given_name="Rhiannon", family_name=family,
         email=f"r.{family.lower()}@example.org", phone="", verification_provided="Staff ID",
     )  # fmt: skip
+    cases.record_callback(admin, reference, dialled=ORG_PHONE, confirmed_by="Priya Shah")
     return reference
 
 

@@ -73,8 +73,6 @@ def test_no_one_time_password_or_secret_answer_reaches_storage_logs_or_errors(
         admin, REFERENCE, name="Priya Shah", job_title="Principal", is_manager=True,
         signed_agreement=True, hand_signed=True,
     )  # fmt: skip
-    attempt(lambda: cases.record_callback(admin, REFERENCE, dialled=FORM_PHONE, confirmed_by="P"))
-    cases.record_callback(admin, REFERENCE, dialled=ORG_PHONE, confirmed_by="Priya Shah")
     attempt(
         lambda: cases.set_new_super_user(
             admin, REFERENCE, title="Ms", given_name="Rhiannon", family_name="Pryce",
@@ -86,6 +84,8 @@ def test_no_one_time_password_or_secret_answer_reaches_storage_logs_or_errors(
         email="r.pryce@example.org", phone="0113 496 0321",
         verification_provided="Staff ID NG-4417",
     )  # fmt: skip
+    attempt(lambda: cases.record_callback(admin, REFERENCE, dialled=FORM_PHONE, confirmed_by="P"))
+    cases.record_callback(admin, REFERENCE, dialled=ORG_PHONE, confirmed_by="Priya Shah")
     attempt(lambda: cases.approve(admin, REFERENCE))
     reviewed = cases.show(second, REFERENCE).version
     approval = cases.approve(second, REFERENCE, expected_version=reviewed)

@@ -149,7 +149,13 @@ def prepared(desk: Desk, reason: SuperUserLossReason = SuperUserLossReason.SUSPE
     lost_organisation(desk.services, reason)
     open_case(desk, reason)
     sign(desk)
-    call_back(desk)
+    new_user(desk)
+    return call_back(desk)
+
+
+def recorded(desk: Desk) -> SuperUserCaseView:
+    """The signatory and the new super user: what the call-back confirms (§3.6)."""
+    sign(desk)
     return new_user(desk)
 
 
@@ -194,25 +200,30 @@ def user(services: Services, username: str) -> PortalUser:
 def test_a_prepared_case_approved_by_a_second_admin_creates_the_super_user(
     desk: Desk, reason: SuperUserLossReason
 ) -> None:
-    # §3.6: open -> signatory -> call-back -> new super user -> a second admin approves.
+    # §3.6: open -> signatory -> new super user -> call-back -> a second admin approves.
     cases = desk.services.super_user_cases
     lost_organisation(desk.services, reason)
     opened = open_case(desk, reason)
     assert opened.reference == REFERENCE
     assert opened.status is SuperUserCaseStatus.PREPARED
     assert opened.old_super_user is not None and opened.old_super_user.username == "sam.okafor45"
-    assert opened.missing == ("signatory", "call-back", "new super user")
+    assert opened.missing == ("signatory", "new super user", "call-back")
     assert opened.register_phone == "0113 496 0500" and opened.form_phone == "0113 496 0999"
     signed = sign(desk)
     assert signed.signatory is not None and signed.signatory.hand_signed
     assert signed.agreement_note and "signed the Organisation Agreement" in signed.agreement_note
-    called = call_back(desk)
-    assert called.callback_phone == "0113 496 0500"
-    assert called.callback_confirmed_by == "Priya Shah, Principal"
-    assert called.callback_at == desk.services.clock()  # defaults to now
-    assert called.callback_by == "ada.admin"
-    ready = new_user(desk)
-    assert ready.new_username == "rhiannon.pryce" and ready.missing == ()
+    named = new_user(desk)
+    assert named.new_username == "rhiannon.pryce" and named.missing == ("call-back",)
+    ready = call_back(desk)
+    assert ready.callback_phone == "0113 496 0500"
+    assert ready.callback_confirmed_by == "Priya Shah, Principal"
+    assert ready.callback_at == desk.services.clock()  # defaults to now
+    assert ready.callback_by == "ada.admin" and ready.missing == ()
+    # What the call-back confirmed: the signatory and the new super user, by name.
+    assert ready.timeline[-1].text.endswith(
+        "Priya Shah, Principal confirmed the request: signatory Priya Shah,"
+        " new super user Rhiannon Pryce (rhiannon.pryce)"
+    )
     assert not ready.approvable  # not for the admin who prepared it
     assert cases.show(desk.second, REFERENCE).approvable
 
@@ -236,13 +247,13 @@ def test_a_prepared_case_approved_by_a_second_admin_creates_the_super_user(
     done = cases.complete(desk.admin, REFERENCE, "Rhiannon Pryce")
     assert done.status is SuperUserCaseStatus.COMPLETED and done.completed_by == "ada.admin"
     assert [s.step for s in done.timeline] == [
-        "opened", "signatory", "call-back", "new super user", "approved", "completed",
+        "opened", "signatory", "new super user", "call-back", "approved", "completed",
     ]  # fmt: skip
     assert "0113 496 0500" in done.timeline[-1].text  # handed on by the register's number
     actions = [e.action for e in audit_log(desk.services, subject_id=REFERENCE)]
     assert actions == [
         "complete-super-user-case", "approve-super-user-case", "show-super-user-case",
-        "set-new-super-user", "record-callback", "record-signatory", "open-super-user-case",
+        "record-callback", "set-new-super-user", "record-signatory", "open-super-user-case",
     ]  # fmt: skip
     approved = audit_log(desk.services, actions=["approve-super-user-case"])[0]
     assert approved.detail["new_username"] == "rhiannon.pryce"
@@ -492,6 +503,7 @@ def test_a_call_back_on_the_forms_number_is_refused(desk: Desk) -> None:
     # The step that defeats a forged form: the number on the form is the forger's.
     lost_organisation(desk.services)
     open_case(desk)
+    recorded(desk)
     error = refused(
         desk.services,
         ValidationError,
@@ -511,6 +523,7 @@ def test_a_call_back_on_the_forms_number_is_refused(desk: Desk) -> None:
 def test_the_register_number_is_accepted_however_it_is_typed(desk: Desk) -> None:
     lost_organisation(desk.services)
     open_case(desk)
+    recorded(desk)
     assert call_back(desk, dialled="(0113) 4960500").callback_phone == "0113 496 0500"
 
 
@@ -520,6 +533,7 @@ def test_a_form_phone_given_with_the_signatory_is_recognised_at_the_call_back(
     lost_organisation(desk.services)
     desk.services.super_user_cases.open(desk.admin, UKPRN, "suspended", RECEIVED)
     sign(desk, form_phone="020 7946 0777")
+    new_user(desk)
     error = refused(
         desk.services,
         ValidationError,
@@ -532,6 +546,7 @@ def test_a_form_phone_given_with_the_signatory_is_recognised_at_the_call_back(
 def test_no_call_back_without_a_register_number(desk: Desk) -> None:
     lost_organisation(desk.services, phone=None)
     open_case(desk)
+    recorded(desk)
     error = refused(desk.services, ValidationError, lambda: call_back(desk), "Call-back number")
     assert "the register holds no telephone number" in str(error)
 
@@ -552,6 +567,7 @@ def test_the_call_back_time_is_between_the_form_and_now(
 ) -> None:
     lost_organisation(desk.services)
     open_case(desk)
+    recorded(desk)
     error = refused(
         desk.services, ValidationError, lambda: call_back(desk, at=at), "Call-back time"
     )
@@ -562,8 +578,75 @@ def test_a_call_back_time_without_a_zone_is_londons(desk: Desk, clock: Any) -> N
     clock.now = datetime(2026, 7, 2, 10, 0, tzinfo=UTC)
     lost_organisation(desk.services)
     desk.services.super_user_cases.open(desk.admin, UKPRN, "suspended", date(2026, 7, 1))
+    recorded(desk)
     called = call_back(desk, at=datetime(2026, 7, 1, 9, 30))  # BST: 08:30 UTC
     assert called.callback_at == datetime(2026, 7, 1, 8, 30, tzinfo=UTC)
+
+
+# --- the call-back confirms the request as recorded (§3.6) --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "steps", [(), (sign,), (new_user,)], ids=["neither", "signatory only", "new user only"]
+)
+def test_a_call_back_before_the_signatory_and_new_super_user_is_refused(
+    desk: Desk, steps: tuple[Callable[[Desk], object], ...]
+) -> None:
+    # §3.6: the call-back is what defeats a forged form, so it must confirm who signed and
+    # who gets the account: it cannot be recorded before both are.
+    lost_organisation(desk.services)
+    open_case(desk)
+    for step in steps:
+        step(desk)
+    error = refused(desk.services, ValidationError, lambda: call_back(desk), "Call-back")
+    assert "record the signatory and the new super user first" in str(error)
+    assert audit_log(desk.services, limit=1)[0].outcome == "failed"
+    assert desk.services.super_user_cases.show(desk.admin, REFERENCE).callback_at is None
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda d: new_user(d, given_name="Mallory", family_name="Quint"),
+         "the new super user changed (given name, family name, username)"),
+        (lambda d: new_user(d, email="r.pryce@example.net"), "the new super user changed (email)"),
+        (lambda d: sign(d, name="Mallory Quint"), "the signatory changed (name)"),
+        (lambda d: sign(d, job_title="Deputy Head"), "the signatory changed (job title)"),
+    ],
+    ids=["new user's names", "new user's email", "signatory's name", "signatory's job title"],
+)  # fmt: skip
+def test_changing_what_the_call_back_confirmed_clears_it_and_says_why(
+    desk: Desk, change: Callable[[Desk], SuperUserCaseView], said: str
+) -> None:
+    # §3.6: a call-back made before the new super user (or the signatory) changed did not
+    # confirm who gets the account: it is cleared, approval refused until it is made again.
+    prepared(desk)
+    changed = change(desk)
+    assert changed.callback_at is None and changed.callback_confirmed_by is None
+    assert changed.callback_phone is None and changed.callback_by is None
+    assert changed.missing == ("call-back",)
+    assert changed.timeline[-1].step == "call-back"
+    assert said in changed.timeline[-1].text
+    assert "after Priya Shah, Principal confirmed the request" in changed.timeline[-1].text
+    cleared = audit_log(desk.services, limit=1)[0]
+    assert cleared.detail["callback_cleared"] is True
+    error = refused(desk.services, ValidationError, lambda: approve(desk), "Case")
+    assert "still lacks: call-back" in str(error)
+    call_back(desk)  # made again: now it confirms the changed details
+    assert approve(desk).case.status is SuperUserCaseStatus.APPROVED
+
+
+@pytest.mark.parametrize("again", [sign, new_user], ids=["signatory", "new super user"])
+def test_re_recording_the_same_details_keeps_the_call_back(
+    desk: Desk, again: Callable[[Desk], SuperUserCaseView]
+) -> None:
+    # §3.6: nothing the call-back confirmed has changed, so it still stands.
+    called = prepared(desk)
+    kept = again(desk)
+    assert kept.callback_at == called.callback_at and kept.missing == ()
+    assert kept.callback_confirmed_by == "Priya Shah, Principal"
+    assert "callback_cleared" not in audit_log(desk.services, limit=1)[0].detail
+    assert approve(desk).case.status is SuperUserCaseStatus.APPROVED
 
 
 # --- the new super user (§3.5.3, §3.5.1) -------------------------------------------------------
@@ -643,7 +726,8 @@ def test_the_verification_never_holds_the_security_answer(desk: Desk) -> None:
 
 def test_a_step_from_a_stale_screen_is_refused_saying_what_changed(desk: Desk) -> None:
     lost_organisation(desk.services)
-    version = open_case(desk).version
+    open_case(desk)
+    version = recorded(desk).version
     call_back(desk, by=desk.second)
     error = refused(desk.services, StaleCase, lambda: sign(desk, expected_version=version))
     assert "other.admin" in str(error) and "call-back" in str(error)
@@ -725,7 +809,7 @@ def test_the_admin_who_prepared_the_case_cannot_approve_it_and_the_refusal_is_au
         lambda: desk.services.super_user_cases.approve(desk.admin, REFERENCE),
     )
     assert isinstance(error, PermissionDenied)
-    assert "opened, signatory, call-back, new super user" in str(error)
+    assert "opened, signatory, new super user, call-back" in str(error)
     denied = audit_log(desk.services, limit=1)[0]
     assert (denied.action, denied.outcome, denied.actor) == (
         "approve-super-user-case", "denied", "ada.admin",
@@ -738,9 +822,8 @@ def test_the_admin_who_prepared_the_case_cannot_approve_it_and_the_refusal_is_au
 def test_an_admin_who_recorded_any_step_cannot_approve(desk: Desk) -> None:
     lost_organisation(desk.services)
     open_case(desk)
-    sign(desk)
+    recorded(desk)
     call_back(desk, by=desk.second)
-    new_user(desk)
     view = desk.services.super_user_cases.show(desk.second, REFERENCE)
     assert not view.approvable and "call-back" in (view.not_approvable_because or "")
     error = refused(
@@ -756,9 +839,10 @@ def test_an_admin_who_recorded_any_step_cannot_approve(desk: Desk) -> None:
 @pytest.mark.parametrize(
     ("steps", "missing"),
     [
-        ((), "signatory, call-back, new super user"),
+        ((), "signatory, new super user, call-back"),
         ((sign, new_user), "call-back"),
-        ((sign, call_back), "new super user"),
+        ((sign,), "new super user, call-back"),
+        ((new_user,), "signatory, call-back"),
     ],
 )
 def test_a_case_with_steps_missing_is_not_approved(
@@ -848,6 +932,7 @@ def test_approval_names_the_version_reviewed_so_a_step_changed_since_is_not_appr
     no version is refused, nothing created, and with the reviewed one it is stale."""
     reviewed = prepared(desk).version
     new_user(desk, given_name="Mallory", family_name="Quint", email="m.quint@example.org")
+    call_back(desk)  # made again: the call-back confirms the new super user (§3.6)
     error = refused(
         desk.services,
         ValidationError,
@@ -960,7 +1045,7 @@ def test_the_list_puts_the_work_first_oldest_first(desk: Desk, clock: Any) -> No
     cases.reject(desk.admin, references[0], "Duplicate form.")
     listed = cases.list(desk.admin)
     assert [c.reference for c in listed] == [*references[1:], references[0]]
-    assert listed[0].missing == ("signatory", "call-back", "new super user")
+    assert listed[0].missing == ("signatory", "new super user", "call-back")
     only = cases.list(desk.admin, status=SuperUserCaseStatus.REJECTED)
     assert [c.reference for c in only] == [references[0]]
     assert [c.reference for c in cases.list(desk.admin, ukprn="10020002")] == [references[2]]

@@ -84,9 +84,10 @@ def test_organisation_view(
 def test_case_form_call_back_step(
     snap_compare: SnapCompare, sqlite_services: Services, size: tuple[int, int]
 ) -> None:
-    # A prepared case reopened: it goes on at the call-back, the register's number large.
+    # A prepared case reopened: it goes on at the call-back (§3.6: last, once the signatory
+    # and the new super user are recorded), the register's number large beside what to confirm.
     seed(sqlite_services)
-    prepare(sqlite_services, admins(sqlite_services), upto=2)
+    prepare(sqlite_services, admins(sqlite_services), upto=3)
 
     async def then(pilot: Pilot[None]) -> None:
         await open_riverside(pilot)

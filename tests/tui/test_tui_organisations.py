@@ -248,7 +248,8 @@ def fixed_otp(monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def prepare(services: Services, actor: Actor, *, upto: int = 4) -> str:
-    """A Riverside case prepared through the core by ``actor``, ``upto`` steps recorded."""
+    """A Riverside case prepared through the core by ``actor``, ``upto`` steps recorded, in
+    §3.6's order: the signatory, the new super user, then the call-back confirming them."""
     cases = services.super_user_cases
     reference = cases.open(actor, RIVERSIDE, "suspended", "20/11/2026",
                            form_phone=FORM_PHONE).reference  # fmt: skip
@@ -258,14 +259,14 @@ def prepare(services: Services, actor: Actor, *, upto: int = 4) -> str:
             signed_agreement=True, hand_signed=True,
         )  # fmt: skip
     if upto >= 3:
-        cases.record_callback(actor, reference, dialled=ORG_PHONE,
-                              confirmed_by="Hannah Price, Principal")  # fmt: skip
-    if upto >= 4:
         cases.set_new_super_user(
             actor, reference, title="Mr", given_name="Owen", family_name="Jones",
             email="owen.jones@example.org", phone="07700 900123",
             verification_provided="Staff ID 5521 seen by the principal",
         )  # fmt: skip
+    if upto >= 4:
+        cases.record_callback(actor, reference, dialled=ORG_PHONE,
+                              confirmed_by="Hannah Price, Principal")  # fmt: skip
     return reference
 
 
@@ -300,14 +301,14 @@ async def test_one_admin_prepares_a_case_and_a_second_admin_approves_it_password
         form = app.screen
         assert isinstance(form, CaseFormScreen)
         assert form.query_one("#ukprn", Input).value == RIVERSIDE  # from the organisation
-        assert "Still missing: case, signatory, call-back, new super user" in screen_text(app)
+        assert "Still missing: case, signatory, new super user, call-back" in screen_text(app)
         await Keys.choose(pilot, "#reason", "suspended")
         await Keys.fill(pilot, "#received", "20/11/2026")
         await Keys.fill(pilot, "#form-phone", FORM_PHONE)
         await save(pilot)
         assert form.view is not None and form.step == 1, message(app)
         reference = form.view.reference
-        assert "Still missing: signatory, call-back, new super user" in screen_text(app)
+        assert "Still missing: signatory, new super user, call-back" in screen_text(app)
 
         # Step 2: a typed signature is refused (§3.6), the field focused, the rest kept.
         await Keys.fill(pilot, "#sig-name", "Hannah Price")
@@ -323,17 +324,7 @@ async def test_one_admin_prepares_a_case_and_a_second_admin_approves_it_password
         await save(pilot)
         assert form.step == 2, message(app)
 
-        # Step 3: the register's number is shown to dial; the form's number is refused.
-        assert ORG_PHONE in screen_text(app)
-        await Keys.fill(pilot, "#dialled", FORM_PHONE)
-        await Keys.fill(pilot, "#confirmed-by", "Hannah Price, Principal")
-        await save(pilot)
-        assert "number on the form" in message(app) and focused_id(app) == "dialled"
-        await Keys.fill(pilot, "#dialled", ORG_PHONE)
-        await save(pilot)
-        assert form.step == 3, message(app)
-
-        # Step 4: the new super user; the core makes the username.
+        # Step 3: the new super user; the core makes the username.
         await Keys.fill(pilot, "#title", "Mr")
         await Keys.fill(pilot, "#given", "Owen")
         await Keys.fill(pilot, "#family", "Jones")
@@ -341,8 +332,20 @@ async def test_one_admin_prepares_a_case_and_a_second_admin_approves_it_password
         await Keys.fill(pilot, "#phone", "07700 900123")
         await Keys.fill(pilot, "#verification", "Staff ID 5521 seen by the principal")
         await save(pilot)
+        assert form.step == 3 and form.view.new_username == "owen.jones", message(app)
+
+        # Step 4, last (§3.6): the register's number to dial, beside what the person on the
+        # phone confirms (the signatory and the new super user); the form's number is refused.
+        assert ORG_PHONE in screen_text(app)
+        assert shows_whole(app, "Ask them to confirm: the form signed by Hannah Price, Principal;")
+        assert shows_whole(app, "and the new super user, Owen Jones (owen.jones).")
+        await Keys.fill(pilot, "#dialled", FORM_PHONE)
+        await Keys.fill(pilot, "#confirmed-by", "Hannah Price, Principal")
+        await save(pilot)
+        assert "number on the form" in message(app) and focused_id(app) == "dialled"
+        await Keys.fill(pilot, "#dialled", ORG_PHONE)
+        await save(pilot)
         assert form.view.missing == (), message(app)
-        assert "Username: owen.jones" in screen_text(app)
         assert "Nothing missing" in screen_text(app)
         await pilot.press("escape")
         await Keys.settle(pilot)
@@ -471,12 +474,36 @@ async def test_reopening_a_prepared_case_goes_on_from_the_first_step_missing(
         await pilot.press("enter")
         await Keys.settle(pilot)
         form = app.screen
-        assert isinstance(form, CaseFormScreen) and form.step == 2  # the call-back
-        assert focused_id(app) == "dialled"
-        assert "Still missing: call-back, new super user" in screen_text(app)
+        assert isinstance(form, CaseFormScreen) and form.step == 2  # the new super user
+        assert focused_id(app) == "given"
+        assert "Still missing: new super user, call-back" in screen_text(app)
         await pilot.press("ctrl+b")
         await Keys.settle(pilot)
         assert form.query_one("#sig-name", Input).value == "Hannah Price"  # as recorded
+
+
+async def test_changing_the_new_super_user_after_the_call_back_sends_the_form_back_to_it(
+    seeded: Services, clock: MovableClock, admin: Actor
+) -> None:
+    # §3.6: the call-back confirmed Owen Jones; recording someone else clears it (the core's
+    # rule): the form says so and goes back to the call-back, missing again.
+    reference = prepare(seeded, admin)
+    app = LrsDeskApp(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_home(pilot, ADMIN, clock)
+        await app.push_screen(CaseFormScreen(seeded, admin_actor(app), reference=reference))
+        await Keys.settle(pilot)
+        form = app.screen
+        assert isinstance(form, CaseFormScreen) and form.step == 3
+        await pilot.press("ctrl+b")
+        await Keys.settle(pilot)
+        await Keys.fill(pilot, "#given", "Gwen")
+        await save(pilot)
+        assert form.step == 3 and form.view is not None, message(app)
+        assert form.view.missing == ("call-back",)
+        assert "make the call-back again" in message(app)
+        assert "Still missing: call-back" in screen_text(app)
+        assert shows_whole(app, "and the new super user, Gwen Jones (gwen.jones).")
 
 
 async def test_every_accounts_screen_is_legible_at_80x24_with_lock_and_sign_out_in_sight(
@@ -504,11 +531,11 @@ async def test_every_accounts_screen_is_legible_at_80x24_with_lock_and_sign_out_
         await Keys.settle(pilot)
         view.query_one("#cases", RowTable).focus()
         await pilot.press("enter")
-        for step in ("call-back", "signatory", "case"):
+        for step in ("new super user", "signatory", "case"):
             await check(f"case form: {step}")
             await pilot.press("ctrl+b")
         await pilot.press("ctrl+n", "ctrl+n", "ctrl+n")
-        await check("case form: new super user")
+        await check("case form: call-back")
         await save(pilot)
         await check("case form refused")
     prepare_rest(seeded, admin, reference)
@@ -526,12 +553,12 @@ async def test_every_accounts_screen_is_legible_at_80x24_with_lock_and_sign_out_
 
 def prepare_rest(services: Services, actor: Actor, reference: str) -> None:
     cases = services.super_user_cases
-    cases.record_callback(actor, reference, dialled=ORG_PHONE, confirmed_by="Hannah Price")
     cases.set_new_super_user(
         actor, reference, title="Mr", given_name="Owen", family_name="Jones",
         email="owen.jones@example.org", phone="07700 900123",
         verification_provided="Staff ID 5521 seen by the principal",
     )  # fmt: skip
+    cases.record_callback(actor, reference, dialled=ORG_PHONE, confirmed_by="Hannah Price")
 
 
 def admin_actor(app: LrsDeskApp) -> Actor:
@@ -555,9 +582,9 @@ async def test_a_has_left_form_about_an_active_super_user_is_a_caution_for_the_c
         await reach_home(pilot, ADMIN, clock)
         await app.push_screen(CaseFormScreen(seeded, admin_actor(app), reference=reference))
         await Keys.settle(pilot)
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+n", "ctrl+n")
         await Keys.settle(pilot)
-        assert app.screen.step == 2  # type: ignore[attr-defined]
+        assert app.screen.step == 3  # type: ignore[attr-defined]  # the call-back
         assert shows_whole(app, "Ask on the call-back: Amir Khan's account is still active")
         await pilot.press("escape")
         await app.push_screen(CaseReviewScreen(seeded, admin_actor(app), reference))

@@ -7,11 +7,13 @@ a stepped form that fits 80x24 and always says what is still missing
    super user who can act, named, or when the reason does not fit the data).
 2. The signatory: name, job title, manager status or above, whether they signed the
    Organisation Agreement, and the signature: by hand, or typed (refused) (``record_signatory``).
-3. The call-back, the step that defeats a forged form: the number to dial is the REGISTER's,
-   shown large; the admin types the number dialled and who confirmed; the time is now
-   (``record_callback``).
-4. The new super user (§3.5.3): title, names, email, telephone, verification provided (never
+3. The new super user (§3.5.3): title, names, email, telephone, verification provided (never
    the security answer); the core's username shown once saved (``set_new_super_user``).
+4. The call-back, the step that defeats a forged form, last because it confirms steps 2 and 3:
+   the number to dial is the REGISTER's, shown large, beside what to ask the person on the
+   phone to confirm (the signatory and the new super user); the admin types the number dialled
+   and who confirmed; the time is now (``record_callback``). Changing step 2 or 3 afterwards
+   clears it (the core's rule): the form goes back to it.
 
 Each refusal is the core's message on the message line, with its field focused and every
 value kept. Reopening a prepared case goes on from the first step still missing. A second
@@ -48,12 +50,12 @@ from lrs_tui.widgets.message_line import MessageLine
 from lrs_tui.widgets.ordered_input import FORM
 from lrs_tui.widgets.ticks import TickBox
 
-STEPS = ("case", "signatory", "call-back", "new super user")
+STEPS = ("case", "signatory", "new super user", "call-back")
 STEP_TITLES = (
     "The case: organisation, reason, form",
     "The signatory and the signature",
-    "The call-back on the register's number",
     "The new super user (§3.5.3)",
+    "The call-back on the register's number",
 )
 HAND, TYPED = "hand", "typed"
 
@@ -98,8 +100,8 @@ FIELD_WIDGETS: tuple[tuple[str, str], ...] = (
 STEP_OF_WIDGET = {
     **dict.fromkeys(("ukprn", "reason", "old", "received", "form-phone"), 0),
     **dict.fromkeys(("sig-name", "sig-title", "manager", "agreement", "signature"), 1),
-    **dict.fromkeys(("dialled", "confirmed-by"), 2),
-    **dict.fromkeys(("title", "given", "family", "email", "phone", "verification"), 3),
+    **dict.fromkeys(("title", "given", "family", "email", "phone", "verification"), 2),
+    **dict.fromkeys(("dialled", "confirmed-by"), 3),
 }
 
 
@@ -119,6 +121,24 @@ def widget_for(error: ValidationError, step: int) -> str | None:
         if words in field and STEP_OF_WIDGET[widget] == step:
             return widget
     return None
+
+
+def confirm_text(view: SuperUserCaseView) -> str:
+    """What the person on the phone confirms (§3.6): the signatory and the new super user as
+    recorded, so the call-back confirms who gets the account."""
+    signatory = view.signatory
+    new = view.new_user
+    who = f"{signatory.name}, {signatory.job_title}" if signatory else "(record step 2 first)"
+    named = (
+        f"{new.given_name} {new.family_name} ({view.new_username})"
+        if new is not None
+        else "(record step 3 first)"
+    )
+    return (
+        shown(f"Ask them to confirm: the form signed by {who};")
+        + "\n"
+        + shown(f"and the new super user, {named}.")
+    )
 
 
 class CaseFormScreen(CoreCalls, Screen[None]):
@@ -184,16 +204,6 @@ class CaseFormScreen(CoreCalls, Screen[None]):
                 yield FieldSelect(SIGNATURES, id="signature", required=True)  # type: ignore[arg-type]
                 yield Static("", id="agreement-note", markup=False, classes="hint")
             with Vertical(id="step-2", classes=f"{FORM} step"):
-                yield Static("", id="dial", markup=False)
-                yield Static("", id="not-form", markup=False, classes="hint")
-                yield Static("", id="caution", markup=False)
-                yield Label("Number you dialled", classes="field-label")
-                yield FieldInput(id="dialled", required=True)
-                yield Label("Who confirmed the request (name and job title)",
-                            classes="field-label")  # fmt: skip
-                yield FieldInput(id="confirmed-by", required=True)
-                yield Static("Time: recorded as now, when you save.", classes="hint")
-            with Vertical(id="step-3", classes=f"{FORM} step"):
                 yield Label("Title", classes="field-label")
                 yield FieldInput(id="title", placeholder=f"optional: {', '.join(TITLES)}")
                 yield Label("Given name", classes="field-label")
@@ -209,6 +219,17 @@ class CaseFormScreen(CoreCalls, Screen[None]):
                     id="verification", required=True, placeholder="e.g. a staff ID; never a secret"
                 )
                 yield Static("", id="username", markup=False)
+            with Vertical(id="step-3", classes=f"{FORM} step"):
+                yield Static("", id="dial", markup=False)
+                yield Static("", id="confirm", markup=False)
+                yield Static("", id="not-form", markup=False, classes="hint")
+                yield Static("", id="caution", markup=False)
+                yield Label("Number you dialled", classes="field-label")
+                yield FieldInput(id="dialled", required=True)
+                yield Label("Who confirmed the request (name and job title)",
+                            classes="field-label")  # fmt: skip
+                yield FieldInput(id="confirmed-by", required=True)
+                yield Static("Time: recorded as now, when you save.", classes="hint")
         yield DeskFooter()
 
     def on_mount(self) -> None:
@@ -321,7 +342,7 @@ class CaseFormScreen(CoreCalls, Screen[None]):
                 actor, reference, name=name, job_title=title, is_manager=manager,
                 signed_agreement=agreement, hand_signed=hand, expected_version=version,
             ))  # fmt: skip
-        elif self.step == 2:
+        elif self.step == 3:
             dialled, confirmed = self._text("dialled"), self._text("confirmed-by")
             line.show_busy("Recording the call-back…")
             self.call("saved", lambda: cases.record_callback(
@@ -345,8 +366,17 @@ class CaseFormScreen(CoreCalls, Screen[None]):
             self._focus_refused(error)
             return
         saved = STEPS[self.step]
+        cleared = (
+            saved != "call-back" and bool(view.timeline) and (view.timeline[-1].step == "call-back")
+        )  # the core cleared the call-back: what it confirmed has changed
         self.show(view)
-        line.show_notice(f"{view.reference}: {saved} recorded.")
+        if cleared:
+            line.show_notice(
+                f"{view.reference}: {saved} recorded; it changed what the call-back confirmed:"
+                " make the call-back again."
+            )
+        else:
+            line.show_notice(f"{view.reference}: {saved} recorded.")
 
     def done_load(self, view: SuperUserCaseView | None, error: BaseException | None) -> None:
         line = self.query_one(MessageLine)
@@ -391,6 +421,7 @@ class CaseFormScreen(CoreCalls, Screen[None]):
         self.query_one("#dial", Static).update(
             f"Call the organisation on the REGISTER's number\n\n    {register}"
         )
+        self.query_one("#confirm", Static).update(confirm_text(view))
         self.query_one("#not-form", Static).update(
             shown(f"Never the number on the form ({view.form_phone}): a forged form gives its own.")
             if view.form_phone

@@ -89,13 +89,6 @@ def review_lines(view: SuperUserCaseView) -> list[tuple[str, str]]:
         ]
         if view.agreement_note:
             rows.append(("Register says", view.agreement_note))
-    rows += [
-        ("Register's number", view.register_phone or "none"),
-        ("Number dialled", callback_words(view)),
-        ("Confirmed by", view.callback_confirmed_by or "NOT RECORDED"),
-        ("Call-back made", when(view.callback_at, never="not yet")
-         + (f" by {view.callback_by}" if view.callback_by else "")),
-    ]  # fmt: skip
     new = view.new_user
     if new is None:
         rows.append(("New super user", "NOT RECORDED"))
@@ -108,6 +101,14 @@ def review_lines(view: SuperUserCaseView) -> list[tuple[str, str]]:
             ("Verification", new.verification_provided),
             ("Username", view.new_username or "—"),
         ]
+    # §3.6: last, as recorded: it confirms the signatory and the new super user above.
+    rows += [
+        ("Register's number", view.register_phone or "none"),
+        ("Number dialled", callback_words(view)),
+        ("Confirmed by", view.callback_confirmed_by or "NOT RECORDED"),
+        ("Call-back made", when(view.callback_at, never="not yet")
+         + (f" by {view.callback_by}" if view.callback_by else "")),
+    ]  # fmt: skip
     rows.append(("Prepared", f"by {view.prepared_by}, {when(view.prepared_at)}"))
     if view.decided_by:
         decided = "Rejected" if view.status is SuperUserCaseStatus.REJECTED else "Approved"
