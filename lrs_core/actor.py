@@ -1,4 +1,4 @@
-"""Who is acting: a signed-in desk operator, or the local system (two set-up tasks only)."""
+"""Who is acting: a signed-in desk operator, or the local system (a few named tasks only)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Literal
 from lrs_core.permissions import OperatorRole, Permission, allows
 
 # The only tasks done with no one signed in: creating the first admin of a database that has
-# no operator at all, and seeding demo data into an empty database. Nothing else: every other
-# action needs a signed-in operator, whose role the services re-read from the database.
-SystemTask = Literal["bootstrap", "demo-seed"]
+# no operator at all, seeding demo data into an empty database, and the intake's two jobs for
+# cron (issue 13): receiving what the mailbox delivered and purging what is due for disposal,
+# both of which only add a case or delete data on its clock. Nothing else: every other action
+# needs a signed-in operator, whose role the services re-read from the database.
+SystemTask = Literal["bootstrap", "demo-seed", "intake-scan", "intake-purge"]
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,25 @@ class OrganisationSettings:
 
 
 @dataclass(frozen=True)
+class IntakeSettings:
+    """The encrypted-passphrase intake (User Guide §1.4; issue 13)."""
+
+    # Where the desk's mailbox delivers: a folder of .eml files or a Maildir ("" : none).
+    mailbox_path: str = ""
+    # Wrong passphrases before a case asks the sender for a new file.
+    passphrase_tries: int = 3
+    # Days a closed case's message is kept before `lrs-desk intake purge` deletes it.
+    retention_days: int = 30
+    # Days of an organisation's breach history the escalation ladder looks back over.
+    breach_window_days: int = 365
+    # Hostile files: limits on what an attachment may unpack to.
+    max_members: int = 20
+    max_unpacked_mb: int = 100
+    max_ratio: int = 200  # unpacked size over packed size, per member
+    max_rows: int = 50_000
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     learners: int = 2000
     seed: int = 2026
@@ -113,6 +132,7 @@ class Settings:
     integrations: IntegrationSettings = field(default_factory=IntegrationSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
     organisations: OrganisationSettings = field(default_factory=OrganisationSettings)
+    intake: IntakeSettings = field(default_factory=IntakeSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
     source: str = "defaults"
 
@@ -209,6 +229,7 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
         "integrations": IntegrationSettings,
         "search": SearchSettings,
         "organisations": OrganisationSettings,
+        "intake": IntakeSettings,
         "demo": DemoSettings,
     }
     unknown = set(document) - set(sections)
@@ -237,6 +258,13 @@ def _check_ranges(settings: Settings) -> None:
         ("sla.priority_1_hours", settings.sla.priority_1_hours, 1, 100_000),
         ("sla.priority_2_hours", settings.sla.priority_2_hours, 1, 100_000),
         ("sla.priority_4_hours", settings.sla.priority_4_hours, 1, 100_000),
+        ("intake.passphrase_tries", settings.intake.passphrase_tries, 1, 20),
+        ("intake.retention_days", settings.intake.retention_days, 0, 3650),
+        ("intake.breach_window_days", settings.intake.breach_window_days, 1, 3650),
+        ("intake.max_members", settings.intake.max_members, 1, 10_000),
+        ("intake.max_unpacked_mb", settings.intake.max_unpacked_mb, 1, 10_000),
+        ("intake.max_ratio", settings.intake.max_ratio, 2, 100_000),
+        ("intake.max_rows", settings.intake.max_rows, 1, 10_000_000),
     ]
     for name, value, low, high in limits:
         if not low <= value <= high:

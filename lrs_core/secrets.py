@@ -5,8 +5,9 @@ Headless servers reached over SSH usually have no keyring backend
 ``database-password`` is read from ``LRS_SECRET_DATABASE_PASSWORD``. Secrets are never
 prompted for from inside the TUI.
 
-Two keys belong to LRS Desk itself rather than to an outside service: ``audit-key`` (keys the
-audit chain) and ``totp-key`` (encrypts operators' second-factor secrets). A deployment sets
+Three keys belong to LRS Desk itself rather than to an outside service: ``audit-key`` (keys
+the audit chain), ``totp-key`` (encrypts operators' second-factor secrets) and ``intake-key``
+(seals the encrypted intake's emails and what is decrypted from them, AES-GCM). A deployment sets
 them like any other secret. The embedded SQLite default is one person's desk on one machine,
 so there a missing key is made on first use (:func:`application_key`) and kept in a file only
 its owner can read, under the data directory (``keys/<name>``, 0600 in a 0700 folder). That
@@ -33,11 +34,10 @@ from lrs_core.config import data_dir
 from lrs_core.errors import ConfigurationError
 
 SERVICE = "lrs-desk"
-APPLICATION_KEYS = ("audit-key", "totp-key")
+APPLICATION_KEYS = ("audit-key", "totp-key", "intake-key")
 KNOWN_SECRETS = (
     "database-password",
     *APPLICATION_KEYS,
-    "intake-key",
     "email-api-key",
     "postcode-api-key",
 )

@@ -30,14 +30,18 @@ from sqlalchemy.sql.expression import false, true
 from lrs_core.db.types import UtcDateTime, utcnow
 from lrs_core.domain.kinds import (
     AccountStatus,
+    AttachmentKind,
     AuditOutcome,
+    BreachRule,
     ChallengeKind,
     ChallengeStatus,
     ChallengeType,
     EventChallengeAction,
     EventSource,
     EventStatus,
+    IncidentStatus,
     IntakeStatus,
+    LadderStep,
     LearnerStatus,
     OrganisationKind,
     PortalRole,
@@ -539,23 +543,110 @@ class RecordChange(Base):
 
 
 class IntakeCase(Base):
-    """Encrypted learner data a provider emailed to the desk (§7.1). The file is kept
-    encrypted at rest under the intake key; the provider's passphrase is never stored."""
+    """An email a provider sent to the desk's mailbox with learner data (User Guide §1.4,
+    §7.1; issue 13). The message is kept as it came, sealed with AES-GCM under the intake key
+    (a breach email holds personal data in clear); what is decrypted from it is kept only
+    sealed the same way, and only while the case is open. The provider's passphrase is never
+    stored: only whether it met the guidance. The subject is stored with every breach
+    finding masked ("[ULN]", "[date]"), so a queue can show it."""
 
     __tablename__ = "intake_case"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(40), unique=True)
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    reference: Mapped[str] = mapped_column(String(40), unique=True)  # IN-<yyyymmdd>-<nnnn>
+    # The message's SHA-256: a second scan of the same mailbox adds nothing (unique).
+    message_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(255))
     sender_email: Mapped[str] = mapped_column(String(254))
-    filename: Mapped[str] = mapped_column(String(255))
-    sha256: Mapped[str] = mapped_column(String(64))
-    encrypted_content: Mapped[bytes | None] = mapped_column(LargeBinary)
-    status: Mapped[IntakeStatus] = mapped_column(code(IntakeStatus, "intake_status"))
+    sender_name: Mapped[str | None] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(255), default="")  # findings masked
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the Date header
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
-    notes: Mapped[str | None] = mapped_column(Text)
+    # The sender as the directory knows them: matched by email on receipt, or set by an
+    # operator (set_by: None when matched by email).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    portal_user_id: Mapped[int | None] = mapped_column(ForeignKey("portal_user.id"))
+    sender_set_by_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    status: Mapped[IntakeStatus] = mapped_column(code(IntakeStatus, "intake_status"), index=True)
+    message_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    opened_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    passphrase_tries: Mapped[int] = mapped_column(Integer, default=0)
+    passphrase_guidance_met: Mapped[bool | None] = mapped_column(Boolean)
+    row_count: Mapped[int | None] = mapped_column(Integer)
+    outcome_counts: Mapped[dict[str, int] | None] = mapped_column(JSON)  # counts only
+    opened_by_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_by_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    dispose_after: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     disposed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class IntakeAttachment(Base):
+    """One attachment of an intake email, as received: its facts only (the bytes are in the
+    sealed message)."""
+
+    __tablename__ = "intake_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("intake_case.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1, 2... in the message's order
+    filename: Mapped[str] = mapped_column(String(255))  # through the text rule, or shown()
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[AttachmentKind] = mapped_column(code(AttachmentKind, "attachment_kind"))
+
+
+class IntakeFinding(Base):
+    """A breach the core found in an intake email (§1.4): which rule, where, and what kind of
+    data, never the data itself."""
+
+    __tablename__ = "intake_finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("intake_case.id"), index=True)
+    rule: Mapped[BreachRule] = mapped_column(code(BreachRule, "breach_rule"))
+    location: Mapped[str] = mapped_column(String(300))  # "subject", "body", "attachment x.csv"
+    summary: Mapped[str] = mapped_column(Text)  # e.g. "a ULN with a date of birth"
+    found_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))  # None: receipt
+
+
+class BreachIncident(Base):
+    """A breach by a sender's organisation, opened from an intake case's findings, and the
+    §1.4 escalation ladder's steps taken on it. One per case."""
+
+    __tablename__ = "breach_incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)  # BR-<yyyymmdd>-<nnnn>
+    case_id: Mapped[int] = mapped_column(ForeignKey("intake_case.id"), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    portal_user_id: Mapped[int | None] = mapped_column(ForeignKey("portal_user.id"))
+    status: Mapped[IncidentStatus] = mapped_column(code(IncidentStatus, "incident_status"))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_by_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class BreachIncidentStep(Base):
+    """A step of §1.4's ladder an analyst confirmed on an incident; each step once."""
+
+    __tablename__ = "breach_incident_step"
+    __table_args__ = (UniqueConstraint("incident_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("breach_incident.id"), index=True)
+    step: Mapped[LadderStep] = mapped_column(code(LadderStep, "ladder_step"))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    performed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text)
+    # The suspension or disable this step took through the organisation directory's actions.
+    security_action_id: Mapped[int | None] = mapped_column(ForeignKey("security_action.id"))
 
 
 class AuditEvent(Base):

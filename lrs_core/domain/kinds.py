@@ -145,10 +145,49 @@ class RecordChangeKind(StrEnum):
 
 
 class IntakeStatus(StrEnum):
-    RECEIVED = "received"
-    AWAITING_PASSPHRASE = "awaiting-passphrase"
-    OPENED = "opened"
-    DISPOSED = "disposed"
+    """Where an emailed intake case stands (issue 13). A breach is not a status: a case of
+    any status may carry breach findings and an incident."""
+
+    NEW = "new"  # nothing encrypted to open (a plain email): read the findings, then close
+    AWAITING_PASSPHRASE = "awaiting-passphrase"  # an encrypted file waits for the phone call
+    NEW_FILE_NEEDED = "new-file-needed"  # too many wrong passphrases: ask for a new file
+    OPEN = "open"  # decrypted (kept sealed under the intake key) and matched
+    CLOSED = "closed"  # decrypted data deleted; the message waits for its disposal date
+    DISPOSED = "disposed"  # purged: nothing of the message or its data remains
+
+
+class AttachmentKind(StrEnum):
+    AES_ZIP = "aes-zip"  # WinZip AES-256: what the passphrase guidance asks for
+    ZIPCRYPTO_ZIP = "zipcrypto-zip"  # legacy ZipCrypto: weak, flagged
+    ENCRYPTED_OFFICE = "encrypted-office"  # an Office file with a password to open
+    PLAIN_ZIP = "plain-zip"  # a zip with nothing encrypted
+    PLAIN_FILE = "plain-file"  # anything else, unencrypted
+
+
+class BreachRule(StrEnum):
+    """User Guide §1.4's breaches, as the core finds them in an email (domain/breaches.py)."""
+
+    ULN_WITH_DEMOGRAPHIC = "uln-with-demographic"
+    DEMOGRAPHICS = "demographics"  # more than one demographic unencrypted
+    UNENCRYPTED_ATTACHMENT = "unencrypted-attachment"
+    WEAK_ENCRYPTION = "weak-encryption"  # ZipCrypto, not AES-256
+    PASSPHRASE_IN_EMAIL = "passphrase-in-email"
+    CREDENTIALS_IN_EMAIL = "credentials-in-email"
+
+
+class LadderStep(StrEnum):
+    """§1.4's escalation for repeated breaches, in order."""
+
+    CONTACT = "contact"
+    USER_DISABLED = "user-disabled"
+    ORGANISATION_DISABLED = "organisation-disabled"
+    DPO_AND_SENIOR_MANAGEMENT = "dpo-and-senior-management"
+    ICO = "ico"
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class AuditOutcome(StrEnum):

@@ -8,7 +8,9 @@ from lrs_core.config import Settings, data_dir
 from lrs_core.db.database import Database
 from lrs_core.db.types import utcnow
 from lrs_core.services.audit import AuditService, Clock
+from lrs_core.services.breach_incidents import BreachIncidentService
 from lrs_core.services.challenges import ChallengeService
+from lrs_core.services.intake import IntakeService
 from lrs_core.services.learners import LearnerService
 from lrs_core.services.operators import OperatorService
 from lrs_core.services.organisations import OrganisationService
@@ -32,9 +34,13 @@ class Services:
         self.challenges = ChallengeService(db, self.audit, clock, settings)
         self.organisations = OrganisationService(db, self.audit, clock, settings)
         self.super_user_cases = SuperUserCaseService(db, self.audit, clock, settings)
+        self.intake = IntakeService(
+            db, self.audit, clock, settings, intake_key=lambda: self.key("intake-key").key
+        )
+        self.breach_incidents = BreachIncidentService(db, self.audit, clock, settings)
 
     def key(self, name: str) -> secrets.ApplicationKey:
-        """One of LRS Desk's own keys (``audit-key``, ``totp-key``), read once when first
+        """One of LRS Desk's own keys (``audit-key``, ``totp-key``, ``intake-key``), read once when first
         needed; the embedded SQLite database makes a missing one, a deployment must set it.
         The database handle holds them (:meth:`Database.key`): the audit chain in that
         database is keyed with its ``audit-key``, whoever writes to it."""
