@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # imported lazily at run time: keeps the first paint quick
     from lrs_core.services.learners import LearnerRecord
     from lrs_tui.screens.challenge_queue import ChallengeQueueScreen
     from lrs_tui.screens.find_learner import FindLearnerScreen
+    from lrs_tui.screens.intake.queue import IntakeQueueScreen
 
 # lrs-ansi (lrs_tui/theme.py) and ansi-* use the terminal's own 16 colours, so they read well
 # over SSH; lrs-ansi, the default, on a dark and on a light background alike.
@@ -361,6 +362,8 @@ class LrsDeskApp(App[None]):
             return self._queue_screen() is not screen
         if action.action == "find_organisation":
             return self._organisation_search() is not screen
+        if action.action == "intake_queue":
+            return self._intake_queue() is not screen
         if action.action == "super_user_cases":
             return not _is_case_list(screen)
         if action.action == "register_learner":
@@ -467,6 +470,28 @@ class LrsDeskApp(App[None]):
             self.push_screen(OrganisationSearchScreen(self.services, self.signed_in.actor))
             return
         if self._keeps_unsaved_work("ctrl+g"):
+            return
+        while self.screen is not existing:
+            self.pop_screen()
+
+    def _intake_queue(self) -> IntakeQueueScreen | None:
+        from lrs_tui.screens.intake.queue import IntakeQueueScreen
+
+        found = [s for s in self.screen_stack if isinstance(s, IntakeQueueScreen)]
+        return found[-1] if found else None
+
+    def action_intake_queue(self) -> None:
+        """The encrypted intake's queue (issue 13); pressed again from a case opened from it,
+        back to the queue (unless a form above it keeps unsaved work)."""
+        if self.signed_in is None or not self._desk_open or self.locked:
+            return
+        from lrs_tui.screens.intake.queue import IntakeQueueScreen
+
+        existing = self._intake_queue()
+        if existing is None:
+            self.push_screen(IntakeQueueScreen(self.services, self.signed_in.actor))
+            return
+        if self._keeps_unsaved_work("ctrl+e"):
             return
         while self.screen is not existing:
             self.pop_screen()

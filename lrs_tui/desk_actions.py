@@ -112,6 +112,16 @@ FIND_ORGANISATION = DeskAction(
     permission=Permission.VIEW_ORGANISATIONS,
     footer_everywhere=False,  # on home's footer; every other screen's is full at 80 columns
 )
+INTAKE_QUEUE = DeskAction(
+    "intake_queue",
+    "Encrypted intake",
+    "Learner data emailed to the desk: breaches first, the phoned passphrase, every row matched",
+    # ctrl+e, not a priority binding: in a text field it still moves to the end of the line.
+    key="ctrl+e",
+    footer="Intake",
+    permission=Permission.HANDLE_INTAKE,
+    footer_everywhere=False,  # on home's footer; every other screen's is full at 80 columns
+)
 SUPER_USER_CASES = DeskAction(
     "super_user_cases",
     "Super-user cases awaiting approval",
@@ -168,6 +178,7 @@ DESK_ACTIONS: tuple[DeskAction, ...] = (
     OPEN_PLR,
     CHALLENGE_QUEUE,
     FIND_ORGANISATION,
+    INTAKE_QUEUE,
     SUPER_USER_CASES,
     RESET_SECOND_FACTOR,
     CHANGE_PASSWORD,
