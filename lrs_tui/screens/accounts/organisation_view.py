@@ -22,13 +22,14 @@ from textual.screen import Screen
 from textual.widgets import Header, Label, Static
 
 from lrs_core.actor import Actor
-from lrs_core.domain.kinds import SuperUserCaseStatus
+from lrs_core.domain.kinds import IncidentStatus, SuperUserCaseStatus
 from lrs_core.domain.text import shown
 from lrs_core.permissions import Permission
 from lrs_core.services import Services
 from lrs_core.services.accounts_view import (
     ROLE_LABELS,
     CaseSummary,
+    IncidentSummary,
     OrganisationView,
     PortalUserRow,
 )
@@ -80,6 +81,24 @@ def case_columns(width: int) -> list[tuple[str, int]]:
         fixed.append(("Prepared by", 16))
     spare = width - RowTable.gaps(len(fixed) + 1) - INSET - sum(w for _, w in fixed)
     return [fixed[0], fixed[1], ("Reason", max(10, spare)), *fixed[2:]]
+
+
+def incident_columns(width: int) -> list[tuple[str, int]]:
+    fixed = [("Reference", 16), ("Opened", 11), ("Status", 6)]
+    spare = width - RowTable.gaps(len(fixed) + 1) - INSET - sum(w for _, w in fixed)
+    return [*fixed, ("Furthest step of the ladder", max(12, spare))]
+
+
+def incident_cells(incident: IncidentSummary) -> list[str]:
+    """The incident's reference, day opened, status in words (OPEN in capitals) and the
+    furthest §1.4 step taken on it."""
+    status = "OPEN" if incident.status is IncidentStatus.OPEN else "closed"
+    return [
+        incident.reference,
+        short_day(incident.opened_at),
+        status,
+        incident.furthest_wording or "none taken yet",
+    ]
 
 
 def case_cells(case: CaseSummary, *, wide: bool) -> list[str]:
@@ -145,6 +164,9 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
             yield Static("Super-user cases (§3.6)", classes="heading")
             yield RowTable(id="cases")
             yield Static("", id="no-cases", markup=False)
+            yield Static("Breach incidents (§1.4)", classes="heading")
+            yield RowTable(id="incidents")
+            yield Static("", id="no-incidents", markup=False)
         yield DeskFooter()
 
     def on_mount(self) -> None:
@@ -263,6 +285,16 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
         cases.display = bool(view.cases)
         none = self.query_one("#no-cases", Static)
         none.update("none" if not view.cases else "Enter opens a case")
+        incidents = self.query_one("#incidents", RowTable)
+        chosen = incident_columns(width)
+        incidents.set_rows([h for h, _ in chosen], [w for _, w in chosen],
+                           [incident_cells(i) for i in view.incidents])  # fmt: skip
+        incidents.styles.height = min(len(view.incidents), TABLE_ROWS_MAX) + 1
+        incidents.display = bool(view.incidents)
+        opens = self.may_open_incidents and view.incidents
+        self.query_one("#no-incidents", Static).update(
+            "none" if not view.incidents else ("Enter opens an incident" if opens else "")
+        )
         self.refresh_bindings()
 
     # -- opening what is listed -------------------------------------------------------------
@@ -276,6 +308,19 @@ class OrganisationViewScreen(CoreCalls, Screen[None]):
             self.open_user(view.users[event.index].username)
         elif event.table.id == "cases" and 0 <= event.index < len(view.cases):
             self.open_case(view.cases[event.index])
+        elif event.table.id == "incidents" and 0 <= event.index < len(view.incidents):
+            self.open_incident(view.incidents[event.index].reference)
+
+    @property
+    def may_open_incidents(self) -> bool:
+        return self._actor.may(Permission.HANDLE_INTAKE)
+
+    def open_incident(self, reference: str) -> None:
+        """The incident and its ladder (analysts: the core refuses anyone else)."""
+        from lrs_tui.screens.intake.incident import IncidentScreen
+
+        if self.may_open_incidents:
+            self._push(IncidentScreen(self._services, self._actor, reference))
 
     def open_user(self, username: str) -> None:
         from lrs_tui.screens.accounts.portal_user_view import PortalUserViewScreen

@@ -53,7 +53,9 @@ def finding_lines(findings: tuple[FindingView, ...]) -> str:
             if finding.found_by
             else "found on receipt"
         )
-        lines.append(shown(f"   where: {finding.location} · what: {finding.summary} · {found}"))
+        lines.append(
+            "   " + shown(f"where: {finding.location} · what: {finding.summary} · {found}")
+        )
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from lrs_core.domain.breaches import LADDER
 from lrs_core.domain.kinds import LadderStep
 from lrs_core.domain.text import shown
-from lrs_core.errors import LrsError
+from lrs_core.services.breach_incidents import StaleIncident
 from lrs_core.services.intake import NewFileNeeded, StaleIntake
 from lrs_tui.screens.challenge_dialogs import WordsDialog, _Dialog
 from lrs_tui.widgets.desk_footer import DeskFooter
@@ -31,10 +31,7 @@ LADDER_WORDS: dict[LadderStep, str] = dict(LADDER)
 def is_stale(error: BaseException | None) -> bool:
     """A refusal meaning the screen underneath is out of date: the case or incident changed
     (the core's ``expected_version``), or the case now needs a new file."""
-    if isinstance(error, (StaleIntake, NewFileNeeded)):
-        return True
-    # The incident service's own stale refusal (its name, so as not to depend on its class).
-    return isinstance(error, LrsError) and type(error).__name__.startswith("Stale")
+    return isinstance(error, (StaleIntake, NewFileNeeded, StaleIncident))
 
 
 class IntakeWordsDialog(WordsDialog):
@@ -236,6 +233,68 @@ class StepDialog(_Dialog):
             self.dismiss(error)
             return
         super()._failed(error)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AddMessageDialog(_Dialog):
+    """A message added by hand (issue 13 item 1): a saved ``.eml`` file, with the sender's
+    address when the file does not say it. ``act(path, sender)`` reads the file and gives it
+    to the core's ``receive``; the dialog closes with the new case."""
+
+    GROUP = "intake-add"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="intake-add.cancel"),
+    ]
+    DEFAULT_CSS: ClassVar[str] = """
+    AddMessageDialog { align: center middle; }
+    AddMessageDialog #dialog {
+        width: 84; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; padding: 0 1;
+    }
+    AddMessageDialog #explanation { color: $text-muted; }
+    AddMessageDialog #buttons { height: auto; margin-top: 1; }
+    AddMessageDialog Button { margin-right: 2; }
+    """
+
+    def __init__(self, act: Callable[[str, str | None], object]) -> None:
+        super().__init__()
+        self._act = act
+
+    def compose(self) -> ComposeResult:
+        yield DeskFooter()
+        with Vertical(id="dialog") as dialog:
+            dialog.border_title = "Add a message"
+            yield Static(
+                "A message saved from the desk's mailbox (.eml). The breach checks run on it"
+                " before anyone opens anything.",
+                id="explanation",
+                markup=False,
+            )
+            yield Label("File")
+            yield OrderedInput(id="path", required=True, placeholder="path to the .eml file")
+            yield Label("Sender's address (only when the file does not give it)")
+            yield OrderedInput(id="sender", max_length=254)
+            yield MessageLine(id="message")
+            with Horizontal(id="buttons"):
+                yield Button("Add it", id="act", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#act")
+    def _submit(self) -> None:
+        path = self.query_one("#path", Input).value.strip()
+        sender = self.query_one("#sender", Input).value.strip() or None
+        if not path:
+            self.query_one(MessageLine).show_error("File: name the message's file.")
+            return
+        self._busy("Receiving: the breach checks run…")
+        self._call(lambda: self._act(path, sender))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -60,7 +60,7 @@ class PassphraseScreen(ModalScreen[OpenResult | BaseException | None]):
     PassphraseScreen #working { display: none; height: auto; }
     PassphraseScreen #working.-shown { display: block; }
     PassphraseScreen ProgressBar { width: 1fr; }
-    PassphraseScreen #buttons { height: auto; margin-top: 1; }
+    PassphraseScreen #buttons { height: 1; margin-top: 1; }
     PassphraseScreen Button { margin-right: 2; }
     """
 
@@ -92,8 +92,8 @@ class PassphraseScreen(ModalScreen[OpenResult | BaseException | None]):
                 yield ProgressBar(id="progress", show_eta=False)
                 yield Static("", id="stage", markup=False)
             with Horizontal(id="buttons"):
-                yield Button("Open the file", id="open", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button("Open the file", id="open", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     @staticmethod
     def _tries_text(left: int) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -21,8 +22,9 @@ from textual.widgets import Header, Static
 from lrs_core.actor import Actor
 from lrs_core.domain.kinds import IntakeStatus
 from lrs_core.domain.text import shown
+from lrs_core.files import FileRefused, check_path, reason
 from lrs_core.services import Services
-from lrs_core.services.intake import IntakeRow, ScanResult
+from lrs_core.services.intake import IntakeCaseView, IntakeRow, ScanResult
 from lrs_tui.formatting import error_text, uk_datetime
 from lrs_tui.screens.accounts.shared import CoreCalls
 from lrs_tui.screens.challenge_queue import QueueTable
@@ -266,7 +268,35 @@ class IntakeQueueScreen(CoreCalls, Screen[None]):
         line.show_notice(scan_words(result))
         self._read()
 
+    def action_add(self) -> None:
+        from lrs_tui.screens.intake.dialogs import AddMessageDialog
+
+        intake, actor = self._services.intake, self._actor
+
+        def add(path: str, sender: str | None) -> IntakeCaseView:
+            file = check_path(Path(path).expanduser(), "File")
+            try:
+                raw = file.read_bytes()
+            except OSError as error:
+                raise FileRefused(f"cannot read {file}: {reason(error)}") from None
+            return intake.receive(actor, raw, sender_email=sender, source=file.name)
+
+        self.app.push_screen(AddMessageDialog(add), callback=self._added)
+
+    def _added(self, view: IntakeCaseView | None) -> None:
+        if view is None:
+            return
+        breach = " BREACH found: the case shows what." if view.findings else ""
+        self.query_one(MessageLine).show_notice(
+            f"Received as {view.row.reference}.{breach} Enter opens it."
+        )
+        self._keep = view.row.reference
+        self._read()
+
     def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("Intake: add a message file",
+                            "A message saved from the mailbox (.eml), with the sender's "
+                            "address when the file has none", self.action_add)  # fmt: skip
         yield SystemCommand("Intake: scan the mailbox now",
                             "Receive every message waiting in the desk's mailbox folder",
                             self.action_scan)  # fmt: skip
