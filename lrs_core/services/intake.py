@@ -1438,13 +1438,14 @@ def _rows(session: Session, cases: Sequence[IntakeCase]) -> list[IntakeRow]:
             select(IntakeFinding.case_id).where(IntakeFinding.case_id.in_(ids)).distinct()
         ).scalars()
     )
-    attachments = dict(
-        session.execute(
+    attachments: dict[int, int] = {
+        case_id: count
+        for case_id, count in session.execute(
             select(IntakeAttachment.case_id, func.count())
             .where(IntakeAttachment.case_id.in_(ids))
             .group_by(IntakeAttachment.case_id)
-        ).tuples()
-    )
+        )
+    }
     return [
         IntakeRow(
             reference=c.reference,
