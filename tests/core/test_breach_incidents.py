@@ -185,13 +185,21 @@ def test_the_unique_case_is_the_backstop_and_the_callers_transaction_goes_on(
         first = open_incident(s, case, TEST_NOW)
         first_id = first.id
     real = module.incident_of
-    looks = iter([None])
-    monkeypatch.setattr(module, "incident_of", lambda s, c: next(looks, None) or real(s, c))
+    missed: list[bool] = []
+
+    def missed_once(s: Session, c: IntakeCase) -> BreachIncident | None:
+        if not missed:
+            missed.append(True)
+            return None  # as if the other unit of work had not committed yet
+        return real(s, c)
+
+    monkeypatch.setattr(module, "incident_of", missed_once)
     with services.db.transaction() as s:
         case = s.execute(select(IntakeCase)).scalar_one()
         again = open_incident(s, case, TEST_NOW)
         assert again.id == first_id
         intake_case(s, "IN-20261123-0002")  # the transaction still writes
+    assert missed
     assert count(services, BreachIncident) == 1
     assert count(services, IntakeCase) == 2
 
@@ -654,16 +662,20 @@ def test_the_unique_step_is_the_backstop(
     services.breach_incidents.confirm_step(ana, reference, U, "Suspend.")
     version = services.breach_incidents.show(ana, reference).row_version
     real = module._step_taken
-    looks = iter([None])
+    missed: list[bool] = []
 
     def missed_once(s: Session, incident: BreachIncident, step: LadderStep) -> Any:
-        return next(looks, None) or real(s, incident, step)
+        if not missed:
+            missed.append(True)
+            return None  # as if the other analyst had not committed yet
+        return real(s, incident, step)
 
     monkeypatch.setattr(module, "_step_taken", missed_once)
     with pytest.raises(StepAlreadyTaken, match=r"by ana\.lyst"):
         services.breach_incidents.confirm_step(
             analyst(services, "bo.other"), reference, U, "Suspend again."
         )
+    assert missed
     assert count(services, BreachIncidentStep) == 1
     assert services.breach_incidents.show(ana, reference).row_version == version
 
