@@ -65,7 +65,6 @@ from lrs_core.domain.values import (
     MAX_AGE,
     MIN_AGE,
     age_on,
-    is_unknown_postcode,
     is_valid_uln,
     normalise_postcode,
 )
@@ -276,11 +275,8 @@ _POSTCODE = re.compile(
 
 
 def _postcode_hits(text: str) -> list[tuple[int, int, str]]:
-    return [
-        (m.start(), m.end(), normalise_postcode(m.group()))
-        for m in _POSTCODE.finditer(text)
-        if not is_unknown_postcode(m.group())
-    ]
+    """Every postcode; not ZZ99 9ZZ, which the pattern itself refuses (no Z second)."""
+    return [(m.start(), m.end(), normalise_postcode(m.group())) for m in _POSTCODE.finditer(text)]
 
 
 # --- Gender -----------------------------------------------------------------------------------
@@ -747,7 +743,9 @@ def _passphrase_spans(passphrase: Passphrase, text: str) -> list[tuple[int, int,
 
 # --- Masking ----------------------------------------------------------------------------------
 
-MASK_ROUNDS = 3  # ULNs masked again, should the first round have left one standing
+# ULNs masked again, should the first round have left one standing: a passphrase of digits,
+# masked, can cut a longer run down to ten.
+MASK_ROUNDS = 3
 
 
 def _masked_once(text: str, spans: Sequence[tuple[int, int, str]]) -> str:
