@@ -665,8 +665,6 @@ def scan_email(
              *scan_text("body", body, known, today=today))  # fmt: skip
     found = {finding.rule for finding in apart}
     together = scan_text("subject and body", f"{subject}\n\n{body}", known, today=today)
-    if BreachRule.ULN_WITH_DEMOGRAPHIC in found:
-        found.add(BreachRule.DEMOGRAPHICS)  # the stronger finding already stands
     return (*apart, *(finding for finding in together if finding.rule not in found))
 
 
