@@ -393,7 +393,7 @@ def _cells(line: str, delimiter: str) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class _Table:
-    header_columns: frozenset[str]  # the learner-data columns the header names
+    header_columns: frozenset[str]  # the learner-data columns its header rows name
     names: tuple[tuple[int, int], ...]  # cells in name columns
     dob_cells: tuple[tuple[int, int], ...]
     genders: int  # cells in a gender column holding a gender
@@ -453,11 +453,6 @@ def _tables(text: str) -> _Table:
         if current is not None:
             header_columns.update(current[1].values())
     return _Table(frozenset(header_columns), tuple(names), tuple(dob_cells), genders, tuple(ulns))
-
-
-def _learner_data_header(table: _Table) -> bool:
-    """Two or more learner-data column names in one row (given and family count apart)."""
-    return len(table.header_columns) >= 2
 
 
 # --- Signatures -------------------------------------------------------------------------------
@@ -605,7 +600,7 @@ def _read(text: str, known: Mapping[str, KnownLearner] | None, today: date | Non
     return _Reading(
         ulns=tuple(dict.fromkeys(uln for _, _, uln in uln_spans)),
         kinds=frozenset(kinds),
-        header=_learner_data_header(table),
+        header=bool(table.header_columns),  # a row naming two or more learner-data columns
         credentials=bool(passwords) and bool(_usernames(text)),
         masks=tuple(masks),
     )

@@ -281,7 +281,9 @@ def test_the_known_learners_own_names_beside_its_uln(written: str) -> None:
     assert finding == Finding(BreachRule.ULN_WITH_DEMOGRAPHIC, "body", "a ULN with a name")
 
 
-@pytest.mark.parametrize("written", ["Zoey", "OBrienly", "Berg", "Mary", "Jane", "Vander"])
+@pytest.mark.parametrize(
+    "written", ["Zoey", "OBrienly", "Berg", "Mary", "Jane", "Vander", "Mary, Jane", "Van. Der Berg"]
+)
 def test_the_known_learners_names_only_as_whole_names(written: str) -> None:
     assert scan(f"Re {ULN}, {written} has moved", KNOWN) == ()
 
