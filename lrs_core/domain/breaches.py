@@ -21,9 +21,9 @@ What counts, and why (each choice pinned by tests/core/test_breach_rules.py):
 
 - **ULN**: a run of exactly ten digits, not part of a longer run, with a valid check digit
   (9999999999, the ILR's temporary ULN, is no learner's). A ULN written in groups
-  ("1000 000 043", "1000-000-043") counts only straight after a "ULN" label: unlabelled
-  grouped digits are most often a telephone number, and a signature's telephone number beside
-  its postcode must not read as a ULN with a postcode.
+  ("1000 000 043", "1000-000-043") counts only straight after a "ULN" label or in a ULN
+  column: unlabelled grouped digits are most often a telephone number, and a signature's
+  telephone number beside its postcode must not read as a ULN with a postcode.
 - **Date of birth**: a real date in the forms people write (3/8/2009, 03-08-2009, 03.08.09,
   2009-08-03, 3 Aug 2009, 3rd of August 2009, August 3, 2009). It counts when it is labelled
   (DOB, D.O.B., date of birth, born, birthday) or in a DOB column, when it is the known
@@ -48,7 +48,9 @@ What counts, and why (each choice pinned by tests/core/test_breach_rules.py):
   digit, a symbol or quotes ("the password is coming by phone" is not one).
 - **Passphrase**: found ignoring case and how the whitespace runs (a line break counts as a
   space); a passphrase of 8 characters or more is also found when the mail wrapped it across
-  a line break (whitespace inside it ignored).
+  a line break (whitespace inside it ignored). :func:`mask` hides it too, when given.
+- **The email as a whole**: :func:`scan_email` reads the subject and the body apart and then
+  together, so a ULN in the subject and a date of birth in the body are one finding.
 """
 
 from __future__ import annotations
