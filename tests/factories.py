@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any, Protocol
 
 import pytest
+import pyzipper
 from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.orm import Session
 
@@ -18,6 +22,8 @@ from lrs_core.actor import Actor
 from lrs_core.db.models import (
     DataChallenge,
     DataChallengeEvent,
+    IntakeCase,
+    IntakeFinding,
     Learner,
     LearningEvent,
     Operator,
@@ -28,10 +34,12 @@ from lrs_core.db.models import (
 from lrs_core.domain.accounts import fold_organisation_name
 from lrs_core.domain.kinds import (
     AccountStatus,
+    BreachRule,
     ChallengeKind,
     ChallengeStatus,
     ChallengeType,
     EventStatus,
+    IntakeStatus,
     LearnerStatus,
     OrganisationKind,
     PortalRole,
@@ -351,3 +359,97 @@ def portal_user(
     session.add(user)
     session.flush()
     return user
+
+
+# --- intake cases (issue 13) -------------------------------------------------------------------
+
+
+def intake_case(
+    session: Session,
+    reference: str = "IN-20261123-0001",
+    *,
+    organisation: Organisation | None = None,
+    portal_user: PortalUser | None = None,
+    findings: tuple[str, ...] = (),
+    sender_email: str = "sam.okafor@example.org",
+    subject: str = "Learners for [ULN] check",
+    status: str = "new",
+    received_at: datetime | None = None,
+) -> IntakeCase:
+    """An intake case row written straight into the database (as receipt would leave it:
+    no message kept, nothing decrypted), with an IntakeFinding per rule in ``findings``
+    (BreachRule values, in order, each found in the body)."""
+    when = received_at or TEST_NOW
+    case = IntakeCase(
+        reference=reference,
+        message_sha256=hashlib.sha256(reference.encode()).hexdigest(),
+        sender_email=sender_email,
+        subject=subject,
+        received_at=when,
+        organisation_id=organisation.id if organisation else None,
+        portal_user_id=portal_user.id if portal_user else None,
+        status=IntakeStatus(status),
+        updated_at=when,
+    )
+    session.add(case)
+    session.flush()
+    for rule in findings:
+        session.add(
+            IntakeFinding(
+                case_id=case.id,
+                rule=BreachRule(rule),
+                location="body",
+                summary="synthetic finding",
+                found_at=when,
+            )
+        )
+    session.flush()
+    return case
+
+
+# --- the encrypted intake (issue 13) ----------------------------------------------------------
+
+INTAKE_SENDER = "sam.okafor@example.org"  # portal_user(..., "sam.okafor")'s address
+INTAKE_PASSPHRASE = "Harbour-4827-Lantern!"  # meets the guidance: 15+, letters, digits, symbols
+INTAKE_COLUMNS = ("ULN", "Forename", "Surname", "DOB", "Sex", "Post Code")
+
+
+def learners_csv(rows: list[tuple[str, ...]], header: tuple[str, ...] = INTAKE_COLUMNS) -> bytes:
+    """A provider's spreadsheet as CSV (UTF-8 with a BOM, as Excel writes it)."""
+    lines = [",".join(header), *(",".join(row) for row in rows)]
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def aes_zip(members: dict[str, bytes], passphrase: str = INTAKE_PASSPHRASE) -> bytes:
+    """A WinZip AES-256 zip, as providers send (pyzipper), made in memory."""
+    out = io.BytesIO()
+    with pyzipper.AESZipFile(
+        out, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
+    ) as archive:
+        archive.setpassword(passphrase.encode())
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def intake_email(
+    *,
+    sender: str | None = INTAKE_SENDER,
+    subject: str = "Learners for matching",
+    body: str = "Please find attached our learners. The passphrase will be phoned in.",
+    attachments: tuple[tuple[str, bytes], ...] = (),
+    message_id: str | None = None,
+) -> bytes:
+    """An email to the desk's mailbox (synthetic), made with the standard library."""
+    message = EmailMessage()
+    if sender is not None:
+        message["From"] = f"Sam Okafor <{sender}>"
+    message["To"] = "lrs.desk@example.org"
+    message["Subject"] = subject
+    message["Date"] = "Mon, 23 Nov 2026 09:30:00 +0000"
+    message["Message-ID"] = message_id or f"<{uuid.uuid4().hex}@example.org>"
+    message.set_content(body)
+    for name, content in attachments:
+        kind = ("text", "csv") if name.endswith(".csv") else ("application", "octet-stream")
+        message.add_attachment(content, maintype=kind[0], subtype=kind[1], filename=name)
+    return message.as_bytes()
