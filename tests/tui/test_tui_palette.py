@@ -28,6 +28,7 @@ from lrs_tui.screens.plr import PlrScreen
 
 AGENT = DeskOperator("kim.lee", "Desk-Shift-2026", "Kim Lee")  # tests/conftest.py's agent
 ADMIN_ONLY = {"Reset an operator's second factor", "Super-user cases awaiting approval"}
+ANALYSTS_AND_ADMINS = {"Encrypted intake"}  # HANDLE_INTAKE (issue 13)
 EVERY_ROLE = (
     "Find a learner",
     "Register a learner",
@@ -88,7 +89,8 @@ async def palette_titles(pilot: Pilot[None]) -> list[str]:
 
 
 def allowed(role: OperatorRole) -> set[str]:
-    return set(EVERY_ROLE) | (ADMIN_ONLY if role is OperatorRole.ADMIN else set())
+    found = set(EVERY_ROLE) | (ADMIN_ONLY if role is OperatorRole.ADMIN else set())
+    return found | (ANALYSTS_AND_ADMINS if role is not OperatorRole.AGENT else set())
 
 
 # Each screen: how to get there from home, the app's actions that make no sense there, and

@@ -25,7 +25,13 @@ from lrs_core.domain.kinds import IntakeStatus
 from lrs_core.domain.text import shown
 from lrs_core.intake.passphrase import Passphrase
 from lrs_core.services import Services
-from lrs_core.services.intake import FindingView, IntakeCaseView, OpenResult, Progress
+from lrs_core.services.intake import (
+    FindingView,
+    IntakeCaseView,
+    OpenResult,
+    Progress,
+    WrongPassphraseTries,
+)
 from lrs_tui.formatting import error_text, uk_datetime
 from lrs_tui.screens.accounts.shared import CoreCalls
 from lrs_tui.screens.intake.words import (
@@ -282,13 +288,21 @@ class IntakeCaseScreen(CoreCalls, Screen[None]):
         view = self.view
         if view is None:
             return
-        intake, actor, ref, version = (
-            self._services.intake, self._actor, self.reference, view.row.row_version,
-        )  # fmt: skip
+        intake, actor, ref = self._services.intake, self._actor, self.reference
+        seen = {"version": view.row.row_version}
+        show = self.show
 
         def opener(passphrase: Passphrase, progress: Progress) -> OpenResult:
-            return intake.open(actor, ref, passphrase, progress=progress,
-                               expected_version=version)  # fmt: skip
+            try:
+                return intake.open(actor, ref, passphrase, progress=progress,
+                                   expected_version=seen["version"])  # fmt: skip
+            except WrongPassphraseTries:
+                # Counted by the core: the case (its tries left, its version) read again, so
+                # the next try is checked against it and this screen shows it.
+                again = intake.show(actor, ref)
+                seen["version"] = again.row.row_version
+                self.app.call_from_thread(show, again)
+                raise
 
         prompt = PassphraseScreen(ref, view.tries_left, opener)
         self.app.push_screen(prompt, callback=self._opened)

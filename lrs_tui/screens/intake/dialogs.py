@@ -49,7 +49,6 @@ class SenderDialog(_Dialog):
     organisation), or an organisation alone by UKPRN. ``act(username, ukprn)`` is the core's
     ``set_sender``."""
 
-    GROUP = "intake-sender"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="intake-sender.cancel"),
     ]
@@ -135,7 +134,6 @@ class StepDialog(_Dialog):
     be chosen, with a note saying why (the core refuses it without one). ``act(step, note)``
     is the core's ``confirm_step``; ``effects`` says what a step does beyond recording it."""
 
-    GROUP = "intake-step"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="intake-step.cancel"),
     ]
@@ -244,7 +242,6 @@ class AddMessageDialog(_Dialog):
     address when the file does not say it. ``act(path, sender)`` reads the file and gives it
     to the core's ``receive``; the dialog closes with the new case."""
 
-    GROUP = "intake-add"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="intake-add.cancel"),
     ]

@@ -6,6 +6,7 @@ screen forgets it as it closes; it is never put in a notification or logged."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from lrs_core.actor import Actor
 from lrs_core.domain.text import shown
+from lrs_core.files import private_dir
 from lrs_core.intake.passphrase import Passphrase
 from lrs_core.services import Services
 from lrs_core.services.intake import Export, IntakeService
@@ -48,7 +50,8 @@ def start_export(screen: Screen[Any], services: Services, actor: Actor, ref: str
                                " AES-256 zip). Send it; telephone the passphrase."))  # fmt: skip
         screen.app.push_screen(ExportPassphraseScreen(ref, result.path, result.passphrase))
 
-    dialog = ExportDialog(services.intake, actor, ref, default_path(services, ref))
+    reports = services.plr.reports_dir
+    dialog = ExportDialog(services.intake, actor, ref, default_path(services, ref), reports)
     screen.app.push_screen(dialog, callback=written)
 
 
@@ -66,9 +69,12 @@ class ExportDialog(ModalScreen[Export | None]):
     ExportDialog Button { margin-right: 2; }
     """
 
-    def __init__(self, intake: IntakeService, actor: Actor, reference: str, path: Path) -> None:
+    def __init__(
+        self, intake: IntakeService, actor: Actor, reference: str, path: Path, reports: Path
+    ) -> None:
         super().__init__()
         self._intake = intake
+        self._reports = reports
         self._actor = actor
         self._reference = reference
         self._path = path
@@ -110,6 +116,10 @@ class ExportDialog(ModalScreen[Export | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=GROUP)
     def _produce(self, path: Path) -> Export:
+        if os.path.abspath(path.parent) == os.path.abspath(self._reports):
+            # LRS Desk's own reports folder (as the PLR report makes it): made private on
+            # first use. Any other folder is the operator's to make.
+            private_dir(self._reports)
         return self._intake.export(self._actor, self._reference, path)
 
     @on(Worker.StateChanged)

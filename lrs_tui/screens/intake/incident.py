@@ -37,8 +37,10 @@ STEP_NUMBER: dict[LadderStep, int] = {step: n for n, (step, _) in enumerate(LADD
 def step_state(row: LadderRow) -> str:
     """Done (when, by whom, the note), proposed, or not done, in words."""
     if row.done_at is not None:
+        did = f" ({row.action})" if row.action else ""
         note = f": {row.note}" if row.note else ""
-        return shown(f"done {uk_datetime(row.done_at)} by {row.done_by or 'the system'}{note}")
+        who = row.done_by or "the system"
+        return shown(f"done {uk_datetime(row.done_at)} by {who}{did}{note}")
     return "PROPOSED NEXT" if row.proposed else "not done"
 
 
@@ -75,16 +77,6 @@ class IncidentScreen(CoreCalls, Screen[None]):
         yield MessageLine(id="message")
         with VerticalScroll(id="body"):
             yield Static("", id="title", markup=False)
-            with Grid(id="facts"):
-                for key, label in (
-                    ("organisation", "Organisation"),
-                    ("user", "Sender"),
-                    ("case", "Intake case"),
-                    ("opened", "Opened"),
-                    ("status", "Status"),
-                ):
-                    yield Label(label, classes="key")
-                    yield Label("", id=f"fact-{key}", markup=False)
             yield Static("What was found (§1.4)", classes="heading")
             yield Static("", id="findings", markup=False)
             yield Static("The escalation ladder (§1.4)", classes="heading")
@@ -92,8 +84,18 @@ class IncidentScreen(CoreCalls, Screen[None]):
                 for n in range(1, len(LADDER) + 1):
                     yield Label(f"{n}.", id=f"number-{n}", classes="number")
                     yield Label("", id=f"step-{n}", markup=False, classes="step")
-                    yield Label("", id=f"state-{n}", markup=False, classes="state")
             yield Static("", id="why", markup=False)
+            with Grid(id="facts"):
+                for key, label in (
+                    ("organisation", "Organisation"),
+                    ("user", "Sender"),
+                    ("case", "Intake case"),
+                    ("opened", "Opened"),
+                    ("status", "Status"),
+                    ("closed", "Closed"),
+                ):
+                    yield Label(label, classes="key", id=f"key-{key}")
+                    yield Label("", id=f"fact-{key}", markup=False)
             yield Static("The organisation's other breaches in the window", classes="heading")
             yield Static("", id="history", markup=False)
             yield Static("What you can do", classes="heading")
@@ -179,6 +181,13 @@ class IncidentScreen(CoreCalls, Screen[None]):
         fact("case", view.case_reference)
         fact("opened", uk_datetime(view.opened_at))
         fact("status", status)
+        closed = ""
+        if view.closed_at is not None:
+            note = f": {view.close_note}" if view.close_note else ""
+            closed = f"{uk_datetime(view.closed_at)} by {view.closed_by or 'the system'}{note}"
+        fact("closed", closed)
+        self.query_one("#fact-closed").display = bool(closed)
+        self.query_one("#key-closed").display = bool(closed)
         self.query_one("#findings", Static).update(
             "\n".join(shown(f"• {f}") for f in view.findings) or "none"
         )
@@ -194,11 +203,12 @@ class IncidentScreen(CoreCalls, Screen[None]):
         self.refresh_bindings()
 
     def _show_ladder(self, view: IncidentView) -> None:
+        """Each step in §1.4's words, and under it whether it is done (when, by whom, the
+        note), PROPOSED NEXT, or not done."""
         for n, (_, words, state, proposed) in enumerate(ladder_cells(view), start=1):
-            for part, text in (("step", words), ("state", state)):
-                label = self.query_one(f"#{part}-{n}", Label)
-                label.update(text)
-                label.set_class(proposed, "-proposed")
+            label = self.query_one(f"#step-{n}", Label)
+            label.update(f"{words}\n{state}")
+            label.set_class(proposed, "-proposed")
             self.query_one(f"#number-{n}", Label).set_class(proposed, "-proposed")
 
     # -- acting ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from textual.widgets import Header, Static
 
 from lrs_core.actor import Actor
 from lrs_core.domain.text import shown
+from lrs_core.domain.values import OutcomeCode
 from lrs_core.permissions import Permission
 from lrs_core.services import Services
 from lrs_core.services.intake import IntakeRows, Progress, RowResult
@@ -40,6 +41,15 @@ INVALID = "INVALID"
 def errors_words(row: RowResult) -> str:
     """``Date of birth: must not be in the future; Postcode: ...``; "—" for none."""
     return "; ".join(f"{name}: {rule}" for name, rule in row.errors) or "—"
+
+
+def outcome_short(code: str) -> str:
+    """The LRS code's own meaning ("Exact match"); the row's full words are shown above the
+    table for the row under the cursor."""
+    try:
+        return OutcomeCode(code).meaning
+    except ValueError:
+        return "Invalid row" if code == INVALID else code
 
 
 def learner_cell(row: RowResult) -> str:
@@ -69,7 +79,7 @@ def columns(width: int) -> list[tuple[str, int]]:
 
 
 def cells(row: RowResult, *, wide: bool) -> list[str]:
-    found = [str(row.number), row.outcome, row.outcome_text, learner_cell(row)]
+    found = [str(row.number), row.outcome, outcome_short(row.outcome), learner_cell(row)]
     if wide:
         found.append(name_of(row.values) or "—")
     return [*found, errors_words(row)]
@@ -120,12 +130,14 @@ class IntakeRowsScreen(CoreCalls, Screen[None]):
             yield Static("", id="source", markup=False)
             yield Static("", id="advice", markup=False)
             yield Static("", id="showing", markup=False)
+            yield Static("", id="current", markup=False)
             yield MessageLine(id="message")
         yield QueueTable(id="rows")
         yield DeskFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Intake {self.reference} · rows"
+        self.watch(self.query_one(QueueTable), "cursor", self._show_current, init=False)
         advice = self.query_one("#advice", Static)
         advice.display = bool(self._advice)
         if self._advice:
@@ -241,7 +253,16 @@ class IntakeRowsScreen(CoreCalls, Screen[None]):
         self.query_one("#showing", Static).update(
             f"Showing {what} ({counts}) · / next outcome · Enter opens the learner"
         )
+        self._show_current()
         self.refresh_bindings()
+
+    def _show_current(self) -> None:
+        """The core's full words for the row under the cursor (the table has the code)."""
+        row = self.current
+        current = self.query_one("#current", Static)
+        current.display = row is not None
+        if row is not None:
+            current.update(shown(f"Row {row.number}: {row.outcome_text}"))
 
     # -- filtering --------------------------------------------------------------------------
 
