@@ -60,7 +60,8 @@ def finding_lines(findings: tuple[FindingView, ...]) -> str:
             else "found on receipt"
         )
         lines.append(
-            "   " + shown(f"where: {finding.location} · what: {finding.summary} · {found}")
+            "\u00a0\u00a0\u00a0"
+            + shown(f"where: {finding.location} · what: {finding.summary} · {found}")
         )
     return "\n".join(lines)
 

@@ -22,7 +22,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from lrs_core.domain.text import shown
-from lrs_core.intake.passphrase import GUIDANCE_LENGTH, Passphrase, guidance_advice
+from lrs_core.intake.passphrase import Passphrase, guidance_advice
 from lrs_core.services.intake import OpenResult, Progress, WrongPassphraseTries
 from lrs_tui.formatting import error_text
 from lrs_tui.screens.intake.dialogs import is_stale
@@ -30,7 +30,6 @@ from lrs_tui.widgets.desk_footer import DeskFooter
 from lrs_tui.widgets.message_line import MessageLine
 
 GROUP = "intake-passphrase"
-GUIDANCE = f"The guidance: at least {GUIDANCE_LENGTH} characters, with letters, digits and symbols."
 
 # The core's open(passphrase, progress) for this case, its version already bound.
 Opener = Callable[[Passphrase, Progress], OpenResult]
@@ -143,7 +142,6 @@ class PassphraseScreen(ModalScreen[OpenResult | BaseException | None]):
         if advice:
             lines = ["Short of the guidance (it still opens the file; tell the sender):"]
             lines += [f"• {shown(a)}" for a in advice]
-            lines.append(GUIDANCE)
             box.update("\n".join(lines))
         box.set_class(bool(advice), "-shown")
 

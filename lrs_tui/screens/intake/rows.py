@@ -142,9 +142,8 @@ class IntakeRowsScreen(CoreCalls, Screen[None]):
         advice.display = bool(self._advice)
         if self._advice:
             advice.update(
-                "The passphrase opened the file but falls short of the guidance: "
-                + "; ".join(shown(a) for a in self._advice)
-                + ". Tell the sender."
+                "The passphrase opened the file but is short of the guidance: tell the sender. "
+                + " ".join(shown(a) for a in self._advice)
             )
         if self.rows is None:
             self.action_reload()
@@ -238,21 +237,24 @@ class IntakeRowsScreen(CoreCalls, Screen[None]):
             f" of {total}" if n != total else ""
         )
         table.border_subtitle = "bold: fails validation" if any(table.marked) else ""
-        mapped = ", ".join(
-            f"{shown(rows.header[i]) if i < len(rows.header) else i} → {field_label(f)}"
-            for i, f in sorted(rows.mapping.items())
-        )
+        if width >= WIDE:
+            mapped = ", ".join(
+                f"{shown(rows.header[i]) if i < len(rows.header) else i} → {field_label(f)}"
+                for i, f in sorted(rows.mapping.items())
+            )
+            columns_words = f"columns: {mapped or 'none mapped'} (m corrects)"
+        else:
+            n = len(rows.mapping)
+            columns_words = f"{n} of {len(rows.header)} columns mapped (m shows, corrects)"
         self.query_one("#source", Static).update(
-            shown(f"From {rows.source}") + f" · columns: {mapped or 'none mapped'}"
+            shown(f"From {rows.source}") + f" · {columns_words}"
         )
         counts = " · ".join(
             f"{code} {sum(1 for r in rows.rows if r.outcome == code)}"
             for code in outcomes_in(rows.rows)
         )
         what = "every row" if self.outcome == ALL else f"only {self.outcome}"
-        self.query_one("#showing", Static).update(
-            f"Showing {what} ({counts}) · / next outcome · Enter opens the learner"
-        )
+        self.query_one("#showing", Static).update(f"Showing {what}: {counts} (/ next outcome)")
         self._show_current()
         self.refresh_bindings()
 
