@@ -57,13 +57,16 @@ from lrs_tui.widgets.row_table import RowTable
 
 NORTHGATE = "10012345"
 AMARA = "9276308686"  # in the register: the sheet's first row matches her exactly
-# The sheet inside every sample: Amara (matched by ULN), Bea (no one like her), and a row
-# that fails validation (a digit in the name, a postcode that is not one, born in 2099).
+# The sheet inside every sample: Amara (matched by ULN), Bea (no one like her), Amara again
+# with no ULN and another postcode (a possible match: she is the candidate), and a row that
+# fails validation (a digit in the name, a postcode that is not one, born in 2099).
 ROWS = [
     {"uln": AMARA, "given_name": "Amara", "family_name": "Okoye", "date_of_birth": "2007-05-14",
      "gender": "2", "postcode": "LS1 4AP"},
     {"uln": "", "given_name": "Bea", "family_name": "Nobody", "date_of_birth": "2006-01-01",
      "gender": "2", "postcode": "YO1 7HH"},
+    {"uln": "", "given_name": "Amara", "family_name": "Okoye", "date_of_birth": "2007-05-14",
+     "gender": "2", "postcode": "LS2 7HY"},
     {"uln": "", "given_name": "C4rl", "family_name": "Wrong", "date_of_birth": "2099-01-01",
      "gender": "1", "postcode": "nope"},
 ]  # fmt: skip
@@ -204,13 +207,13 @@ async def test_receive_breach_passphrase_rows_learner_close_purge_disposed(
         rows = app.screen
         assert isinstance(rows, IntakeRowsScreen) and rows.rows is not None
         outcomes = [r.outcome for r in rows.rows.rows]
-        assert outcomes == ["WSRC0004", "WSRC0001", "INVALID"]
+        assert outcomes == ["WSRC0004", "WSRC0001", "WSRC0003", "INVALID"]
         # The phoned passphrase is short of the guidance: the core's advice, in words.
         advice = str(rows.query_one("#advice", Static).content)
         assert "short of the guidance" in advice and "15 characters" in advice
         table = rows.query_one(QueueTable)
         assert table.rows[0][3] == AMARA
-        assert "Date of birth" in table.rows[2][-1]  # the invalid row's field and rule
+        assert "Date of birth" in table.rows[3][-1]  # the invalid row's field and rule
 
         await pilot.press("enter")  # the first row: Amara, matched
         await Keys.settle(pilot)
@@ -397,6 +400,18 @@ async def test_the_row_table_filters_by_outcome_and_opens_the_existing_screens(
         assert isinstance(rows, IntakeRowsScreen)
         await pilot.press("slash")
         assert [r.outcome for r in rows.shown_rows] == ["WSRC0001"]
+        await pilot.press("slash")
+        assert [r.outcome for r in rows.shown_rows] == ["WSRC0003"]
+        # A possible match: its candidates, best first; Enter on one opens the learner.
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, RowDetailScreen)
+        await pilot.press("enter")
+        await Keys.settle(pilot)
+        assert isinstance(app.screen, LearnerProfileScreen) and app.screen.uln == AMARA
+        await pilot.press("escape")
+        await Keys.settle(pilot)
+        assert app.screen is rows
         await pilot.press("slash")
         assert [r.outcome for r in rows.shown_rows] == ["WSRC0004"]
         assert "only WSRC0004" in str(rows.query_one("#showing", Static).content)
