@@ -338,6 +338,23 @@ def test_a_hostile_file_is_refused_clearly_and_the_case_left_as_it_was(
     assert entry.detail["rule"] == str(refused.value.outcome)
 
 
+def test_a_file_with_no_spreadsheet_is_refused_but_the_passphrase_in_the_email_still_counts(
+    desk: Services, analyst: Actor
+) -> None:
+    archive = aes_zip({"notes.txt": b"Nothing to match here."})
+    body = f"Notes attached; the passphrase is {INTAKE_PASSPHRASE}"
+    raw = intake_email(body=body, attachments=(("notes.zip", archive),))
+    reference = desk.intake.receive(analyst, raw).row.reference
+    for _ in range(2):  # tried twice: the breach is recorded once
+        with pytest.raises(HostileFile, match="no spreadsheet") as refused:
+            desk.intake.open(analyst, reference, Passphrase(INTAKE_PASSPHRASE))
+        assert str(refused.value.outcome) == "unsupported"
+    view = desk.intake.show(analyst, reference)
+    assert view.row.status is IntakeStatus.AWAITING_PASSPHRASE
+    assert [f.rule for f in view.findings] == [BreachRule.PASSPHRASE_IN_EMAIL]
+    assert view.incident is not None
+
+
 def test_a_stale_screen_is_refused(desk: Services, analyst: Actor) -> None:
     view = desk.intake.receive(analyst, encrypted_email())
     reference, version = view.row.reference, view.row.row_version
