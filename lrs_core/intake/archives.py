@@ -400,16 +400,33 @@ def _unlock_zip(
             raise HostileFile(
                 Hostile.NOT_ENCRYPTED, f"{filename}: a zip with nothing in it encrypted"
             )
-        files = [info for info in infos if not info.is_dir()]
         pwd = _password_for(archive, encrypted[0], filename, passphrase)
-        unpacked: list[Unpacked] = []
-        total = 0
-        for info in files:
-            data = _read_member(archive, info, filename, pwd, limits, total)
-            total += len(data)
-            _check_nested(filename, info.filename, data, limits)
-            unpacked.append(Unpacked(info.filename, data))
+        return _read_all(archive, infos, filename, pwd, limits)
+
+
+def _read_all(
+    archive: Any, infos: list[Any], filename: str, pwd: bytes | None, limits: Limits
+) -> tuple[Unpacked, ...]:
+    unpacked: list[Unpacked] = []
+    total = 0
+    for info in infos:
+        if info.is_dir() or (pwd is None and _is_encrypted(info)):
+            continue
+        data = _read_member(archive, info, filename, pwd, limits, total)
+        total += len(data)
+        _check_nested(filename, info.filename, data, limits)
+        unpacked.append(Unpacked(info.filename, data))
     return tuple(unpacked)
+
+
+def plain_members(filename: str, content: bytes, limits: Limits) -> tuple[Unpacked, ...]:
+    """A zip's unencrypted members, read under every rule of :func:`unlock` (the breach
+    checks read a plain zip's learner data; encrypted members are left out)."""
+    _too_many(filename, _declared_entries(content), max(limits.max_members, MAX_DOCUMENT_PARTS))
+    with _open_zip(filename, content) as archive:
+        infos = archive.infolist()
+        _check_structure(filename, infos, limits)
+        return _read_all(archive, infos, filename, None, limits)
 
 
 def _password_for(archive: Any, info: Any, filename: str, passphrase: Passphrase) -> bytes:
