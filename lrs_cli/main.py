@@ -451,6 +451,11 @@ def cmd_demo_seed(ctx: Context, args: argparse.Namespace) -> int:
             ctx.db, ctx.settings, ctx.services().clock()
         )
         challenges += f", super-user case {case} waiting for approval" if case else ""
+        # And this morning's mailbox: the seven intake samples, received and checked.
+        from lrs_core.services import demo_intake
+
+        received = demo_intake.seed_demo_intake(ctx.db, ctx.settings, ctx.services().clock())
+        challenges += f", {len(received)} intake emails" if received else ""
     print(
         f"seeded {summary.learners:,} learners ({summary.linked_learners:,} linked), "
         f"{summary.events:,} learning events, {summary.organisations:,} organisations, "

@@ -288,7 +288,11 @@ def _email(
 
 
 def _uk_date(iso: str) -> str:
-    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+    """An ISO date as a UK spreadsheet writes it; anything else (a slip to show) as it is."""
+    try:
+        return date.fromisoformat(iso).strftime("%d/%m/%Y")
+    except ValueError:
+        return iso
 
 
 def _columns(rows: Sequence[Mapping[str, str]], headers: Mapping[str, str]) -> list[str]:
