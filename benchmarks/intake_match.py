@@ -7,9 +7,9 @@ batch size).
 
 URL is a database the seed filled (its demo operators act); on PostgreSQL the learner tables
 are vacuumed once first, as autovacuum soon would after a bulk load (``bench search`` does the
-same): until then no index-only scan is possible and matching takes several times as long. Each round takes ``--rows``
-learners from the register, three in four with their ULN (a few with a slip in the family
-name) and the rest by personal details only, and times:
+same): until then no index-only scan is possible and matching takes several times as long.
+Each round takes ``--rows`` learners from the register, three in four with their ULN (a few
+with a slip in the family name) and the rest by personal details only, and times:
 
 - ``match``: the rows checked with the core's rules and matched (``rows.match_rows``: the
   file's ULNs in one query, the demographic search for the rest), in one read-only unit;
