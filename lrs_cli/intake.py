@@ -358,7 +358,7 @@ def cmd_scan(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        folder = args.folder or ctx.settings.intake.mailbox_path
+        folder = args.folder or ctx.settings.intake.mailbox_path or "the mailbox"
         print(
             f"scanned {shown(str(folder))}: {len(result.added)} added,"
             f" {result.already} already received, {len(result.refused)} refused"
@@ -572,7 +572,7 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
             )
         try:
             shown_on.show_once(
-                f"Passphrase of {args.reference}'s export (shown once, never again; phone it"
+                f"Passphrase of {shown(args.reference)}'s export (shown once, never again; phone it"
                 f" to the sender): {export.passphrase.reveal()}"
             )
         except OSError as exc:
