@@ -16,15 +16,59 @@ The checks run over the subject, the body and every unencrypted attachment's tex
 A finding names the rule, where it was found and what kind of data ("a ULN with a date of
 birth"), never the data itself; :func:`mask` gives a text with what was found replaced by its
 kind ("[ULN]", "[date]"), for a subject the queue can show.
+
+What counts, and why (each choice pinned by tests/core/test_breach_rules.py):
+
+- **ULN**: a run of exactly ten digits, not part of a longer run, with a valid check digit
+  (9999999999, the ILR's temporary ULN, is no learner's). A ULN written in groups
+  ("1000 000 043", "1000-000-043") counts only straight after a "ULN" label: unlabelled
+  grouped digits are most often a telephone number, and a signature's telephone number beside
+  its postcode must not read as a ULN with a postcode.
+- **Date of birth**: a real date in the forms people write (3/8/2009, 03-08-2009, 03.08.09,
+  2009-08-03, 3 Aug 2009, 3rd of August 2009, August 3, 2009). It counts when it is labelled
+  (DOB, D.O.B., date of birth, born, birthday) or in a DOB column, when it is the known
+  learner's own date of birth, or when it could be a learner's date of birth on ``today`` (aged
+  13 to 110, the register's own range): the date of a meeting or a batch is not a date of
+  birth. Without ``today`` every date counts (the cautious reading).
+- **Postcode**: DOMAIN.md's pattern, with or without the space, in any case. ZZ99 9ZZ says the
+  postcode is unknown, so it is no learner's data: not a demographic, not masked. A postcode in
+  the signature (the lines after "Kind regards", "Thanks", "--" …) is the sender's
+  organisation's, and does not count unless it is the known learner's own.
+- **Gender**: only beside a label ("Gender: F", "Sex - Male", "M/F: M") or in a Gender, Sex or
+  M/F column: "male" in prose is not a learner's gender.
+- **Name**: no pattern finds a name in general, so a name counts only when labelled ("Name:",
+  "Surname:", "Forename:", "Learner name:" … at the start of a line or cell), in a name column,
+  or when it is the known learner's own given or family name (whole words, case and accents
+  folded by :func:`lrs_core.domain.names.name_key`). §1.4 lists given and family name among
+  the five, so either one beside a ULN is a breach; together they count as one demographic.
+- **Credentials**: a labelled username ("username:", "user name is", "login:", "user id:") and
+  a labelled password ("password:", "pwd =", "pass:", "password is …") with their values, in
+  the same text. A value that is a placeholder ("****", "[sent separately]") or an ordinary word
+  ("Password: to follow by phone") is no password, and "password is …" needs a value with a
+  digit, a symbol or quotes ("the password is coming by phone" is not one).
+- **Passphrase**: found ignoring case and how the whitespace runs (a line break counts as a
+  space); a passphrase of 8 characters or more is also found when the mail wrapped it across
+  a line break (whitespace inside it ignored).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from lrs_core.domain.kinds import AttachmentKind, BreachRule, LadderStep
+from lrs_core.domain.names import name_key
+from lrs_core.domain.values import (
+    MAX_AGE,
+    MIN_AGE,
+    age_on,
+    is_unknown_postcode,
+    is_valid_uln,
+    normalise_postcode,
+)
 from lrs_core.intake.passphrase import Passphrase
 
 # §1.4's own words for each breach, shown with every finding.
@@ -33,7 +77,9 @@ RULE_WORDING: dict[BreachRule, str] = {
         "A ULN with any of the five demographics (given and family name, date of birth,"
         " gender, postcode) in an unencrypted email"
     ),
-    BreachRule.DEMOGRAPHICS: "More than one demographic in an unencrypted email",
+    BreachRule.DEMOGRAPHICS: (
+        "More than one demographic in an unencrypted email (given and family name count as one)"
+    ),
     BreachRule.UNENCRYPTED_ATTACHMENT: "Learner data sent unencrypted",
     BreachRule.WEAK_ENCRYPTION: (
         "The file is not encrypted to AES-256, as the passphrase guidance requires"
@@ -44,7 +90,7 @@ RULE_WORDING: dict[BreachRule, str] = {
 
 # §1.4's escalation for repeated breaches, in order, in its words.
 LADDER: tuple[tuple[LadderStep, str], ...] = (
-    (LadderStep.CONTACT, "Contact the user and the organisation's super users"),
+    (LadderStep.CONTACT, "Contact the user and the organisation's super user"),
     (LadderStep.USER_DISABLED, "User permissions disabled"),
     (LadderStep.ORGANISATION_DISABLED, "Organisation permissions disabled"),
     (
@@ -78,18 +124,554 @@ class Finding:
         return RULE_WORDING[self.rule]
 
 
+# The four demographic kinds, in §1.4's order (given and family name are one).
+NAME = "a name"
+DATE_OF_BIRTH = "a date of birth"
+GENDER = "a gender"
+POSTCODE = "a postcode"
+_KIND_ORDER = (NAME, DATE_OF_BIRTH, GENDER, POSTCODE)
+
+# What mask() puts in place of each kind.
+_MASK_ULN = "[ULN]"
+_MASK_DATE = "[date]"
+_MASK_POSTCODE = "[postcode]"
+_MASK_NAME = "[name]"
+_MASK_PASSWORD = "[password]"
+_MASK_PASSPHRASE = "[passphrase]"
+
+_SP = r"[^\S\n]"  # a space that is not a line break
+
+# --- ULNs -------------------------------------------------------------------------------------
+
+# [0-9], not \d (which takes other scripts' digits too).
+_PLAIN_ULN = re.compile(r"(?<![0-9])[0-9]{10}(?![0-9])")
+_LABELLED_ULN = re.compile(
+    rf"(?<![A-Za-z])ULN(?:{_SP}*(?:no\.?|number|#))?{_SP}*[:=#\-–]?{_SP}*"
+    r"(?<![0-9])((?:[0-9][ \-]?){9}[0-9])(?![0-9])",
+    re.IGNORECASE,
+)
+
+
+def _uln_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, ULN) of every ULN in ``text``, by position."""
+    spans: list[tuple[int, int, str]] = []
+    for match in _PLAIN_ULN.finditer(text):
+        if is_valid_uln(match.group()):
+            spans.append((match.start(), match.end(), match.group()))
+    for match in _LABELLED_ULN.finditer(text):
+        digits = re.sub(r"[ \-]", "", match.group(1))
+        if is_valid_uln(digits):
+            spans.append((match.start(1), match.end(1), digits))
+    return sorted(spans)
+
+
 def ulns_in(text: str) -> tuple[str, ...]:
     """Every ten-digit run with a valid ULN check digit (DOMAIN.md "Formats and codes"), in
-    order, each once; 9999999999 (the ILR's temporary ULN) is not a learner's."""
-    raise NotImplementedError
+    order, each once; 9999999999 (the ILR's temporary ULN) is not a learner's. Grouped digits
+    ("1000 000 043") count only straight after a "ULN" label."""
+    return tuple(dict.fromkeys(uln for _, _, uln in _uln_spans(text)))
+
+
+# --- Dates ------------------------------------------------------------------------------------
+
+_MONTH_WORDS = ("january", "february", "march", "april", "may", "june", "july", "august",
+                "september", "october", "november", "december")  # fmt: skip
+_MONTH_NUMBERS = {
+    **{word: i for i, word in enumerate(_MONTH_WORDS, 1)},
+    **{word[:3]: i for i, word in enumerate(_MONTH_WORDS, 1)},
+    "sept": 9,
+}
+_MONTH = "(" + "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True)) + r")(?![A-Za-z])"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_NOT_BEFORE = r"(?<![0-9])(?<![0-9][/.\-])"
+_NOT_AFTER = r"(?![0-9])(?![/.\-][0-9])"
+_NUMERIC_DATE = re.compile(
+    rf"{_NOT_BEFORE}([0-9]{{1,2}})([/.\-])([0-9]{{1,2}})\2([0-9]{{4}}|[0-9]{{2}}){_NOT_AFTER}"
+)
+_ISO_DATE = re.compile(
+    rf"{_NOT_BEFORE}([0-9]{{4}})([/.\-])([0-9]{{1,2}})\2([0-9]{{1,2}}){_NOT_AFTER}"
+)
+_DAY_MONTH_YEAR = re.compile(
+    rf"(?<![0-9])([0-9]{{1,2}}){_ORDINAL}(?:{_SP}+of)?[ \t\-/]+{_MONTH}\.?,?[ \t\-/]+"
+    r"('?[0-9]{2}(?:[0-9]{2})?)(?![0-9])",
+    re.IGNORECASE,
+)
+_MONTH_DAY_YEAR = re.compile(
+    rf"(?<![A-Za-z]){_MONTH}\.?{_SP}+([0-9]{{1,2}}){_ORDINAL},?{_SP}+([0-9]{{4}})(?![0-9])",
+    re.IGNORECASE,
+)
+_DOB_LABEL = re.compile(
+    r"(?:date\s+of\s+birth|(?<![A-Za-z])d\.?\s?o\.?\s?b(?![A-Za-z])\.?|(?<![A-Za-z])birth\s*date"
+    r"|(?<![A-Za-z])birthday|(?<![A-Za-z])born(?:\s+on)?)"
+    r"(?:\s*\([^)\n]{0,12}\))?\s*(?:[:=\-–]\s*)?(?:is\s+|was\s+)?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _DateHit:
+    start: int
+    end: int
+    readings: tuple[date, ...]  # a two-digit year, or a month-first date, reads more than one way
+
+
+def _real(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _readings(day: int, month: int, year: str, month_first_too: bool) -> tuple[date, ...]:
+    years = [int(year)] if len(year) == 4 else [1900 + int(year), 2000 + int(year)]
+    orders = [(day, month), (month, day)] if month_first_too else [(day, month)]
+    found = [_real(y, m, d) for y in years for d, m in orders]
+    return tuple(dict.fromkeys(d for d in found if d is not None))
+
+
+def _date_hits(text: str) -> list[_DateHit]:
+    hits: list[_DateHit] = []
+    for match in _NUMERIC_DATE.finditer(text):
+        day, _, month, year = match.groups()
+        # Day first, as the UK writes it; a month-first date (08/25/2009) is read too.
+        readings = _readings(int(day), int(month), year, month_first_too=int(month) > 12)
+        hits.append(_DateHit(match.start(), match.end(), readings))
+    for match in _ISO_DATE.finditer(text):
+        year, _, month, day = match.groups()
+        hits.append(
+            _DateHit(match.start(), match.end(), _readings(int(day), int(month), year, False))
+        )
+    for match in _DAY_MONTH_YEAR.finditer(text):
+        day, month_word, year = match.groups()
+        month = _MONTH_NUMBERS[month_word.casefold()]
+        readings = _readings(int(day), month, year.lstrip("'"), False)
+        hits.append(_DateHit(match.start(), match.end(), readings))
+    for match in _MONTH_DAY_YEAR.finditer(text):
+        month_word, day, year = match.groups()
+        month = _MONTH_NUMBERS[month_word.casefold()]
+        hits.append(_DateHit(match.start(), match.end(), _readings(int(day), month, year, False)))
+    return sorted((h for h in hits if h.readings), key=lambda h: (h.start, -h.end))
+
+
+def _could_be_born(hit: _DateHit, today: date | None) -> bool:
+    """Could the date be a learner's date of birth on ``today`` (the register's age range)?"""
+    if today is None:
+        return True
+    return any(d <= today and MIN_AGE <= age_on(d, today) <= MAX_AGE for d in hit.readings)
+
+
+def _labelled_dob(text: str, hit: _DateHit) -> bool:
+    line_start = text.rfind("\n", 0, hit.start) + 1
+    return bool(_DOB_LABEL.search(text[max(line_start, hit.start - 40) : hit.start]))
+
+
+# --- Postcodes --------------------------------------------------------------------------------
+
+# DOMAIN.md's pattern, read in any case, with or without the space before the inward part.
+_POSTCODE = re.compile(
+    rf"(?<![A-Za-z0-9])(?:[A-Z][A-HJ-Y]?[0-9][A-Z0-9]?{_SP}?[0-9][A-Z]{{2}}|GIR{_SP}?0AA)"
+    r"(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+def _postcode_hits(text: str) -> list[tuple[int, int, str]]:
+    return [
+        (m.start(), m.end(), normalise_postcode(m.group()))
+        for m in _POSTCODE.finditer(text)
+        if not is_unknown_postcode(m.group())
+    ]
+
+
+# --- Gender -----------------------------------------------------------------------------------
+
+_GENDER_WORDS = r"(?:male|female|man|woman|boy|girl|non-?binary)"
+_GENDER = re.compile(
+    rf"(?<![A-Za-z])(?:gender|sex|m{_SP}*/{_SP}*f)"
+    rf"(?:{_SP}*[:=\-–]{_SP}*(?:{_GENDER_WORDS}|m|f|[12])|{_SP}+(?:{_GENDER_WORDS}|m|f))"
+    r"(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_GENDER_VALUES = frozenset(
+    {"m", "f", "male", "female", "man", "woman", "boy", "girl", "nonbinary", "1", "2"}
+)
+
+# --- Names ------------------------------------------------------------------------------------
+
+_WORD = r"[^\W\d_]+(?:['’\-][^\W\d_]+)*"
+_LABELLED_NAME = re.compile(
+    rf"(?:^|(?<=[\t,;|])){_SP}*"
+    rf"(?:(?:learner|student|pupil|child|candidate)(?:'s|’s|s)?{_SP}+"
+    rf"|(?:full|first|last|given|family|middle|preferred|legal|previous|maiden){_SP}*)?"
+    rf"(?:names?|forenames?|surnames?)(?:\(s\))?{_SP}*[:=\-–]{_SP}*"
+    rf"({_WORD}(?:{_SP}+{_WORD}){{0,3}})",
+    re.IGNORECASE | re.MULTILINE,
+)
+_NOT_A_NAME = frozenset({"unknown", "none", "tbc", "tba", "na", "n", "not", "the", "see"})
+_TOKEN = re.compile(_WORD)
+
+
+def _labelled_names(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _LABELLED_NAME.finditer(text):
+        value = match.group(1)
+        first = value.split()[0].casefold()
+        if len(value) >= 2 and first not in _NOT_A_NAME:
+            spans.append((match.start(1), match.end(1)))
+    return spans
+
+
+def _known_name_spans(text: str, learners: Sequence[KnownLearner]) -> list[tuple[int, int]]:
+    """Where any of the learners' own given or family names stand in ``text`` as whole words
+    (a name of several words, "Van der Berg", as the same words in a row)."""
+    keys: set[str] = set()
+    for learner in learners:
+        for name in (*learner.given_names, *learner.family_names):
+            key = name_key(name)
+            if len(key) >= 2:
+                keys.add(key)
+    if not keys:
+        return []
+    prefixes = {key[:i] for key in keys for i in range(1, len(key) + 1)}
+    longest = max(len(key) for key in keys)
+    folded: dict[str, str] = {}  # a long list repeats its words: fold each once
+    tokens = [
+        (m.start(), m.end(), folded.get(word) or folded.setdefault(word, name_key(word)))
+        for m in _TOKEN.finditer(text)
+        if (word := m.group())
+    ]
+    spans: list[tuple[int, int]] = []
+    for i, (start, _, key) in enumerate(tokens):
+        joined = key
+        j = i
+        while joined in prefixes and len(joined) <= longest:
+            if joined in keys:
+                spans.append((start, tokens[j][1]))
+            j += 1
+            if j >= len(tokens) or text[tokens[j - 1][1] : tokens[j][0]].strip(" \t-"):
+                break  # the next word is not straight after this one
+            joined += tokens[j][2]
+    return spans
+
+
+# --- Tables: a header row names the columns of the rows under it -------------------------------
+
+_FAMILY_COLUMNS = ("surname", "surnames", "familyname", "lastname", "previousfamilyname",
+                   "familynameatage16", "legalsurname")  # fmt: skip
+_GIVEN_COLUMNS = ("forename", "forenames", "givenname", "givennames", "firstname", "firstnames",
+                  "preferredgivenname", "middleothername", "middlename", "middlenames")  # fmt: skip
+_COLUMNS: dict[str, frozenset[str]] = {
+    "uln": frozenset({"uln", "ulns", "uniquelearnernumber"}),
+    "family": frozenset(_FAMILY_COLUMNS),
+    "given": frozenset(_GIVEN_COLUMNS),
+    "name": frozenset({"name", "fullname", "learnername", "studentname", "pupilname"}),
+    "dob": frozenset({"dob", "dateofbirth", "birthdate", "birthday", "dateofbirthddmmyyyy"}),
+    "postcode": frozenset({"postcode", "lastknownpostcode", "postalcode", "homepostcode"}),
+    "gender": frozenset({"gender", "sex", "mf"}),
+}
+_DELIMITERS = ("\t", ",", ";", "|")
+
+
+def _column_of(cell: str) -> str | None:
+    key = re.sub(r"[^a-z0-9]", "", re.sub(r"\([^)]*\)", "", cell.casefold()))
+    return next((column for column, keys in _COLUMNS.items() if key in keys), None)
+
+
+def _cells(line: str, delimiter: str) -> list[tuple[int, int]]:
+    """(start, end) of each cell's content in ``line``, CSV quotes honoured and stripped."""
+    cells: list[tuple[int, int]] = []
+    start, quoted = 0, False
+    for i, char in enumerate(line + delimiter):
+        if char == '"':
+            quoted = not quoted
+        elif char == delimiter and not quoted:
+            a, b = start, i
+            while a < b and line[a] in ' \t"':
+                a += 1
+            while b > a and line[b - 1] in ' \t"\r':
+                b -= 1
+            cells.append((a, b))
+            start = i + 1
+    return cells
+
+
+@dataclass(frozen=True)
+class _Table:
+    header_columns: frozenset[str]  # the learner-data columns the header names
+    names: tuple[tuple[int, int], ...]  # cells in name columns
+    dob_cells: tuple[tuple[int, int], ...]
+    genders: int  # cells in a gender column holding a gender
+    ulns: tuple[tuple[int, int, str], ...]  # a grouped ULN in a ULN column
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    offset = 0
+    for line in text.split("\n"):
+        yield offset, line
+        offset += len(line) + 1
+
+
+def _header(line: str) -> tuple[str, dict[int, str]] | None:
+    """(delimiter, {cell index: column}) when ``line`` names two or more learner-data columns."""
+    for delimiter in _DELIMITERS:
+        if delimiter not in line:
+            continue
+        columns = {
+            i: column
+            for i, (a, b) in enumerate(_cells(line, delimiter))
+            if (column := _column_of(line[a:b])) is not None
+        }
+        if len(set(columns.values())) >= 2:
+            return delimiter, columns
+    return None
+
+
+def _tables(text: str) -> _Table:
+    header_columns: set[str] = set()
+    names: list[tuple[int, int]] = []
+    dob_cells: list[tuple[int, int]] = []
+    ulns: list[tuple[int, int, str]] = []
+    genders = 0
+    current: tuple[str, dict[int, str]] | None = None
+    for offset, line in _lines(text):
+        if current is not None and current[0] in line:
+            delimiter, columns = current
+            for i, (a, b) in enumerate(_cells(line, delimiter)):
+                column, value = columns.get(i), line[a:b]
+                if column in ("family", "given", "name") and _TOKEN.search(value):
+                    names.append((offset + a, offset + b))
+                elif column == "dob":
+                    dob_cells.append((offset + a, offset + b))
+                elif column == "gender" and value.strip().casefold().replace("-", "") in (
+                    _GENDER_VALUES
+                ):
+                    genders += 1
+                elif (
+                    column == "uln"
+                    and re.search(r"[0-9][ \-][0-9]", value)  # a plain one is found anyway
+                    and is_valid_uln(digits := re.sub(r"[ \-]", "", value))
+                ):
+                    ulns.append((offset + a, offset + b, digits))
+            continue
+        current = _header(line)
+        if current is not None:
+            header_columns.update(current[1].values())
+    return _Table(frozenset(header_columns), tuple(names), tuple(dob_cells), genders, tuple(ulns))
+
+
+def _learner_data_header(table: _Table) -> bool:
+    """Two or more learner-data column names in one row (given and family count apart)."""
+    return len(table.header_columns) >= 2
+
+
+# --- Signatures -------------------------------------------------------------------------------
+
+_SIGN_OFF = re.compile(
+    rf"^{_SP}*(?:--|(?:(?:kind|kindest|best|warm|warmest|many){_SP}+)?"
+    rf"(?:regards|wishes|thanks|thank{_SP}+you)|yours(?:{_SP}+(?:sincerely|faithfully|truly))?"
+    rf"|cheers|best|sincerely|thanks){_SP}*[,.!]?{_SP}*$",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"^\s*(?:>|from:|sent:|-{3,}|on .* wrote:?\s*$)", re.IGNORECASE)
+SIGNATURE_LINES = 12
+
+
+def _signature_ranges(text: str, uln_spans: Sequence[tuple[int, int, str]]) -> list[range]:
+    """The sender's signature blocks: the lines after a sign-off ("Kind regards", "--"), up to
+    the quoted message below, when they hold no ULN (a ULN makes them more than a signature)."""
+    lines = list(_lines(text))
+    ranges: list[range] = []
+    for i, (offset, line) in enumerate(lines):
+        if not _SIGN_OFF.match(line):
+            continue
+        end = offset + len(line)
+        for next_offset, next_line in lines[i + 1 : i + 1 + SIGNATURE_LINES]:
+            if _QUOTED.match(next_line):
+                break
+            end = next_offset + len(next_line)
+        block = range(offset, end)
+        if not any(start in block for start, _, _ in uln_spans):
+            ranges.append(block)
+    return ranges
+
+
+# --- Credentials ------------------------------------------------------------------------------
+
+_VALUE = r"(\"[^\"\n]+\"|'[^'\n]+'|“[^”\n]+”|\S+)"
+_SEPARATOR = rf"(?:{_SP}*(?:[:=]|[-–](?={_SP})){_SP}*|{_SP}+(is|was|will{_SP}+be){_SP}+)"
+_USERNAME = re.compile(
+    rf"(?<![A-Za-z])(?:user{_SP}?name|user{_SP}?id|log(?:{_SP}|-)?in(?:{_SP}(?:name|id))?"
+    rf"|account{_SP}name|user){_SEPARATOR}{_VALUE}",
+    re.IGNORECASE,
+)
+_PASSWORD = re.compile(
+    rf"(?<![A-Za-z])(?:pass{_SP}?words?|passwd|pwd|pass{_SP}?code){_SEPARATOR}{_VALUE}"
+    rf"|(?<![A-Za-z])(?:pass|pw){_SP}*[:=]{_SP}*(){_VALUE}",
+    re.IGNORECASE,
+)
+_PASSPHRASE_LABEL = re.compile(rf"(?<![A-Za-z])pass{_SP}?phrase{_SEPARATOR}{_VALUE}", re.IGNORECASE)
+# Words that stand where a value would ("Password: to follow by phone"), so no value.
+_NOT_A_VALUE = frozenset((
+    "a", "an", "the", "your", "my", "our", "their", "his", "her", "its", "this", "that", "it",
+    "not", "being", "be", "to", "will", "is", "was", "are", "same", "as", "in", "on", "at", "by",
+    "for", "of", "and", "or", "with", "via", "over", "required", "needed", "attached", "below",
+    "above", "sent", "coming", "following", "follow", "separately", "unchanged", "correct",
+    "wrong", "incorrect", "locked", "expired", "invalid", "changed", "reset", "case",
+    "sensitive", "tbc", "tba", "n/a", "na", "none", "blank", "phone", "telephone", "email",
+    "details", "here", "there",
+))  # fmt: skip
+
+
+def _value(
+    match: re.Match[str], value_group: int, said_group: int | None
+) -> tuple[int, int] | None:
+    """The span of a credential's value, or None when it is a placeholder or a word."""
+    value = match.group(value_group)
+    quoted = value[0] in "\"'“"
+    bare = value.strip("\"'“”").rstrip(".,;:!?)")
+    if not bare or value[0] in "[(<{" or set(bare) <= set("*•●·xX#-_."):
+        return None
+    if not quoted and bare.casefold() in _NOT_A_VALUE:
+        return None
+    said = said_group is not None and match.group(said_group) is not None
+    if said and not quoted and bare.isalpha():
+        return None  # "the password is coming by phone": a value is said with a digit or symbol
+    return match.start(value_group), match.end(value_group)  # all of it, whatever it ends in
+
+
+def _usernames(text: str) -> list[tuple[int, int]]:
+    spans = (_value(m, 2, None) for m in _USERNAME.finditer(text))
+    return [s for s in spans if s is not None]
+
+
+def _passwords(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int] | None] = []
+    for match in _PASSWORD.finditer(text):
+        if match.group(2) is not None:
+            spans.append(_value(match, 2, 1))
+        else:
+            spans.append(_value(match, 4, None))
+    return [s for s in spans if s is not None]
+
+
+def _passphrase_values(text: str) -> list[tuple[int, int]]:
+    spans = (_value(m, 2, 1) for m in _PASSPHRASE_LABEL.finditer(text))
+    return [s for s in spans if s is not None]
+
+
+# --- The reading of one text ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Reading:
+    ulns: tuple[str, ...]
+    kinds: frozenset[str]  # demographic kinds (NAME, DATE_OF_BIRTH, GENDER, POSTCODE)
+    header: bool  # a learner-data header row
+    credentials: bool
+    masks: tuple[tuple[int, int, str], ...]  # what mask() replaces
+
+
+def _read(text: str, known: Mapping[str, KnownLearner] | None, today: date | None) -> _Reading:
+    learners = tuple((known or {}).values())
+    table = _tables(text)
+    uln_spans = sorted({*_uln_spans(text), *table.ulns})
+    kinds: set[str] = set()
+    masks: list[tuple[int, int, str]] = [(a, b, _MASK_ULN) for a, b, _ in uln_spans]
+
+    names = [*_labelled_names(text), *table.names, *_known_name_spans(text, learners)]
+    if names:
+        kinds.add(NAME)
+    masks += [(a, b, _MASK_NAME) for a, b in names]
+
+    births = {learner.date_of_birth for learner in learners if learner.date_of_birth}
+    for hit in _date_hits(text):
+        masks.append((hit.start, hit.end, _MASK_DATE))
+        if (
+            births.intersection(hit.readings)
+            or _labelled_dob(text, hit)
+            or any(a <= hit.start and hit.end <= b for a, b in table.dob_cells)
+            or _could_be_born(hit, today)
+        ):
+            kinds.add(DATE_OF_BIRTH)
+
+    if table.genders or _GENDER.search(text):
+        kinds.add(GENDER)
+
+    homes = {normalise_postcode(p) for learner in learners if (p := learner.postcode)}
+    signatures = _signature_ranges(text, uln_spans)
+    for start, end, postcode in _postcode_hits(text):
+        masks.append((start, end, _MASK_POSTCODE))
+        if postcode in homes or not any(start in block for block in signatures):
+            kinds.add(POSTCODE)
+
+    passwords = _passwords(text)
+    masks += [(a, b, _MASK_PASSWORD) for a, b in (*passwords, *_passphrase_values(text))]
+    return _Reading(
+        ulns=tuple(dict.fromkeys(uln for _, _, uln in uln_spans)),
+        kinds=frozenset(kinds),
+        header=_learner_data_header(table),
+        credentials=bool(passwords) and bool(_usernames(text)),
+        masks=tuple(masks),
+    )
+
+
+def _listed(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def _kinds(kinds: frozenset[str]) -> list[str]:
+    return [kind for kind in _KIND_ORDER if kind in kinds]
+
+
+def _ulns(count: int) -> str:
+    return "a ULN" if count == 1 else f"{count} ULNs"
+
+
+def _text_findings(location: str, reading: _Reading) -> tuple[Finding, ...]:
+    findings: list[Finding] = []
+    if reading.ulns and reading.kinds:
+        summary = f"{_ulns(len(reading.ulns))} with {_listed(_kinds(reading.kinds))}"
+        findings.append(Finding(BreachRule.ULN_WITH_DEMOGRAPHIC, location, summary))
+    elif len(reading.kinds) >= 2:
+        findings.append(Finding(BreachRule.DEMOGRAPHICS, location, _listed(_kinds(reading.kinds))))
+    if reading.credentials:
+        findings.append(
+            Finding(BreachRule.CREDENTIALS_IN_EMAIL, location, "a username and a password")
+        )
+    return tuple(findings)
 
 
 def scan_text(
-    location: str, text: str, known: Mapping[str, KnownLearner] | None = None
+    location: str,
+    text: str,
+    known: Mapping[str, KnownLearner] | None = None,
+    *,
+    today: date | None = None,
 ) -> tuple[Finding, ...]:
     """The §1.4 findings in one text (ULN with a demographic; more than one demographic;
-    a username and password). ``known``: the register's learners for the ULNs in it."""
-    raise NotImplementedError
+    a username and password). ``known``: the register's learners for the ULNs in it.
+    ``today``: a date counts as a date of birth unlabelled only when it could be a learner's
+    on this day (without it, every date does)."""
+    return _text_findings(location, _read(text, known, today))
+
+
+def scan_email(
+    subject: str,
+    body: str,
+    known: Mapping[str, KnownLearner] | None = None,
+    *,
+    today: date | None = None,
+) -> tuple[Finding, ...]:
+    """The findings of the subject and the body, each on its own, and of the two read together
+    (a ULN in the subject and its learner's date of birth in the body are one email) when that
+    finds a rule neither found alone, at location "subject and body"."""
+    apart = (*scan_text("subject", subject, known, today=today),
+             *scan_text("body", body, known, today=today))  # fmt: skip
+    found = {finding.rule for finding in apart}
+    together = scan_text("subject and body", f"{subject}\n\n{body}", known, today=today)
+    if BreachRule.ULN_WITH_DEMOGRAPHIC in found:
+        found.add(BreachRule.DEMOGRAPHICS)  # the stronger finding already stands
+    return (*apart, *(finding for finding in together if finding.rule not in found))
 
 
 def attachment_findings(
@@ -97,11 +679,36 @@ def attachment_findings(
     kind: AttachmentKind,
     text: str | None,
     known: Mapping[str, KnownLearner] | None = None,
+    *,
+    today: date | None = None,
 ) -> tuple[Finding, ...]:
     """An attachment's findings: ZipCrypto is weak; a plain file or plain zip holding learner
     data (a ULN, demographics, or a learner-data header such as Surname and DOB) is learner
     data sent unencrypted, with the findings of its text."""
-    raise NotImplementedError
+    location = f"attachment {filename}"
+    if kind is AttachmentKind.ZIPCRYPTO_ZIP:
+        summary = "a ZipCrypto zip (legacy encryption, not AES-256)"
+        return (Finding(BreachRule.WEAK_ENCRYPTION, location, summary),)
+    if kind not in (AttachmentKind.PLAIN_FILE, AttachmentKind.PLAIN_ZIP) or not text:
+        return ()
+    reading = _read(text, known, today)
+    if not (reading.ulns or reading.header or len(reading.kinds) >= 2):
+        return _text_findings(location, reading)  # a username and password, say
+    parts = [_ulns(len(reading.ulns))] if reading.ulns else []
+    if reading.header:
+        parts.append("learner-data columns")
+    parts += _kinds(reading.kinds)
+    unencrypted = Finding(BreachRule.UNENCRYPTED_ATTACHMENT, location, _listed(parts))
+    return (unencrypted, *_text_findings(location, reading))
+
+
+# --- The passphrase ---------------------------------------------------------------------------
+
+WRAPPED_PASSPHRASE_MIN = 8  # shorter ones are not looked for across a line break
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def passphrase_findings(
@@ -110,19 +717,92 @@ def passphrase_findings(
     """Where the phoned passphrase appears in the email's own texts ((location, text): the
     subject, the body, any other attachment's text), ignoring case and the spaces around it;
     the finding never holds the passphrase."""
-    raise NotImplementedError
+    words = _fold(passphrase.reveal()).split()
+    if not words:
+        return ()
+    spaced, compact = " ".join(words), "".join(words)
+    findings = []
+    for location, text in texts:
+        folded = _fold(text).split()
+        if spaced in " ".join(folded) or (
+            len(compact) >= WRAPPED_PASSPHRASE_MIN and compact in "".join(folded)
+        ):
+            summary = "the passphrase phoned in for the encrypted file"
+            findings.append(Finding(BreachRule.PASSPHRASE_IN_EMAIL, location, summary))
+    return tuple(findings)
 
 
-def mask(text: str, known: Mapping[str, KnownLearner] | None = None) -> str:
+def _passphrase_spans(passphrase: Passphrase, text: str) -> list[tuple[int, int, str]]:
+    words = passphrase.reveal().split()
+    if not words:
+        return []
+    compact = "".join(words)
+    if len(compact) >= WRAPPED_PASSPHRASE_MIN:
+        pattern = r"\s*".join(re.escape(c) for c in compact)
+    else:
+        pattern = r"\s+".join(re.escape(w) for w in words)
+    found = re.finditer(pattern, text, re.IGNORECASE)
+    return [(m.start(), m.end(), _MASK_PASSPHRASE) for m in found if m.end() > m.start()]
+
+
+# --- Masking ----------------------------------------------------------------------------------
+
+MASK_ROUNDS = 3  # ULNs masked again, should the first round have left one standing
+
+
+def _masked_once(text: str, spans: Sequence[tuple[int, int, str]]) -> str:
+    """``text`` with the spans replaced; overlapping spans become one, named by the longest."""
+    merged: list[tuple[int, int, str, int]] = []  # start, end, label, label's own length
+    for start, end, label in sorted(spans):
+        if merged and start < merged[-1][1]:
+            a, b, kept, width = merged[-1]
+            if end - start > width:
+                kept, width = label, end - start
+            merged[-1] = (a, max(b, end), kept, width)
+        else:
+            merged.append((start, end, label, end - start))
+    out, at = [], 0
+    for start, end, label, _ in merged:
+        out += [text[at:start], label]
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def mask(
+    text: str,
+    known: Mapping[str, KnownLearner] | None = None,
+    *,
+    passphrase: Passphrase | None = None,
+) -> str:
     """``text`` with every ULN, date, postcode, known learner's name and credential replaced
-    by its kind in brackets ("[ULN]", "[date]", "[postcode]", "[name]", "[password]")."""
-    raise NotImplementedError
+    by its kind in brackets ("[ULN]", "[date]", "[postcode]", "[name]", "[password]"); a
+    labelled name ("Name: …") is a name too, and the phoned ``passphrase``, when given, is
+    "[passphrase]". Every date is masked, not only the ones that count as a date of birth."""
+    spans = list(_read(text, known, None).masks)
+    if passphrase is not None:
+        spans += _passphrase_spans(passphrase, text)
+    text = _masked_once(text, spans)
+    for _ in range(MASK_ROUNDS):
+        left = _uln_spans(text)
+        if not left:
+            break
+        text = _masked_once(text, [(a, b, _MASK_ULN) for a, b, _ in left])
+    return text
+
+
+# --- The ladder -------------------------------------------------------------------------------
+
+_STEPS = tuple(step for step, _ in LADDER)
 
 
 def propose_step(history: Sequence[LadderStep]) -> LadderStep:
     """The next step for an organisation's new breach: one beyond the furthest step taken on
     its breaches in the window (``history``), the first when there is none, the last at most."""
-    raise NotImplementedError
+    if not history:
+        return _STEPS[0]
+    furthest = max(_STEPS.index(step) for step in history)
+    return _STEPS[min(furthest + 1, len(_STEPS) - 1)]
 
 
 def step_wording(step: LadderStep) -> str:

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lrs_core.db.models import (
+    BreachIncident,
+    BreachIncidentStep,
     Operator,
     Organisation,
     PortalUser,
@@ -27,8 +29,11 @@ from lrs_core.domain.accounts import (
     missing_steps,
     super_user_count_warning,
 )
+from lrs_core.domain.breaches import LADDER
 from lrs_core.domain.kinds import (
     AccountStatus,
+    IncidentStatus,
+    LadderStep,
     OrganisationKind,
     PortalRole,
     SecurityActionKind,
@@ -144,6 +149,17 @@ class CaseSummary:
 
 
 @dataclass(frozen=True)
+class IncidentSummary:
+    """A breach incident as the organisation's view lists it (§1.4; issue 13 item 2)."""
+
+    reference: str
+    opened_at: datetime
+    status: IncidentStatus
+    furthest: LadderStep | None  # the furthest step of §1.4's ladder taken on it
+    furthest_wording: str | None  # its §1.4 words: "User permissions disabled"
+
+
+@dataclass(frozen=True)
 class OrganisationView:
     summary: OrganisationSummary
     phone: str | None  # the register's number, grouped for reading aloud
@@ -155,6 +171,7 @@ class OrganisationView:
     flagged: int  # users with a housekeeping flag
     security_actions: tuple[SecurityActionRow, ...]  # newest first
     cases: tuple[CaseSummary, ...]  # newest first
+    incidents: tuple[IncidentSummary, ...] = ()  # its breach incidents, newest first
 
 
 @dataclass(frozen=True)
@@ -375,3 +392,39 @@ def organisation_cases(session: Session, organisation_id: int) -> tuple[CaseSumm
         .order_by(SuperUserCase.prepared_at.desc(), SuperUserCase.id.desc())
     ).all()
     return tuple(case_summary(case, org, who or "") for case, org, who in found)
+
+
+def organisation_incidents(session: Session, organisation_id: int) -> tuple[IncidentSummary, ...]:
+    """An organisation's breach incidents, newest first, each with the furthest step of
+    §1.4's ladder taken on it (its view shows them beside the security actions they took)."""
+    incidents = list(
+        session.scalars(
+            select(BreachIncident)
+            .where(BreachIncident.organisation_id == organisation_id)
+            .order_by(BreachIncident.opened_at.desc(), BreachIncident.id.desc())
+        )
+    )
+    if not incidents:
+        return ()
+    taken: dict[int, set[LadderStep]] = {}
+    rows = session.execute(
+        select(BreachIncidentStep.incident_id, BreachIncidentStep.step).where(
+            BreachIncidentStep.incident_id.in_([i.id for i in incidents])
+        )
+    )
+    for incident_id, step in rows:
+        taken.setdefault(incident_id, set()).add(step)
+    found = []
+    for incident in incidents:
+        steps = taken.get(incident.id, set())
+        furthest = next(((s, w) for s, w in reversed(LADDER) if s in steps), None)
+        found.append(
+            IncidentSummary(
+                reference=incident.reference,
+                opened_at=incident.opened_at,
+                status=incident.status,
+                furthest=furthest[0] if furthest else None,
+                furthest_wording=furthest[1] if furthest else None,
+            )
+        )
+    return tuple(found)

@@ -1,12 +1,15 @@
 """The organisation directory (User Guide §3; DOMAIN.md "Accounts and super users"): find an
 organisation by UKPRN or name, its view (super users, users by role and status, §3.3's
-housekeeping flags, the desk's security actions, its super-user cases), a portal user's view,
-and the security actions the guide gives the desk (§1.4's escalation, §3.5.6.1): suspend a
-portal user, disable and re-enable an organisation's portal permissions.
+housekeeping flags, the desk's security actions, its super-user cases, its breach incidents),
+a portal user's view, and the security actions the guide gives the desk (§1.4's escalation,
+§3.5.6.1): suspend a portal user, disable and re-enable an organisation's portal permissions.
 
 Every operator reads the directory (VIEW_ORGANISATIONS); each look at a portal user's
 details (an organisation's view lists them) is audited; the security actions are for admins
-(MANAGE_PORTAL_USERS), each with a reason, audited, shown on the organisation."""
+(MANAGE_PORTAL_USERS), each with a reason, audited, shown on the organisation. An analyst
+confirming a breach incident's ladder step (``breach_incidents``, HANDLE_INTAKE) takes the
+suspend and disable actions through the same bodies (:func:`suspend_portal_user`,
+:func:`set_portal_permissions`); re-enabling stays an admin's."""
 
 from __future__ import annotations
 
@@ -47,6 +50,7 @@ from lrs_core.services.accounts_view import (
     audit_subject,
     operator_names,
     organisation_cases,
+    organisation_incidents,
     organisation_users,
     phone_shown,
     security_action_rows,
@@ -70,10 +74,17 @@ class AlreadyDone(LrsError):
 
     audit_summary = "refused: already in that state"
 
-    def __init__(self, message: str, by: str | None = None, at: datetime | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        by: str | None = None,
+        at: datetime | None = None,
+        action_id: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.by = by
         self.at = at
+        self.action_id = action_id  # the security action that put it in that state, if any
 
 
 class OrganisationService:
@@ -222,36 +233,7 @@ class OrganisationService:
             name = validate_text(username, "Username", 64, required=True)
             why = _reason(reason)
             user = _portal_user(session, name, lock=True)
-            if user.status in (AccountStatus.SUSPENDED, AccountStatus.DELETED):
-                last = _last_action(
-                    session,
-                    SecurityAction.portal_user_id == user.id,
-                    SecurityActionKind.SUSPEND_USER,
-                )
-                state = "suspended" if user.status is AccountStatus.SUSPENDED else "deleted"
-                raise _already(session, f"{user.username} is already {state}", last)
-            now = self.clock()
-            user.status = AccountStatus.SUSPENDED
-            session.add(
-                SecurityAction(
-                    organisation_id=user.organisation_id,
-                    portal_user_id=user.id,
-                    action=SecurityActionKind.SUSPEND_USER,
-                    reason=why,
-                    operator_id=actor.operator_id,
-                    performed_at=now,
-                )
-            )
-            session.flush()
-            append(
-                session,
-                actor,
-                "suspend-portal-user",
-                "portal_user",
-                user.username,
-                detail={"organisation": user.organisation.ukprn, "reason": why},
-                now=now,
-            )
+            suspend_portal_user(session, actor, user, why, self.clock())
             return self._user_view(session, user)
 
     def disable_organisation(self, actor: Actor, ukprn: str, reason: str) -> OrganisationView:
@@ -266,11 +248,6 @@ class OrganisationService:
         self, actor: Actor, ukprn: str, reason: str, *, enabled: bool
     ) -> OrganisationView:
         action = "enable-organisation" if enabled else "disable-organisation"
-        kind = (
-            SecurityActionKind.ENABLE_ORGANISATION
-            if enabled
-            else SecurityActionKind.DISABLE_ORGANISATION
-        )
         with self.audit.guarded(
             actor, Permission.MANAGE_PORTAL_USERS, action, "organisation", audit_subject(ukprn)
         ) as session:
@@ -278,33 +255,7 @@ class OrganisationService:
             ukprn = validate_ukprn(ukprn)
             why = _reason(reason)
             org = _organisation(session, ukprn, lock=True)
-            if org.portal_enabled is enabled:
-                last = _last_action(session, SecurityAction.organisation_id == org.id, kind)
-                state = "enabled" if enabled else "disabled"
-                raise _already(
-                    session, f"{org.name}'s portal permissions are already {state}", last
-                )
-            now = self.clock()
-            org.portal_enabled = enabled
-            session.add(
-                SecurityAction(
-                    organisation_id=org.id,
-                    action=kind,
-                    reason=why,
-                    operator_id=actor.operator_id,
-                    performed_at=now,
-                )
-            )
-            session.flush()
-            append(
-                session,
-                actor,
-                action,
-                "organisation",
-                org.ukprn,
-                detail={"reason": why},
-                now=now,
-            )
+            set_portal_permissions(session, actor, org, why, self.clock(), enabled=enabled)
             return self._view(session, org)
 
     # --- views, inside a unit of work ------------------------------------------------------
@@ -341,6 +292,7 @@ class OrganisationService:
                 session, actions, {u.id: u.username for u in users}
             ),
             cases=organisation_cases(session, org.id),
+            incidents=organisation_incidents(session, org.id),
         )
 
     def _user_view(self, session: Session, user: PortalUser) -> PortalUserView:
@@ -376,6 +328,83 @@ class OrganisationService:
             security_actions=security_action_rows(session, actions, {user.id: user.username}),
             desk_advice=advice,
         )
+
+
+# --- the security actions' bodies: the directory's and the breach ladder's (§1.4) ----------------
+
+
+def suspend_portal_user(
+    session: Session, actor: Actor, user: PortalUser, reason: str, now: datetime
+) -> SecurityAction:
+    """Suspend ``user`` (its row locked by the caller, the actor's permission checked by the
+    caller: an admin's MANAGE_PORTAL_USERS here, an analyst's HANDLE_INTAKE on a breach
+    incident's ladder), record the security action with ``reason`` (already through the text
+    rule) and audit it. AlreadyDone, nothing written, when the user is already suspended or
+    deleted (naming who did it and when, when a security action records it)."""
+    if user.status in (AccountStatus.SUSPENDED, AccountStatus.DELETED):
+        last = last_action(
+            session, SecurityAction.portal_user_id == user.id, SecurityActionKind.SUSPEND_USER
+        )
+        state = "suspended" if user.status is AccountStatus.SUSPENDED else "deleted"
+        raise _already(session, f"{user.username} is already {state}", last)
+    user.status = AccountStatus.SUSPENDED
+    action = SecurityAction(
+        organisation_id=user.organisation_id,
+        portal_user_id=user.id,
+        action=SecurityActionKind.SUSPEND_USER,
+        reason=reason,
+        operator_id=actor.operator_id,
+        performed_at=now,
+    )
+    session.add(action)
+    session.flush()
+    append(
+        session,
+        actor,
+        "suspend-portal-user",
+        "portal_user",
+        user.username,
+        detail={"organisation": user.organisation.ukprn, "reason": reason},
+        now=now,
+    )
+    return action
+
+
+def set_portal_permissions(
+    session: Session,
+    actor: Actor,
+    org: Organisation,
+    reason: str,
+    now: datetime,
+    *,
+    enabled: bool,
+) -> SecurityAction:
+    """Disable (or re-enable) ``org``'s portal permissions (its row locked by the caller, the
+    permission checked by the caller: re-enabling is only ever an admin's), record the
+    security action with ``reason`` and audit it. AlreadyDone, nothing written, when they
+    already are."""
+    action_name = "enable-organisation" if enabled else "disable-organisation"
+    kind = SecurityActionKind.DISABLE_ORGANISATION
+    if enabled:
+        kind = SecurityActionKind.ENABLE_ORGANISATION
+    if org.portal_enabled is enabled:
+        last = last_action(session, SecurityAction.organisation_id == org.id, kind)
+        state = "enabled" if enabled else "disabled"
+        raise _already(session, f"{org.name}'s portal permissions are already {state}", last)
+    org.portal_enabled = enabled
+    action = SecurityAction(
+        organisation_id=org.id,
+        action=kind,
+        reason=reason,
+        operator_id=actor.operator_id,
+        performed_at=now,
+    )
+    session.add(action)
+    session.flush()
+    append(
+        session, actor, action_name, "organisation", org.ukprn, detail={"reason": reason}, now=now
+    )
+    return action
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -422,9 +451,10 @@ def _reason(reason: str) -> str:
     return validate_text(reason, "Reason", REASON_MAX, required=True)
 
 
-def _last_action(
+def last_action(
     session: Session, where: ColumnElement[bool], kind: SecurityActionKind
 ) -> SecurityAction | None:
+    """The newest security action of ``kind`` matching ``where``."""
     return session.execute(
         select(SecurityAction)
         .where(where, SecurityAction.action == kind)
@@ -442,6 +472,7 @@ def _already(session: Session, message: str, last: SecurityAction | None) -> Alr
         " nothing was changed",
         by,
         last.performed_at,
+        last.id,
     )
 
 
