@@ -46,7 +46,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lrs_cli import terminal
 from lrs_cli.command import Add, Context, count, signed_in
@@ -56,7 +56,14 @@ from lrs_core.domain.kinds import IntakeStatus, LadderStep
 from lrs_core.domain.text import shown
 from lrs_core.domain.values import OutcomeCode, quoted
 from lrs_core.errors import ConfigurationError, LrsError, ValidationError
-from lrs_core.files import FileRefused, new_file_path, reason
+from lrs_core.files import (
+    PRIVATE_FILE,
+    FileRefused,
+    check_path,
+    new_file_path,
+    private_dir,
+    reason,
+)
 from lrs_core.intake.passphrase import Passphrase
 from lrs_core.services import Services
 from lrs_core.services.breach_incidents import IncidentView
@@ -67,6 +74,9 @@ from lrs_core.services.intake import (
     RowResult,
     WrongPassphraseTries,
 )
+
+if TYPE_CHECKING:
+    from lrs_core.intake.samples import Sample
 
 PASSPHRASE_VARIABLE = "LRS_INTAKE_PASSPHRASE"
 OPERATOR_HELP = (
@@ -615,11 +625,35 @@ def cmd_purge(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_sample(path: Path, raw: bytes) -> None:
+    """A new file (never over one), readable by its owner alone like every file LRS Desk
+    writes."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    except OSError as error:
+        raise FileRefused(f"cannot write {path}: {reason(error)} (nothing was written)") from None
+    with os.fdopen(fd, "wb") as file:
+        file.write(raw)
+
+
+def _sample_note(sample: Sample) -> str:
+    from lrs_core.intake.samples import DEMO_PASSPHRASE
+
+    if sample.passphrase is None:
+        return "nothing to open"
+    if sample.passphrase.reveal() == DEMO_PASSPHRASE:
+        return "the sender phones the demo passphrase README gives"
+    return "the sender's own passphrase (samples.py)"
+
+
 def cmd_sample(ctx: Context, args: argparse.Namespace) -> int:
-    from lrs_core.intake.samples import DEMO_PASSPHRASE, samples  # made only when asked
+    """Write the demo's synthetic emails: one to a file, or all into a folder (a mailbox for
+    ``scan --folder``); with neither, list them. No database, no operator: nothing in them
+    is anyone's data."""
+    from lrs_core.intake.samples import samples  # made (and its libraries loaded) when asked
 
     made = {s.name: s for s in samples()}
-    if args.name is None:
+    if args.name is None and not args.all:
         if args.json:
             print_json({"samples": [
                 {"name": s.name, "expected_rules": list(s.expected_rules)} for s in made.values()
@@ -627,43 +661,51 @@ def cmd_sample(ctx: Context, args: argparse.Namespace) -> int:
             return 0
         for s in made.values():
             rules = ", ".join(s.expected_rules) or "no breach"
-            print(f"{s.name:<28} {rules}")
+            print(f"{s.name:<26} finds: {rules}; {_sample_note(s)}")
         return 0
-    sample = made.get(args.name)
-    if sample is None:
-        raise ValidationError(
-            "Sample", f"{quoted(args.name)} is not one: choose from {', '.join(made)}"
-        )
     if args.out is None:
-        raise ValidationError("Out", "name the .eml file to write with --out FILE")
-    path = new_file_path(args.out, "Out")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as error:
-        raise FileRefused(f"cannot write {path}: {reason(error)} (nothing was written)") from None
-    with os.fdopen(fd, "wb") as file:
-        file.write(sample.raw)
-    phoned = sample.passphrase is not None
+        what = "the folder to write them in" if args.all else "the .eml file to write"
+        raise ValidationError("Out", f"name {what} with --out")
+    written: list[tuple[Sample, Path]] = []
+    if args.all:
+        if args.name is not None:
+            raise ValidationError("Sample", "name one sample or give --all, not both")
+        folder = check_path(args.out, "Out")
+        try:
+            private_dir(folder, tighten=False)
+        except OSError as error:
+            raise FileRefused(f"cannot make the folder {folder}: {reason(error)}") from None
+        # Numbered in the samples' order: a scan of the folder takes them in that order.
+        for n, sample in enumerate(made.values(), 1):
+            path = new_file_path(folder / f"{n:02d}-{sample.name}.eml", "Out")
+            _write_sample(path, sample.raw)
+            written.append((sample, path))
+    else:
+        found = made.get(args.name)
+        if found is None:
+            raise ValidationError(
+                "Sample", f"{quoted(args.name)} is not one: choose from {', '.join(made)}"
+            )
+        path = new_file_path(args.out, "Out")
+        _write_sample(path, found.raw)
+        written.append((found, path))
     if args.json:
-        print_json({
-            "name": sample.name,
-            "path": str(path),
-            "bytes": len(sample.raw),
-            "expected_rules": list(sample.expected_rules),
-            "has_passphrase": phoned,
-        })  # fmt: skip
+        print_json({"written": [
+            {"name": s.name, "path": str(p), "bytes": len(s.raw),
+             "expected_rules": list(s.expected_rules), "has_passphrase": s.passphrase is not None}
+            for s, p in written
+        ]})  # fmt: skip
         return 0
-    size = plural(len(sample.raw), "byte")
-    print(f"wrote {shown(str(path))}: the synthetic sample {sample.name} ({size})")
-    if sample.expected_rules:
-        print(f"the checks should find: {', '.join(sample.expected_rules)}")
-    if phoned and sample.passphrase is not None:
-        demo = sample.passphrase.reveal() == DEMO_PASSPHRASE
+    for sample, path in written:
         print(
-            "its passphrase is "
-            + ("the demo one in README (" + PASSPHRASE_VARIABLE + ")" if demo else "its own")
-            + f"; take it in with `lrs-desk intake add {shown(str(path))} --operator NAME`"
+            f"wrote {shown(str(path))}: the synthetic sample {sample.name}"
+            f" ({plural(len(sample.raw), 'byte')}); {_sample_note(sample)}"
         )
+    target = shown(str(args.out))
+    if args.all:
+        print(f"take them in with `lrs-desk intake scan --folder {target}`")
+    else:
+        print(f"take it in with `lrs-desk intake add {target} --operator NAME`")
     return 0
 
 
@@ -901,7 +943,15 @@ def add_intake_commands(commands: Any, add: Add) -> None:
         " with no NAME, list them",
     )
     sample.add_argument("name", nargs="?", metavar="NAME", help="the sample to write")
-    sample.add_argument("--out", type=Path, metavar="FILE", help="the .eml file to write")
+    sample.add_argument(
+        "--all",
+        action="store_true",
+        help="write every sample into the folder --out names (made if missing), numbered in"
+        " order: a mailbox for `intake scan --folder`",
+    )
+    sample.add_argument(
+        "--out", type=Path, metavar="PATH", help="the .eml file to write (with --all, a folder)"
+    )
     sample.add_argument("--json", action="store_true", help="machine-readable output")
 
     incident = group.add_parser(
