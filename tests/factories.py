@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from lrs_core.actor import Actor
 from lrs_core.db.models import (
     DataChallenge,
     DataChallengeEvent,
+    IntakeCase,
+    IntakeFinding,
     Learner,
     LearningEvent,
     Operator,
@@ -28,10 +31,12 @@ from lrs_core.db.models import (
 from lrs_core.domain.accounts import fold_organisation_name
 from lrs_core.domain.kinds import (
     AccountStatus,
+    BreachRule,
     ChallengeKind,
     ChallengeStatus,
     ChallengeType,
     EventStatus,
+    IntakeStatus,
     LearnerStatus,
     OrganisationKind,
     PortalRole,
@@ -351,3 +356,49 @@ def portal_user(
     session.add(user)
     session.flush()
     return user
+
+
+# --- intake cases (issue 13) -------------------------------------------------------------------
+
+
+def intake_case(
+    session: Session,
+    reference: str = "IN-20261123-0001",
+    *,
+    organisation: Organisation | None = None,
+    portal_user: PortalUser | None = None,
+    findings: tuple[str, ...] = (),
+    sender_email: str = "sam.okafor@example.org",
+    subject: str = "Learners for [ULN] check",
+    status: str = "new",
+    received_at: datetime | None = None,
+) -> IntakeCase:
+    """An intake case row written straight into the database (as receipt would leave it:
+    no message kept, nothing decrypted), with an IntakeFinding per rule in ``findings``
+    (BreachRule values, in order, each found in the body)."""
+    when = received_at or TEST_NOW
+    case = IntakeCase(
+        reference=reference,
+        message_sha256=hashlib.sha256(reference.encode()).hexdigest(),
+        sender_email=sender_email,
+        subject=subject,
+        received_at=when,
+        organisation_id=organisation.id if organisation else None,
+        portal_user_id=portal_user.id if portal_user else None,
+        status=IntakeStatus(status),
+        updated_at=when,
+    )
+    session.add(case)
+    session.flush()
+    for rule in findings:
+        session.add(
+            IntakeFinding(
+                case_id=case.id,
+                rule=BreachRule(rule),
+                location="body",
+                summary="synthetic finding",
+                found_at=when,
+            )
+        )
+    session.flush()
+    return case

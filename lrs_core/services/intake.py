@@ -42,7 +42,6 @@ from lrs_core.db.database import Database
 from lrs_core.db.locks import hold_until_commit
 from lrs_core.db.models import (
     BreachIncident,
-    BreachIncidentStep,
     IntakeAttachment,
     IntakeCase,
     IntakeFinding,
@@ -57,7 +56,6 @@ from lrs_core.domain.kinds import (
     AttachmentKind,
     AuditOutcome,
     BreachRule,
-    IncidentStatus,
     IntakeStatus,
 )
 from lrs_core.domain.names import validate_text
@@ -83,7 +81,7 @@ from lrs_core.intake.rows import outcome_counts as count_outcomes
 from lrs_core.intake.sealed import seal, unseal
 from lrs_core.permissions import Permission
 from lrs_core.services.audit import AuditService, Clock, append
-from lrs_core.services.breach_incidents import open_incident
+from lrs_core.services.breach_incidents import follow_sender, open_incident
 from lrs_core.services.search import DemographicSearch
 
 # (done, total, what): a screen's progress bar; called from the worker's thread.
@@ -360,7 +358,7 @@ class IntakeService:
                     raise _already(existing)
                 reference = _next_reference(session, day)
                 known = self._known_learners(session, actor, ulns, reference, now)
-                findings = _receipt_findings(message, attached, known)
+                findings = _receipt_findings(message, attached, known, now.date())
                 organisation, user = _sender(session, message.sender_email)
                 encrypted = any(a.kind in ENCRYPTED for a in attached)
                 case = IntakeCase(
@@ -491,7 +489,7 @@ class IntakeService:
         expected_version: int | None = None,
     ) -> IntakeCaseView:
         """Set or correct who sent it: a portal user (and so their organisation), or an
-        organisation alone. An open incident no ladder step has acted on yet follows."""
+        organisation alone. The case's incident follows (``breach_incidents.follow_sender``)."""
         ref = _parse_reference(reference)
         action = "intake-set-sender"
         with self.audit.guarded(actor, Permission.HANDLE_INTAKE, action, SUBJECT, ref) as session:
@@ -526,7 +524,7 @@ class IntakeService:
             case.portal_user_id = user.id if user else None
             case.sender_set_by_operator_id = actor.operator_id
             _touch(case, now)
-            moved = _incident_follows(session, case)
+            follow_sender(session, case)
             session.flush()
             append(
                 session,
@@ -537,7 +535,6 @@ class IntakeService:
                 detail={
                     "organisation": organisation.ukprn,
                     "username": user.username if user else "",
-                    "incident_moved": moved,
                     "version": case.row_version,
                 },
                 now=now,
@@ -663,7 +660,7 @@ class IntakeService:
                 },
                 now=now,
             )
-            view = self._view(session, case, message=message)
+            view = self._view(session, case, message=message, passphrase=passphrase)
             return OpenResult(
                 view,
                 not opened.advice,
@@ -1043,9 +1040,11 @@ class IntakeService:
         *,
         message: mail.ReceivedMessage | None = None,
         known: Mapping[str, breaches.KnownLearner] | None = None,
+        passphrase: Passphrase | None = None,
     ) -> IntakeCaseView:
         """The case as a screen shows it: the body masked (generic patterns and the
-        register's own learners for the ULNs it holds), never in clear."""
+        register's own learners for the ULNs it holds; the passphrase, when it was just
+        typed and the email holds it), never in clear."""
         if message is None and case.message_sealed is not None:
             try:
                 message = self._message(case)
@@ -1057,7 +1056,7 @@ class IntakeService:
                 known = _known(
                     session, _ulns([("subject", message.subject), ("body", message.body)])
                 )
-            body = breaches.mask(message.body, known)
+            body = breaches.mask(message.body, known, passphrase=passphrase)
         row = _rows(session, [case])[0]
         findings = session.execute(
             select(IntakeFinding, Operator.username)
@@ -1256,14 +1255,13 @@ def _receipt_findings(
     message: mail.ReceivedMessage,
     attached: Sequence[_Attached],
     known: Mapping[str, breaches.KnownLearner],
+    today: date,
 ) -> tuple[breaches.Finding, ...]:
-    """§1.4's checks on receipt: the subject, the body, every attachment."""
-    found = [
-        *breaches.scan_text("subject", message.subject, known),
-        *breaches.scan_text("body", message.body, known),
-    ]
+    """§1.4's checks on receipt: the subject and the body (apart, and read together), every
+    attachment."""
+    found = list(breaches.scan_email(message.subject, message.body, known, today=today))
     for a in attached:
-        found += breaches.attachment_findings(a.name, a.kind, a.text, known)
+        found += breaches.attachment_findings(a.name, a.kind, a.text, known, today=today)
     return tuple(found)
 
 
@@ -1421,24 +1419,6 @@ def _refuse_stale(session: Session, case: IntakeCase, expected_version: int | No
         f"{case.reference} changed after you opened it; nothing was saved. It is now"
         f" {case.status}{tries}. Reload it and try again."
     )
-
-
-def _incident_follows(session: Session, case: IntakeCase) -> bool:
-    """A sender corrected: the case's open incident, on which no ladder step has acted yet,
-    moves to the sender as now known (True when it moved)."""
-    incident = session.execute(
-        select(BreachIncident).where(BreachIncident.case_id == case.id).with_for_update()
-    ).scalar_one_or_none()
-    if incident is None or incident.status is not IncidentStatus.OPEN:
-        return False
-    stepped = session.execute(
-        select(exists().where(BreachIncidentStep.incident_id == incident.id))
-    ).scalar()
-    if stepped:
-        return False
-    incident.organisation_id = case.organisation_id
-    incident.portal_user_id = case.portal_user_id
-    return True
 
 
 def _rows(session: Session, cases: Sequence[IntakeCase]) -> list[IntakeRow]:
