@@ -367,7 +367,7 @@ def cmd_scan(ctx: Context, args: argparse.Namespace) -> int:
     result = services.intake.scan(actor, args.folder)
     if args.json:
         print_json(result)
-    else:
+    elif not (args.quiet and not result.refused):
         folder = args.folder or ctx.settings.intake.mailbox_path or "the mailbox"
         print(
             f"scanned {shown(str(folder))}: {len(result.added)} added,"
@@ -616,6 +616,8 @@ def cmd_purge(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
+    if args.quiet:
+        return 0
     print(
         f"purged {plural(len(result.purged), 'case')} due for disposal"
         f" ({plural(result.bytes_deleted, 'byte')} deleted)"
@@ -823,6 +825,9 @@ def add_intake_commands(commands: Any, add: Add) -> None:
         " exits 1 when a message was refused (it needs a look)",
     )
     scan.add_argument("--folder", type=Path, metavar="PATH", help="another folder to scan")
+    scan.add_argument(
+        "--quiet", action="store_true", help="say nothing unless a message was refused (cron)"
+    )
     operator(scan, system="intake-scan")
 
     add_ = add(
@@ -933,6 +938,7 @@ def add_intake_commands(commands: Any, add: Add) -> None:
         "delete every closed case due for disposal ([intake] retention_days), audited; for"
         " cron (no --operator)",
     )
+    purge.add_argument("--quiet", action="store_true", help="say nothing (cron); still audited")
     operator(purge, system="intake-purge")
 
     sample = add(

@@ -286,6 +286,18 @@ def test_scan_says_which_message_it_refused_and_exits_1(run: IntakeRunner, tmp_p
     assert any(line.startswith("refused nobody.eml: ") for line in out.splitlines())
 
 
+def test_scan_and_purge_quiet_for_cron(run: IntakeRunner, tmp_path: Path) -> None:
+    """Cron mails whatever a job prints: --quiet says nothing unless a message needs a look."""
+    mailbox = tmp_path / "mailbox"
+    mailbox.mkdir()
+    (mailbox / "1.eml").write_bytes(compliant())
+    assert run.system("intake", "scan", "--folder", str(mailbox), "--quiet") == (0, "", "")
+    assert run.system("intake", "purge", "--quiet") == (0, "", "")
+    (mailbox / "2.eml").write_bytes(email(sender=None))
+    code, out, _ = run.system("intake", "scan", "--folder", str(mailbox), "--quiet")
+    assert code == 1 and "refused 2.eml: " in out
+
+
 def test_scan_as_an_operator(run: IntakeRunner, tmp_path: Path) -> None:
     mailbox = tmp_path / "mailbox"
     mailbox.mkdir()
@@ -730,7 +742,8 @@ def test_sample_lists_and_writes_one_to_take_in(run: IntakeRunner, tmp_path: Pat
     path = tmp_path / "sample.eml"
     code, out, err = run.system("intake", "sample", "compliant-aes-zip", "--out", str(path))
     assert code == 0, err
-    assert out.startswith(f"wrote {path}: the synthetic sample compliant-aes-zip")
+    assert out.startswith(f"wrote {path}: the synthetic sample compliant-aes-zip (")
+    assert out.splitlines()[-1] == f"take it in with `lrs-desk intake add {path} --operator NAME`"
     assert path.stat().st_mode & 0o777 == 0o600
     case = run.json(ANALYST, "intake", "add", str(path))
     assert case["row"]["status"] == "awaiting-passphrase"
@@ -738,3 +751,20 @@ def test_sample_lists_and_writes_one_to_take_in(run: IntakeRunner, tmp_path: Pat
     assert code == EXIT_ERROR and "already exists" in err
     code, _, err = run.system("intake", "sample", "nothing-like-it", "--out", str(tmp_path / "x"))
     assert code == EXIT_ERROR and "choose from" in err
+    code, _, err = run.system("intake", "sample", "compliant-aes-zip")
+    assert code == EXIT_ERROR and "--out" in err
+
+
+def test_sample_all_makes_a_mailbox_to_scan(run: IntakeRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "demo-mailbox"
+    code, out, err = run.system("intake", "sample", "--all", "--out", str(folder))
+    assert code == 0, err
+    files = sorted(p.name for p in folder.iterdir())
+    assert len(files) == 7 and files[0] == "01-compliant-aes-zip.eml"
+    assert out.splitlines()[-1] == f"take them in with `lrs-desk intake scan --folder {folder}`"
+    code, out, err = run.system("intake", "scan", "--folder", str(folder), "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["added"]) == 7
+    written = json.loads(run.system("intake", "sample", "--all", "--out", str(tmp_path / "j"),
+                                    "--json")[1])["written"]  # fmt: skip
+    assert [w["name"] for w in written][0] == "compliant-aes-zip"
