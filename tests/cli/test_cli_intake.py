@@ -316,7 +316,8 @@ def test_add_shows_the_case_with_its_findings_first(run: IntakeRunner, tmp_path:
     assert lines[0].startswith("received IN-") and lines[0].endswith(f"from {SENDER}")
     assert lines[1].endswith("BREACH")
     assert lines[2].startswith("Breach findings (")
-    assert "uln-with-demographic" in lines[3]
+    findings = lines[2 : lines.index("")]
+    assert any(line.startswith("  uln-with-demographic: A ULN with") for line in findings)
     order = [next(i for i, line in enumerate(lines) if line.startswith(label))
              for label in ("Breach findings", "Sender", "Status", "Incident")]  # fmt: skip
     assert order == sorted(order)
@@ -682,7 +683,7 @@ def test_an_incident_and_its_ladder(run: IntakeRunner, tmp_path: Path) -> None:
     step = run.json(ANALYST, "intake", "incident", "step", incident, "contact",
                     "--note", "Phoned Sam Okafor and the super users")  # fmt: skip
     contact = next(s for s in step["ladder"] if s["step"] == "contact")
-    assert contact["done_by"] == ANALYST and contact["note"].startswith("Phoned")
+    assert contact["done_at"] is not None and contact["note"].startswith("Phoned")
     out = run.ok(ANALYST, "intake", "incident", "close", incident, "--note", "Handled")
     assert out.splitlines()[0] == f"{incident}: closed"
     assert run.json(ANALYST, "intake", "incident", "show", incident)["status"] == "closed"
