@@ -112,9 +112,12 @@ def read_passphrase(reference: str) -> Passphrase:
     input is a terminal, else ``LRS_INTAKE_PASSPHRASE``; never an argument. Refused, saying
     how to give it, when there is neither."""
     if sys.stdin is not None and sys.stdin.isatty():
-        text = getpass.getpass(
-            f"passphrase the sender phoned in for {reference} (not shown as you type): "
-        )
+        try:
+            text = getpass.getpass(
+                f"passphrase the sender phoned in for {shown(reference)} (not shown as you type): "
+            )
+        except EOFError:  # ctrl+d at the prompt: nothing typed
+            text = ""
     else:
         found = os.environ.get(PASSPHRASE_VARIABLE)
         if found is None:

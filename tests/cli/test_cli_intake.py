@@ -453,6 +453,19 @@ def test_open_asks_with_echo_off_at_a_terminal(
     assert asked == [f"passphrase the sender phoned in for {reference} (not shown as you type): "]
 
 
+def test_nothing_typed_at_the_prompt_is_one_line(
+    run: IntakeRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = run.add(tmp_path, compliant())
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+
+    def ctrl_d(prompt: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", ctrl_d)
+    assert "Passphrase: is required" in run.refused(ANALYST, "intake", "open", reference)
+
+
 def test_open_with_no_terminal_and_no_variable_says_how(run: IntakeRunner, tmp_path: Path) -> None:
     reference = run.add(tmp_path, compliant())
     err = run.refused(ANALYST, "intake", "open", reference)
