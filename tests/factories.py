@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any, Protocol
 
 import pytest
+import pyzipper
 from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.orm import Session
 
@@ -402,3 +405,51 @@ def intake_case(
         )
     session.flush()
     return case
+
+
+# --- the encrypted intake (issue 13) ----------------------------------------------------------
+
+INTAKE_SENDER = "sam.okafor@example.org"  # portal_user(..., "sam.okafor")'s address
+INTAKE_PASSPHRASE = "Harbour-4827-Lantern!"  # meets the guidance: 15+, letters, digits, symbols
+INTAKE_COLUMNS = ("ULN", "Forename", "Surname", "DOB", "Sex", "Post Code")
+
+
+def learners_csv(rows: list[tuple[str, ...]], header: tuple[str, ...] = INTAKE_COLUMNS) -> bytes:
+    """A provider's spreadsheet as CSV (UTF-8 with a BOM, as Excel writes it)."""
+    lines = [",".join(header), *(",".join(row) for row in rows)]
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def aes_zip(members: dict[str, bytes], passphrase: str = INTAKE_PASSPHRASE) -> bytes:
+    """A WinZip AES-256 zip, as providers send (pyzipper), made in memory."""
+    out = io.BytesIO()
+    with pyzipper.AESZipFile(
+        out, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
+    ) as archive:
+        archive.setpassword(passphrase.encode())
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def intake_email(
+    *,
+    sender: str | None = INTAKE_SENDER,
+    subject: str = "Learners for matching",
+    body: str = "Please find attached our learners. The passphrase will be phoned in.",
+    attachments: tuple[tuple[str, bytes], ...] = (),
+    message_id: str | None = None,
+) -> bytes:
+    """An email to the desk's mailbox (synthetic), made with the standard library."""
+    message = EmailMessage()
+    if sender is not None:
+        message["From"] = f"Sam Okafor <{sender}>"
+    message["To"] = "lrs.desk@example.org"
+    message["Subject"] = subject
+    message["Date"] = "Mon, 23 Nov 2026 09:30:00 +0000"
+    message["Message-ID"] = message_id or f"<{uuid.uuid4().hex}@example.org>"
+    message.set_content(body)
+    for name, content in attachments:
+        kind = ("text", "csv") if name.endswith(".csv") else ("application", "octet-stream")
+        message.add_attachment(content, maintype=kind[0], subtype=kind[1], filename=name)
+    return message.as_bytes()

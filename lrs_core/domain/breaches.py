@@ -21,9 +21,9 @@ What counts, and why (each choice pinned by tests/core/test_breach_rules.py):
 
 - **ULN**: a run of exactly ten digits, not part of a longer run, with a valid check digit
   (9999999999, the ILR's temporary ULN, is no learner's). A ULN written in groups
-  ("1000 000 043", "1000-000-043") counts only straight after a "ULN" label: unlabelled
-  grouped digits are most often a telephone number, and a signature's telephone number beside
-  its postcode must not read as a ULN with a postcode.
+  ("1000 000 043", "1000-000-043") counts only straight after a "ULN" label or in a ULN
+  column: unlabelled grouped digits are most often a telephone number, and a signature's
+  telephone number beside its postcode must not read as a ULN with a postcode.
 - **Date of birth**: a real date in the forms people write (3/8/2009, 03-08-2009, 03.08.09,
   2009-08-03, 3 Aug 2009, 3rd of August 2009, August 3, 2009). It counts when it is labelled
   (DOB, D.O.B., date of birth, born, birthday) or in a DOB column, when it is the known
@@ -48,7 +48,9 @@ What counts, and why (each choice pinned by tests/core/test_breach_rules.py):
   digit, a symbol or quotes ("the password is coming by phone" is not one).
 - **Passphrase**: found ignoring case and how the whitespace runs (a line break counts as a
   space); a passphrase of 8 characters or more is also found when the mail wrapped it across
-  a line break (whitespace inside it ignored).
+  a line break (whitespace inside it ignored). :func:`mask` hides it too, when given.
+- **The email as a whole**: :func:`scan_email` reads the subject and the body apart and then
+  together, so a ULN in the subject and a date of birth in the body are one finding.
 """
 
 from __future__ import annotations
@@ -65,7 +67,6 @@ from lrs_core.domain.values import (
     MAX_AGE,
     MIN_AGE,
     age_on,
-    is_unknown_postcode,
     is_valid_uln,
     normalise_postcode,
 )
@@ -276,11 +277,8 @@ _POSTCODE = re.compile(
 
 
 def _postcode_hits(text: str) -> list[tuple[int, int, str]]:
-    return [
-        (m.start(), m.end(), normalise_postcode(m.group()))
-        for m in _POSTCODE.finditer(text)
-        if not is_unknown_postcode(m.group())
-    ]
+    """Every postcode; not ZZ99 9ZZ, which the pattern itself refuses (no Z second)."""
+    return [(m.start(), m.end(), normalise_postcode(m.group())) for m in _POSTCODE.finditer(text)]
 
 
 # --- Gender -----------------------------------------------------------------------------------
@@ -397,7 +395,7 @@ def _cells(line: str, delimiter: str) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class _Table:
-    header_columns: frozenset[str]  # the learner-data columns the header names
+    header_columns: frozenset[str]  # the learner-data columns its header rows name
     names: tuple[tuple[int, int], ...]  # cells in name columns
     dob_cells: tuple[tuple[int, int], ...]
     genders: int  # cells in a gender column holding a gender
@@ -457,11 +455,6 @@ def _tables(text: str) -> _Table:
         if current is not None:
             header_columns.update(current[1].values())
     return _Table(frozenset(header_columns), tuple(names), tuple(dob_cells), genders, tuple(ulns))
-
-
-def _learner_data_header(table: _Table) -> bool:
-    """Two or more learner-data column names in one row (given and family count apart)."""
-    return len(table.header_columns) >= 2
 
 
 # --- Signatures -------------------------------------------------------------------------------
@@ -609,7 +602,7 @@ def _read(text: str, known: Mapping[str, KnownLearner] | None, today: date | Non
     return _Reading(
         ulns=tuple(dict.fromkeys(uln for _, _, uln in uln_spans)),
         kinds=frozenset(kinds),
-        header=_learner_data_header(table),
+        header=bool(table.header_columns),  # a row naming two or more learner-data columns
         credentials=bool(passwords) and bool(_usernames(text)),
         masks=tuple(masks),
     )
@@ -669,8 +662,6 @@ def scan_email(
              *scan_text("body", body, known, today=today))  # fmt: skip
     found = {finding.rule for finding in apart}
     together = scan_text("subject and body", f"{subject}\n\n{body}", known, today=today)
-    if BreachRule.ULN_WITH_DEMOGRAPHIC in found:
-        found.add(BreachRule.DEMOGRAPHICS)  # the stronger finding already stands
     return (*apart, *(finding for finding in together if finding.rule not in found))
 
 
@@ -747,7 +738,9 @@ def _passphrase_spans(passphrase: Passphrase, text: str) -> list[tuple[int, int,
 
 # --- Masking ----------------------------------------------------------------------------------
 
-MASK_ROUNDS = 3  # ULNs masked again, should the first round have left one standing
+# ULNs masked again, should the first round have left one standing: a passphrase of digits,
+# masked, can cut a longer run down to ten.
+MASK_ROUNDS = 3
 
 
 def _masked_once(text: str, spans: Sequence[tuple[int, int, str]]) -> str:

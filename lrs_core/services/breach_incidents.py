@@ -1,6 +1,6 @@
 """Breach incidents (User Guide §1.4; issue 13, item 2): a breach found in an intake email
 opens an incident on the sender's organisation; §1.4's escalation ladder (contact the user
-and the organisation's super users → user permissions disabled → organisation permissions
+and the organisation's super user → user permissions disabled → organisation permissions
 disabled → the Data Protection Officer and senior management → the Information
 Commissioner's Office) is proposed from the organisation's breach history in
 ``[intake] breach_window_days`` and each step confirmed by an analyst (HANDLE_INTAKE). The
@@ -32,7 +32,7 @@ from lrs_core.db.models import (
     PortalUser,
     SecurityAction,
 )
-from lrs_core.domain.breaches import LADDER, RULE_WORDING, step_wording
+from lrs_core.domain.breaches import LADDER, RULE_WORDING, propose_step, step_wording
 from lrs_core.domain.kinds import AccountStatus, AuditOutcome, IncidentStatus, LadderStep
 from lrs_core.domain.support_hours import LONDON, desk_time
 from lrs_core.domain.text import clean_text
@@ -122,22 +122,6 @@ class IncidentView:
     closed_at: datetime | None = None
     closed_by: str | None = None
     close_note: str | None = None
-
-
-# --- the ladder's proposal (§1.4) --------------------------------------------------------------
-
-
-def propose_step(history: Sequence[LadderStep]) -> LadderStep:
-    """The next step for an organisation's new breach: one beyond the furthest step taken on
-    its breaches in the window (``history``), the first when there is none, the last at most.
-
-    A stand-in for ``lrs_core.domain.breaches.propose_step`` (written on its own branch),
-    to its docstring; removed when that lands."""
-    order = [step for step, _ in LADDER]
-    if not history:
-        return order[0]
-    furthest = max(order.index(step) for step in history)
-    return order[min(furthest + 1, len(order) - 1)]
 
 
 def open_incident(session: Session, case: IntakeCase, now: datetime) -> BreachIncident:

@@ -62,7 +62,7 @@ from lrs_core.domain.names import validate_text
 from lrs_core.domain.support_hours import LONDON, desk_time
 from lrs_core.domain.text import clean_text, shown
 from lrs_core.domain.values import quoted, validate_ukprn
-from lrs_core.errors import LrsError, NotFound, ValidationError
+from lrs_core.errors import ConfigurationError, LrsError, NotFound, ValidationError
 from lrs_core.files import FileRefused, new_file_path, reason
 from lrs_core.intake import archives, mail, sheets
 from lrs_core.intake.archives import Hostile, HostileFile, Limits, Unpacked, WrongPassphrase
@@ -319,6 +319,8 @@ class IntakeService:
                     added.append(self._receive(actor, raw, None, name).row.reference)
                 except AlreadyReceived:
                     already += 1
+                except ConfigurationError:
+                    raise  # no message can be received: the database or the intake key
                 except LrsError as error:
                     refused.append((name, str(error)))
                 except Exception as error:  # one bad message does not stop the rest
@@ -369,7 +371,7 @@ class IntakeService:
                     sender_email=_stored(message.sender_email, "Sender", _EMAIL_MAX),
                     sender_name=_stored(message.sender_name or "", "Sender", _SENDER_NAME_MAX)
                     or None,
-                    subject=_stored(breaches.mask(message.subject, known), "Subject", 255),
+                    subject=_stored(breaches.mask(message.subject, known), "Subject", _SUBJECT_MAX),
                     sent_at=message.sent_at,
                     received_at=now,
                     organisation_id=organisation.id if organisation else None,
@@ -614,7 +616,7 @@ class IntakeService:
         try:
             source, sheet = self._first_sheet(unpacked)
         except HostileFile as hostile:
-            return self._hostile(actor, ref, hostile_name(unpacked), hostile)
+            return self._hostile(actor, ref, _hostile_name(unpacked), hostile)
         mapping = sheets.map_header(sheet.header)
         rows = [list(cells) for cells in sheet.rows]
         results = self._match(rows, mapping, progress)
@@ -1438,13 +1440,14 @@ def _rows(session: Session, cases: Sequence[IntakeCase]) -> list[IntakeRow]:
             select(IntakeFinding.case_id).where(IntakeFinding.case_id.in_(ids)).distinct()
         ).scalars()
     )
-    attachments = dict(
-        session.execute(
+    attachments: dict[int, int] = {
+        case_id: count
+        for case_id, count in session.execute(
             select(IntakeAttachment.case_id, func.count())
             .where(IntakeAttachment.case_id.in_(ids))
             .group_by(IntakeAttachment.case_id)
-        ).tuples()
-    )
+        )
+    }
     return [
         IntakeRow(
             reference=c.reference,
@@ -1475,5 +1478,5 @@ def _intake_rows(
     )
 
 
-def hostile_name(unpacked: Sequence[tuple[_Attached, tuple[Unpacked, ...]]]) -> str:
+def _hostile_name(unpacked: Sequence[tuple[_Attached, tuple[Unpacked, ...]]]) -> str:
     return ", ".join(a.name for a, _ in unpacked) or "the email"

@@ -281,7 +281,9 @@ def test_the_known_learners_own_names_beside_its_uln(written: str) -> None:
     assert finding == Finding(BreachRule.ULN_WITH_DEMOGRAPHIC, "body", "a ULN with a name")
 
 
-@pytest.mark.parametrize("written", ["Zoey", "OBrienly", "Berg", "Mary", "Jane", "Vander"])
+@pytest.mark.parametrize(
+    "written", ["Zoey", "OBrienly", "Berg", "Mary", "Jane", "Vander", "Mary, Jane", "Van. Der Berg"]
+)
 def test_the_known_learners_names_only_as_whole_names(written: str) -> None:
     assert scan(f"Re {ULN}, {written} has moved", KNOWN) == ()
 
@@ -419,6 +421,7 @@ def test_a_username_and_password_in_an_email(text: str) -> None:
         "I have forgotten my password, my username is jbloggs",
         "Password: Summer2024!",  # a password with no username is the passphrase rule's
         "The passphrase is strong, says our user: jbloggs",
+        "Username: jbloggs, and the password is different for each user.",
     ],
 )
 def test_the_word_password_alone_is_no_credential(text: str) -> None:
@@ -483,6 +486,7 @@ def test_a_plain_attachment_holding_learner_data(
         "Dear desk, please find our letter of 14/11/2025.",
         "Our address: Leeds LS2 9JT",  # one demographic
         "Surname Forename DOB in a sentence, not a header",
+        "Postcode,Opening hours\nLS2 9JT,9-5\n",  # one learner-data column, one demographic
     ],
 )
 def test_a_plain_attachment_without_learner_data_finds_nothing(text: str | None) -> None:
@@ -594,6 +598,13 @@ def test_mask_leaves_no_digit_run_of_a_uln_or_the_date() -> None:
     assert not re.search(r"[0-9]", masked)
 
 
+def test_mask_leaves_no_uln_that_masking_the_passphrase_uncovered() -> None:
+    """Masking a passphrase of digits cuts a longer run: what is left is masked too."""
+    masked = mask(f"9{ULN}", passphrase=Passphrase("9"))
+    assert ulns_in(masked) == ()
+    assert masked == "[passphrase][ULN]"
+
+
 # --- Any text at all --------------------------------------------------------------------------
 
 PIECES = st.sampled_from(
@@ -607,11 +618,11 @@ TEXTS = st.one_of(st.text(max_size=200), st.lists(PIECES, max_size=40).map("".jo
 
 
 @settings(max_examples=400, deadline=None)
-@given(TEXTS)
-def test_mask_never_leaves_a_valid_uln(text: str) -> None:
+@given(TEXTS, st.none() | st.text(alphabet="0123456789 ", max_size=3))
+def test_mask_never_leaves_a_valid_uln(text: str, phrase: str | None) -> None:
     """Whatever the text, what mask() gives holds no ULN (no run of ten digits with a valid
     check digit, grouped after a label or not)."""
-    masked = mask(text, KNOWN)
+    masked = mask(text, KNOWN, passphrase=None if phrase is None else Passphrase(phrase))
     assert ulns_in(masked) == ()
     for run in re.findall(r"(?<![0-9])[0-9]{10}(?![0-9])", masked):
         assert not is_valid_uln(run)

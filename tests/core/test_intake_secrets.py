@@ -1,0 +1,154 @@
+"""The phoned passphrase goes nowhere (issue 13, item 3 and "Done when"; house rules; User
+Guide §1.4): after a whole intake case — received, wrong passphrases, the right one, rows,
+a new mapping, the export with its own new passphrase, a refusal or two, closed, purged —
+neither the provider's passphrase, nor the wrong ones typed, nor the export's is in any
+column of any table, any audit detail, any log record (every logger at DEBUG, SQLAlchemy's
+statements and parameters included), any error message, or the repr of anything returned."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import factories
+import pytest
+from conftest import FixedClock
+from factories import (
+    INTAKE_PASSPHRASE,
+    INTAKE_SENDER,
+    aes_zip,
+    intake_email,
+    learner,
+    learners_csv,
+    organisation,
+    portal_user,
+)
+from sqlalchemy import select
+
+from lrs_core.actor import Actor
+from lrs_core.db.models import Base
+from lrs_core.errors import LrsError
+from lrs_core.intake.passphrase import Passphrase
+from lrs_core.services import Services
+from lrs_core.services.audit import read_entries
+
+AVA = "1000000043"
+HEADER = ("ULN", "Forename", "Surname", "DOB", "Gender", "Post Code")
+WRONG = ("Wrong-Guess-5150!", "Harbour-4827-Lanterns")  # the second nearly right
+
+
+def every_value_as_text(services: Services) -> str:
+    """Every column of every row of every table, as text."""
+    parts: list[str] = []
+    with services.db.transaction(read_only=True) as session:
+        for table in Base.metadata.sorted_tables:
+            for row in session.execute(select(table)):
+                parts.extend(f"{table.name}.{k}={v!r}" for k, v in row._mapping.items())
+    return "\n".join(parts)
+
+
+def test_no_passphrase_reaches_storage_logs_audit_errors_or_reprs(
+    services: Services, caplog: pytest.LogCaptureFixture, clock: FixedClock, tmp_path: Path
+) -> None:
+    with services.db.transaction() as session:
+        org = organisation(session)
+        portal_user(session, org, "sam.okafor", email=INTAKE_SENDER)
+        session.add(learner(AVA, "Ava", "Reed", date_of_birth=date(2008, 3, 14)))
+    analyst = factories.analyst(services)
+    intake = services.intake
+    rows = [(AVA, "Ava", "Reed", "14/03/2008", "2", "SW1A 1AA")]
+    archive = aes_zip({"learners.csv": learners_csv(rows, HEADER)}, INTAKE_PASSPHRASE)
+    raw = intake_email(attachments=(("learners.zip", archive),))
+    errors: list[str] = []
+    returned: list[object] = []
+
+    def attempt(action: Callable[[], object]) -> None:
+        try:
+            action()
+        except LrsError as error:
+            errors.extend([str(error), repr(error), repr(error.args)])
+        else:
+            pytest.fail("the step was meant to be refused")
+
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="sqlalchemy")
+    view = intake.receive(analyst, raw)
+    reference = view.row.reference
+    returned.append(view)
+    for wrong in WRONG:
+        attempt(lambda wrong=wrong: intake.open(analyst, reference, Passphrase(wrong)))
+    attempt(lambda: intake.rows(analyst, reference))  # not open yet
+    opened = intake.open(analyst, reference, Passphrase(INTAKE_PASSPHRASE))
+    returned += [opened, opened.view, opened.rows, *opened.rows.rows]
+    attempt(lambda: intake.open(analyst, reference, Passphrase(INTAKE_PASSPHRASE)))
+    returned.append(intake.rows(analyst, reference))
+    returned.append(intake.remap(analyst, reference, opened.rows.mapping))
+    returned.append(intake.match(analyst, reference))
+    export = intake.export(analyst, reference, tmp_path / "results.zip")
+    returned.append(export)
+    attempt(lambda: intake.export(analyst, reference, tmp_path / "results.zip"))
+    returned += [intake.show(analyst, reference), intake.queue(analyst)]
+    returned.append(intake.close(analyst, reference, "Results sent back."))
+    clock.now += timedelta(days=31)
+    returned.append(intake.purge(Actor.system("intake-purge")))
+
+    secrets = {
+        "the phoned passphrase": INTAKE_PASSPHRASE,
+        **{f"wrong passphrase {n}": w for n, w in enumerate(WRONG, start=1)},
+        "the export's passphrase": export.passphrase.reveal(),
+    }
+    stored = every_value_as_text(services)
+    with services.db.transaction(read_only=True) as session:
+        details = "\n".join(json.dumps(e.detail) for e in read_entries(session, limit=10_000))
+    logged = "\n".join(
+        f"{r.name} {r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records
+    )
+    places = {
+        "a table": stored.casefold(),
+        "an audit detail": details.casefold(),
+        "a log record": logged.casefold(),
+        "an error message": "\n".join(errors).casefold(),
+        "what the service returned": "\n".join(repr(r) for r in returned).casefold(),
+    }
+    for what, secret in secrets.items():
+        for where, text in places.items():
+            assert secret.casefold() not in text, f"{what} is in {where}"
+
+    # The search looked where the secrets would have gone: the wrong tries and the refusals
+    # were kept, the walk's statements with their parameters logged, the export made.
+    assert "does not open learners.zip" in "\n".join(errors) and len(errors) == 5 * 3
+    assert any(r.name.startswith("sqlalchemy.engine") and "UPDATE intake_case" in r.getMessage()
+               for r in caplog.records)  # fmt: skip
+    assert '"tries": 2' in details and "intake-export" in stored
+    assert export.path.exists() and export.passphrase.reveal()
+
+
+def test_a_passphrase_in_the_email_itself_is_found_but_never_repeated(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    # §1.4: the password in the same email as the encrypted file is a breach; the finding
+    # names where, never the passphrase.
+    with services.db.transaction() as session:
+        organisation(session)
+    analyst = factories.analyst(services)
+    rows = [(AVA, "Ava", "Reed", "14/03/2008", "2", "SW1A 1AA")]
+    archive = aes_zip({"learners.csv": learners_csv(rows, HEADER)}, INTAKE_PASSPHRASE)
+    raw = intake_email(
+        subject="Learners",
+        body=f"Hi, the file is attached and the passphrase is {INTAKE_PASSPHRASE} as usual.",
+        attachments=(("learners.zip", archive),),
+    )
+    caplog.set_level(logging.DEBUG)
+    reference = services.intake.receive(analyst, raw).row.reference
+    opened = services.intake.open(analyst, reference, Passphrase(INTAKE_PASSPHRASE))
+    assert [f.rule for f in opened.view.findings] == ["passphrase-in-email"]
+    stored = every_value_as_text(services)
+    with services.db.transaction(read_only=True) as session:
+        details = "\n".join(json.dumps(e.detail) for e in read_entries(session, limit=10_000))
+    logged = "\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records)
+    for text in (stored, details, logged, repr(opened), opened.view.body):
+        assert INTAKE_PASSPHRASE.casefold() not in text.casefold()
+    assert "[passphrase]" in opened.view.body

@@ -1,0 +1,555 @@
+"""The encrypted-passphrase intake as a case (issue 13, items 1-7; User Guide §1.4; DOMAIN.md
+"Security and the encrypted intake"): an email received (scanned from the mailbox or added by
+hand) → the §1.4 breach checks before anyone opens anything → the passphrase phoned in (wrong
+ones counted, then a new file asked for) → decrypted in memory, every row matched → the
+operator's mapping → the export for the sender (an AES zip with a new passphrase) → closed
+(the decrypted data deleted) → purged on the clock. Every step audited, refusals too."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import factories
+import pytest
+import pyzipper
+from conftest import FixedClock
+from factories import (
+    INTAKE_PASSPHRASE,
+    INTAKE_SENDER,
+    aes_zip,
+    audit_log,
+    intake_email,
+    learner,
+    learners_csv,
+    organisation,
+    portal_user,
+)
+from sqlalchemy import select
+
+from lrs_core.actor import Actor
+from lrs_core.db.models import BreachIncident, IntakeAttachment, IntakeCase, IntakeFinding
+from lrs_core.domain.kinds import AttachmentKind, BreachRule, IntakeStatus
+from lrs_core.domain.values import permuted_uln
+from lrs_core.errors import NotFound, PermissionDenied, ValidationError
+from lrs_core.files import FileRefused
+from lrs_core.intake.archives import HostileFile
+from lrs_core.intake.passphrase import Passphrase
+from lrs_core.services import Services
+from lrs_core.services.audit import AuditEntry
+from lrs_core.services.intake import (
+    AlreadyReceived,
+    NewFileNeeded,
+    StaleIntake,
+    WrongPassphraseTries,
+)
+
+UKPRN = "10012345"
+AVA = "1000000043"  # Ava Reed, 14 Mar 2008, SW1A 1AA
+UNKNOWN = "5595248156"  # a valid ULN nobody holds
+JOSEPH = permuted_uln(301) or ""  # Joseph Czaja, found by his personal details
+DAY = "IN-20261123"  # the tests' clock: Mon 23 Nov 2026
+HEADER = ("ULN", "Forename", "Surname", "DOB", "Gender", "Post Code")
+ROWS = [
+    (AVA, "Ava", "Reed", "14/03/2008", "2", "SW1A 1AA"),  # row 2: exact by ULN
+    ("", "Joseph", "Czaja", "15/10/2005", "1", "M14 4GT"),  # row 3: exact by details
+    ("1000000063", "Bad", "Check", "01/01/2008", "1", "SW1A 1AA"),  # row 4: invalid ULN
+    (UNKNOWN, "Zed", "Quill", "02/02/2008", "1", "TR1 1AA"),  # row 5: no such ULN
+]
+
+
+@pytest.fixture
+def desk(services: Services) -> Services:
+    with services.db.transaction() as session:
+        org = organisation(session, UKPRN)
+        portal_user(session, org, "sam.okafor", email=INTAKE_SENDER)
+        session.add(learner(AVA, "Ava", "Reed", date_of_birth=date(2008, 3, 14)))
+        session.add(
+            learner(JOSEPH, "Joseph", "Czaja", date_of_birth=date(2005, 10, 15), gender=1,
+                    postcode="M14 4GT")
+        )  # fmt: skip
+    return services
+
+
+@pytest.fixture
+def analyst(desk: Services) -> Actor:
+    return factories.analyst(desk)
+
+
+def encrypted_email(passphrase: str = INTAKE_PASSPHRASE, *, body: str | None = None) -> bytes:
+    archive = aes_zip({"learners.csv": learners_csv(ROWS, HEADER)}, passphrase)
+    extra = {"body": body} if body is not None else {}
+    return intake_email(attachments=(("learners.zip", archive),), **extra)
+
+
+def stored(services: Services, reference: str) -> IntakeCase:
+    with services.db.transaction(read_only=True) as session:
+        return session.execute(
+            select(IntakeCase).where(IntakeCase.reference == reference)
+        ).scalar_one()
+
+
+def events(services: Services, action: str, **filters: Any) -> list[AuditEntry]:
+    return audit_log(services, actions=[action], limit=10_000, **filters)
+
+
+# --- receiving (item 1) -------------------------------------------------------------------------
+
+
+def test_an_email_becomes_a_case_with_its_sender_and_attachments(
+    desk: Services, analyst: Actor
+) -> None:
+    raw = encrypted_email()
+    view = desk.intake.receive(analyst, raw)
+    row = view.row
+    assert row.reference == f"{DAY}-0001"
+    assert row.status is IntakeStatus.AWAITING_PASSPHRASE
+    assert (row.sender_email, row.organisation) == (INTAKE_SENDER, f"{UKPRN} Northgate College")
+    assert view.portal_user == "sam.okafor" and view.sender_set_by is None  # matched by email
+    assert (row.subject, row.breach, row.attachments) == ("Learners for matching", False, 1)
+    (attachment,) = view.attachments
+    assert (attachment.position, attachment.filename) == (1, "learners.zip")
+    assert attachment.kind is AttachmentKind.AES_ZIP
+    assert view.findings == () and view.incident is None
+    assert view.tries_left == 3 and view.passphrase_tries == 0
+    # The message is kept only sealed under the intake key.
+    case = stored(desk, row.reference)
+    assert case.message_sealed is not None and raw not in case.message_sealed
+    assert case.opened_sealed is None
+    # Audited with the facts, no personal data.
+    (entry,) = events(desk, "intake-receive")
+    assert entry.subject_id == row.reference and entry.actor == analyst.username
+    assert entry.detail["sender"] == INTAKE_SENDER and entry.detail["attachments"] == 1
+    assert entry.detail["findings"] == []
+
+
+def test_references_are_numbered_per_desk_day(
+    desk: Services, analyst: Actor, clock: FixedClock
+) -> None:
+    first = desk.intake.receive(analyst, encrypted_email()).row.reference
+    second = desk.intake.receive(analyst, encrypted_email()).row.reference
+    clock.now += timedelta(days=1)
+    third = desk.intake.receive(analyst, encrypted_email()).row.reference
+    assert (first, second, third) == (f"{DAY}-0001", f"{DAY}-0002", "IN-20261124-0001")
+
+
+def test_the_same_message_again_is_refused_naming_its_case(desk: Services, analyst: Actor) -> None:
+    raw = encrypted_email()
+    reference = desk.intake.receive(analyst, raw).row.reference
+    with pytest.raises(AlreadyReceived, match=reference) as refused:
+        desk.intake.receive(analyst, raw)
+    assert refused.value.reference == reference
+    assert [e.outcome for e in events(desk, "intake-receive")] == ["failed", "ok"]
+
+
+def test_a_sender_the_directory_does_not_know_is_left_for_the_operator_to_set(
+    desk: Services, analyst: Actor
+) -> None:
+    raw = intake_email(sender=None, attachments=(("learners.zip", aes_zip({"a.csv": b"x"})),))
+    view = desk.intake.receive(analyst, raw, sender_email="Someone@Elsewhere.example.org")
+    assert view.row.sender_email == "someone@elsewhere.example.org"
+    assert view.row.organisation is None and view.portal_user is None
+    reference = view.row.reference
+    by_user = desk.intake.set_sender(
+        analyst, reference, username="SAM.OKAFOR", expected_version=view.row.row_version
+    )
+    assert (by_user.portal_user, by_user.sender_set_by) == ("sam.okafor", analyst.username)
+    assert by_user.row.organisation == f"{UKPRN} Northgate College"
+    by_org = desk.intake.set_sender(analyst, reference, ukprn=UKPRN)
+    assert by_org.portal_user is None and by_org.row.organisation == f"{UKPRN} Northgate College"
+    with pytest.raises(StaleIntake):
+        desk.intake.set_sender(
+            analyst, reference, ukprn=UKPRN, expected_version=view.row.row_version
+        )
+    with pytest.raises(ValidationError, match="username or the organisation's UKPRN"):
+        desk.intake.set_sender(analyst, reference, ukprn=UKPRN, username="sam.okafor")
+    with pytest.raises(NotFound, match="no portal user"):
+        desk.intake.set_sender(analyst, reference, username="nobody.here")
+    assert len(events(desk, "intake-set-sender")) == 5  # three refusals audited too
+
+
+def test_a_plain_email_is_a_new_case_with_nothing_to_open(desk: Services, analyst: Actor) -> None:
+    view = desk.intake.receive(analyst, intake_email(body="Can you call me back, please?"))
+    assert view.row.status is IntakeStatus.NEW and view.attachments == ()
+    with pytest.raises(ValidationError, match="no encrypted file to open"):
+        desk.intake.open(analyst, view.row.reference, Passphrase(INTAKE_PASSPHRASE))
+
+
+# --- breach checks on receipt (item 2, §1.4) --------------------------------------------------
+
+
+def test_a_uln_with_its_learners_date_of_birth_in_the_body_is_a_breach_found_on_receipt(
+    desk: Services, analyst: Actor
+) -> None:
+    body = f"Hello, please check learner {AVA}, born 14/03/2008. Thanks, Sam"
+    view = desk.intake.receive(analyst, intake_email(subject=f"Query about {AVA}", body=body))
+    rules = {f.rule for f in view.findings}
+    assert BreachRule.ULN_WITH_DEMOGRAPHIC in rules
+    finding = next(f for f in view.findings if f.rule is BreachRule.ULN_WITH_DEMOGRAPHIC)
+    assert finding.wording.startswith("A ULN with any of the five demographics")  # §1.4
+    assert finding.found_by is None  # the checks on receipt
+    assert view.row.breach and view.incident is not None and view.incident.startswith("BR-")
+    # Shown masked, never in clear: the queue's subject and the case's body.
+    assert AVA not in view.row.subject and "[ULN]" in view.row.subject
+    assert AVA not in view.body and "14/03/2008" not in view.body
+    assert stored(desk, view.row.reference).subject == view.row.subject
+    # The register's own learner was looked at for the check: in Ava's history.
+    (look,) = events(desk, "intake-breach-check", subject_type="learner", subject_id=AVA)
+    assert look.detail == {"case": view.row.reference}
+    (receipt,) = events(desk, "intake-receive")
+    assert receipt.detail["findings"] == sorted({str(r) for r in rules})
+    assert AVA not in json.dumps(receipt.detail)
+
+
+def test_an_unencrypted_spreadsheet_of_learners_is_a_breach(desk: Services, analyst: Actor) -> None:
+    csv = learners_csv(ROWS, HEADER)
+    view = desk.intake.receive(analyst, intake_email(attachments=(("learners.csv", csv),)))
+    assert view.row.status is IntakeStatus.NEW  # nothing encrypted to open
+    assert view.attachments[0].kind is AttachmentKind.PLAIN_FILE
+    found = {(f.rule, f.location) for f in view.findings}
+    assert (BreachRule.UNENCRYPTED_ATTACHMENT, "attachment learners.csv") in found
+    assert view.incident is not None
+
+
+def test_queue_filters_by_status_and_breach(desk: Services, analyst: Actor) -> None:
+    waiting = desk.intake.receive(analyst, encrypted_email()).row.reference
+    breach = desk.intake.receive(
+        analyst, intake_email(body=f"ULN {AVA} date of birth 14/03/2008")
+    ).row.reference
+    everything = desk.intake.queue(analyst)
+    assert [r.reference for r in everything] == [breach, waiting]  # newest first
+    assert [r.reference for r in desk.intake.queue(analyst, breach=True)] == [breach]
+    assert [r.reference for r in desk.intake.queue(analyst, breach=False)] == [waiting]
+    awaiting = desk.intake.queue(analyst, IntakeStatus.AWAITING_PASSPHRASE)
+    assert [r.reference for r in awaiting] == [waiting]
+
+
+# --- the passphrase and opening (items 3-5) -----------------------------------------------------
+
+
+def test_a_wrong_passphrase_is_counted_and_after_the_last_try_a_new_file_is_asked_for(
+    desk: Services, analyst: Actor
+) -> None:
+    reference = desk.intake.receive(analyst, encrypted_email()).row.reference
+    wrong = Passphrase("Not-The-Right-One-99!")
+    with pytest.raises(WrongPassphraseTries, match=r"does not open learners\.zip: 2 tries left"):
+        desk.intake.open(analyst, reference, wrong)
+    with pytest.raises(WrongPassphraseTries, match="1 try left") as refused:
+        desk.intake.open(analyst, reference, wrong)
+    assert refused.value.tries_left == 1
+    assert stored(desk, reference).passphrase_tries == 2  # each refusal kept
+    with pytest.raises(NewFileNeeded, match="asks the sender for a new file"):
+        desk.intake.open(analyst, reference, wrong)
+    case = stored(desk, reference)
+    assert (case.status, case.passphrase_tries) == (IntakeStatus.NEW_FILE_NEEDED, 3)
+    # Even the right one is refused now: the sender sends a new file.
+    with pytest.raises(ValidationError, match="new file"):
+        desk.intake.open(analyst, reference, Passphrase(INTAKE_PASSPHRASE))
+    tries = events(desk, "intake-open")
+    assert [e.detail.get("tries_left") for e in tries if "tries_left" in e.detail] == [0, 1, 2]
+    assert len(tries) == 4
+
+
+def test_the_right_passphrase_opens_the_file_and_every_row_is_matched(
+    desk: Services, analyst: Actor
+) -> None:
+    reference = desk.intake.receive(analyst, encrypted_email()).row.reference
+    heard: list[tuple[int, int, str]] = []
+    opened = desk.intake.open(
+        analyst,
+        reference,
+        Passphrase(INTAKE_PASSPHRASE),
+        progress=lambda *step: heard.append(step),
+    )
+    assert opened.view.row.status is IntakeStatus.OPEN
+    assert opened.guidance_met and opened.advice == ()
+    assert opened.view.passphrase_guidance_met is True
+    assert opened.view.opened_by == analyst.username
+    rows = opened.rows
+    assert rows.source.startswith("learners.zip") and "learners.csv" in rows.source
+    assert rows.header == HEADER
+    assert set(rows.mapping.values()) >= {"uln", "given_name", "family_name", "date_of_birth"}
+    outcomes = {r.number: (r.outcome, r.uln) for r in rows.rows}
+    assert outcomes == {
+        2: ("WSRC0004", AVA),
+        3: ("WSRC0004", JOSEPH),
+        4: ("INVALID", None),
+        5: ("WSRC0001", None),
+    }
+    assert dict(rows.rows[2].errors).keys() == {"ULN"}
+    assert opened.view.outcome_counts == {"INVALID": 1, "WSRC0001": 1, "WSRC0004": 2}
+    assert [h[:2] for h in heard if h[1]] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    # Kept sealed, counts only in the clear.
+    case = stored(desk, reference)
+    assert case.opened_sealed is not None and b"Reed" not in case.opened_sealed
+    assert (case.row_count, case.outcome_counts) == (4, opened.view.outcome_counts)
+    # Each learner shown is a look in their history, naming the case and the row.
+    (look,) = events(desk, "intake-match", subject_type="learner", subject_id=AVA)
+    assert look.detail == {"case": reference, "rows": [2]}
+    assert events(desk, "intake-match", subject_type="learner", subject_id=JOSEPH)
+    (opening,) = [e for e in events(desk, "intake-open") if e.outcome == "ok"]
+    assert opening.detail["rows"] == 4 and opening.detail["guidance_met"] is True
+
+
+def test_a_passphrase_short_of_the_guidance_still_opens_with_advice(
+    desk: Services, analyst: Actor
+) -> None:
+    # Data Encryption and Passphrase Guidance: 15+ characters, letters, digits and symbols.
+    short = "lantern"
+    reference = desk.intake.receive(analyst, encrypted_email(short)).row.reference
+    opened = desk.intake.open(analyst, reference, Passphrase(short))
+    assert not opened.guidance_met and opened.advice
+    assert stored(desk, reference).passphrase_guidance_met is False
+
+
+def test_the_passphrase_in_the_same_email_is_a_breach_found_when_it_is_typed(
+    desk: Services, analyst: Actor
+) -> None:
+    # §1.4: "the password in the same email as the encrypted file".
+    body = f"Learners attached. Password: {INTAKE_PASSPHRASE}"
+    reference = desk.intake.receive(analyst, encrypted_email(body=body)).row.reference
+    opened = desk.intake.open(analyst, reference, Passphrase(INTAKE_PASSPHRASE))
+    found = [f for f in opened.view.findings if f.rule is BreachRule.PASSPHRASE_IN_EMAIL]
+    assert [(f.location, f.found_by) for f in found] == [("body", analyst.username)]
+    assert opened.view.incident is not None
+    assert INTAKE_PASSPHRASE not in opened.view.body  # masked in the view just opened
+    with desk.db.transaction(read_only=True) as session:
+        summaries = session.execute(select(IntakeFinding.summary)).scalars().all()
+    assert all(INTAKE_PASSPHRASE not in s for s in summaries)
+
+
+def test_a_hostile_file_is_refused_clearly_and_the_case_left_as_it_was(
+    desk: Services, analyst: Actor
+) -> None:
+    archive = aes_zip({"../../etc/learners.csv": learners_csv(ROWS, HEADER)})
+    raw = intake_email(attachments=(("learners.zip", archive),))
+    reference = desk.intake.receive(analyst, raw).row.reference
+    with pytest.raises(HostileFile) as refused:
+        desk.intake.open(analyst, reference, Passphrase(INTAKE_PASSPHRASE))
+    assert "learners.zip" in str(refused.value) or "etc" in str(refused.value)
+    case = stored(desk, reference)
+    assert (case.status, case.passphrase_tries) == (IntakeStatus.AWAITING_PASSPHRASE, 0)
+    (entry,) = [e for e in events(desk, "intake-open") if e.outcome == "failed"]
+    assert entry.detail["rule"] == str(refused.value.outcome)
+
+
+def test_a_stale_screen_is_refused(desk: Services, analyst: Actor) -> None:
+    view = desk.intake.receive(analyst, encrypted_email())
+    reference, version = view.row.reference, view.row.row_version
+    desk.intake.set_sender(analyst, reference, ukprn=UKPRN)
+    with pytest.raises(StaleIntake, match="changed after you opened it"):
+        desk.intake.open(
+            analyst, reference, Passphrase(INTAKE_PASSPHRASE), expected_version=version
+        )
+    with pytest.raises(StaleIntake):
+        desk.intake.close(analyst, reference, "Sent in error.", expected_version=version)
+
+
+# --- rows, mapping, export (item 5) ----------------------------------------------------------
+
+
+@pytest.fixture
+def opened(desk: Services, analyst: Actor) -> str:
+    reference = desk.intake.receive(analyst, encrypted_email()).row.reference
+    desk.intake.open(analyst, reference, Passphrase(INTAKE_PASSPHRASE))
+    return reference
+
+
+def test_the_rows_are_read_again_as_an_audited_look(
+    desk: Services, analyst: Actor, opened: str
+) -> None:
+    rows = desk.intake.rows(analyst, opened)
+    assert [r.outcome for r in rows.rows] == ["WSRC0004", "WSRC0004", "INVALID", "WSRC0001"]
+    assert "Ava" not in repr(rows)  # the rows stay out of a repr
+    (look,) = events(desk, "intake-rows", subject_type="learner", subject_id=AVA)
+    assert look.detail == {"case": opened, "rows": [2]}
+
+
+def test_the_operators_mapping_validates_and_matches_every_row_again(
+    desk: Services, analyst: Actor, opened: str
+) -> None:
+    before = desk.intake.rows(analyst, opened)
+    # Forename and Surname swapped by the operator: nobody agrees any more.
+    swapped = dict(before.mapping)
+    given = next(i for i, f in swapped.items() if f == "given_name")
+    family = next(i for i, f in swapped.items() if f == "family_name")
+    swapped[given], swapped[family] = "family_name", "given_name"
+    after = desk.intake.remap(analyst, opened, swapped, expected_version=before.row_version)
+    assert after.rows[0].outcome == "WSRC0003"  # the ULN found, its names differ
+    assert after.row_version > before.row_version
+    with pytest.raises(StaleIntake):
+        desk.intake.remap(analyst, opened, before.mapping, expected_version=before.row_version)
+    with pytest.raises(ValidationError):
+        desk.intake.remap(analyst, opened, {99: "uln"})
+    again = desk.intake.match(analyst, opened)
+    assert [r.outcome for r in again.rows] == [r.outcome for r in after.rows]
+    (remap,) = [e for e in events(desk, "intake-remap") if e.outcome == "ok"]
+    assert remap.detail["mapping"][str(given)] == "family_name"
+
+
+def test_the_export_is_an_aes_zip_for_the_sender_with_a_new_passphrase(
+    desk: Services, analyst: Actor, opened: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "results.zip"
+    export = desk.intake.export(analyst, opened, target)
+    assert export.path == target and export.rows == 4
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert export.passphrase.reveal() not in repr(export)
+    content = target.read_bytes()
+    assert b"Reed" not in content  # never in clear
+    with pyzipper.AESZipFile(io.BytesIO(content)) as archive:
+        (info,) = archive.infolist()
+        assert info.filename == f"{opened}-results.csv"
+        with pytest.raises(RuntimeError):
+            archive.read(info.filename)  # no passphrase, no data
+        archive.setpassword(export.passphrase.reveal().encode())
+        text = archive.read(info.filename).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("Row,ULN,Given name,Family name")
+    assert lines[0].endswith("Outcome code,Outcome,Matched ULN,Possible matches,Errors")
+    assert lines[1].startswith(f"2,{AVA},Ava,Reed,14/03/2008") and "WSRC0004" in lines[1]
+    assert lines[3].startswith("4,1000000063") and "INVALID" in lines[3] and "ULN:" in lines[3]
+    assert f",{UNKNOWN}," in lines[4] and ",WSRC0001," in lines[4]
+    # Never over an existing file; the passphrase in no audit detail.
+    with pytest.raises(FileRefused, match="already exists"):
+        desk.intake.export(analyst, opened, target)
+    entries = events(desk, "intake-export")
+    assert all(export.passphrase.reveal() not in json.dumps(e.detail) for e in entries)
+    assert any(e.subject_id == AVA for e in entries)  # the ULN sent back: in Ava's history
+
+
+def test_csv_cells_that_look_like_formulas_are_sent_as_text(
+    desk: Services, analyst: Actor, tmp_path: Path
+) -> None:
+    rows = [(AVA, "=HYPERLINK(1)", "Reed", "14/03/2008", "2", "SW1A 1AA")]
+    archive = aes_zip({"learners.csv": learners_csv(rows, HEADER)})
+    reference = desk.intake.receive(
+        analyst, intake_email(attachments=(("learners.zip", archive),))
+    ).row.reference
+    desk.intake.open(analyst, reference, Passphrase(INTAKE_PASSPHRASE))
+    export = desk.intake.export(analyst, reference, tmp_path / "out.zip")
+    with pyzipper.AESZipFile(export.path) as archive_read:
+        archive_read.setpassword(export.passphrase.reveal().encode())
+        text = archive_read.read(f"{reference}-results.csv").decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in text
+
+
+# --- closing and disposal (item 6) --------------------------------------------------------------
+
+
+def test_closing_deletes_the_decrypted_data_and_purge_disposes_on_the_clock(
+    desk: Services, analyst: Actor, opened: str, clock: FixedClock
+) -> None:
+    closed = desk.intake.close(analyst, opened, "Results phoned back to the provider.")
+    assert closed.row.status is IntakeStatus.CLOSED and closed.closed_by == analyst.username
+    assert closed.dispose_after == clock.now + timedelta(days=30)  # [intake] retention_days
+    case = stored(desk, opened)
+    assert case.opened_sealed is None and case.message_sealed is not None
+    with pytest.raises(ValidationError, match="closed"):
+        desk.intake.rows(analyst, opened)
+    with pytest.raises(ValidationError, match="closed"):
+        desk.intake.close(analyst, opened, "Again.")
+    (closing,) = [e for e in events(desk, "intake-close") if e.outcome == "ok"]
+    assert closing.detail["decrypted_bytes_deleted"] > 0
+
+    cron = Actor.system("intake-purge")
+    clock.now += timedelta(days=29)
+    assert desk.intake.purge(cron).purged == ()  # not yet due
+    clock.now += timedelta(days=1)
+    size = len(case.message_sealed or b"")
+    result = desk.intake.purge(cron)
+    assert result.purged == (opened,) and result.bytes_deleted == size
+    case = stored(desk, opened)
+    assert (case.status, case.message_sealed, case.opened_sealed) == (
+        IntakeStatus.DISPOSED,
+        None,
+        None,
+    )
+    assert case.disposed_at == clock.now
+    (purge,) = events(desk, "intake-purge")
+    assert (purge.actor, purge.subject_id, purge.detail) == (
+        "system:intake-purge",
+        opened,
+        {"bytes_deleted": size},
+    )
+    assert desk.intake.purge(cron).purged == ()  # nothing left to dispose of
+    shown = desk.intake.show(analyst, opened)
+    assert shown.row.status is IntakeStatus.DISPOSED and shown.body == ""
+
+
+def test_a_case_can_be_closed_unopened(desk: Services, analyst: Actor) -> None:
+    reference = desk.intake.receive(analyst, encrypted_email()).row.reference
+    closed = desk.intake.close(analyst, reference, "The sender will send a new file.")
+    assert closed.row.status is IntakeStatus.CLOSED
+    with pytest.raises(ValidationError, match="Reason"):
+        desk.intake.close(analyst, reference, "   ")
+
+
+# --- who may (HANDLE_INTAKE; the system's two jobs for cron) -----------------------------------
+
+
+def test_only_analysts_and_the_crons_own_jobs_may(
+    desk: Services, analyst: Actor, agent: Actor, tmp_path: Path
+) -> None:
+    with pytest.raises(PermissionDenied):
+        desk.intake.receive(agent, encrypted_email())
+    with pytest.raises(PermissionDenied):
+        desk.intake.queue(agent)
+    with pytest.raises(PermissionDenied):
+        desk.intake.purge(Actor.system("intake-scan"))  # each job its own
+    with pytest.raises(PermissionDenied):
+        desk.intake.receive(Actor.system("demo-seed"), encrypted_email())
+    denied = audit_log(desk, outcome="denied", limit=100)
+    assert len(denied) == 4
+    view = desk.intake.receive(Actor.system("intake-scan"), encrypted_email())
+    assert view.row.status is IntakeStatus.AWAITING_PASSPHRASE
+
+
+def test_a_scan_adds_each_new_message_once_and_says_why_it_refused_any(
+    desk: Services, analyst: Actor, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    first, second = encrypted_email(), encrypted_email()
+    (inbox / "1.eml").write_bytes(first)
+    (inbox / "2.eml").write_bytes(second)
+    (inbox / "3.eml").write_bytes(b"")  # no email
+    (inbox / "4.eml").write_bytes(intake_email(sender=None))  # no sender
+    cron = Actor.system("intake-scan")
+    result = desk.intake.scan(cron, inbox)
+    assert result.added == (f"{DAY}-0001", f"{DAY}-0002") and result.already == 0
+    assert [name for name, _ in result.refused] == ["3.eml", "4.eml"]
+    assert "empty" in result.refused[0][1] and "sender" in result.refused[1][1]
+    again = desk.intake.scan(cron, inbox)
+    assert (again.added, again.already) == ((), 2)
+    with desk.db.transaction(read_only=True) as session:
+        assert len(session.execute(select(IntakeAttachment)).all()) == 2
+    (scan, _) = events(desk, "intake-scan")
+    assert scan.detail == {"added": [], "already": 2, "refused": ["3.eml", "4.eml"]}
+
+
+def test_a_scan_without_a_mailbox_says_what_to_set(desk: Services, analyst: Actor) -> None:
+    with pytest.raises(ValidationError, match="mailbox_path"):
+        desk.intake.scan(analyst)
+
+
+def test_an_unknown_reference_is_refused(desk: Services, analyst: Actor) -> None:
+    with pytest.raises(ValidationError, match="IN-20261123-0001"):
+        desk.intake.show(analyst, "SU-1")
+    with pytest.raises(NotFound):
+        desk.intake.show(analyst, "in-20261123-0009")
+
+
+def test_the_incident_follows_a_corrected_sender(desk: Services, analyst: Actor) -> None:
+    raw = intake_email(sender=None, body=f"ULN {AVA} date of birth 14/03/2008")
+    view = desk.intake.receive(analyst, raw, sender_email="unknown@elsewhere.example.org")
+    assert view.incident is not None
+    desk.intake.set_sender(analyst, view.row.reference, ukprn=UKPRN)
+    with desk.db.transaction(read_only=True) as session:
+        incident = session.execute(select(BreachIncident)).scalar_one()
+        assert incident.organisation_id is not None
