@@ -29,6 +29,8 @@ from lrs_cli import terminal
 from lrs_cli.intake import NO_TERMINAL, PASSPHRASE_VARIABLE
 from lrs_cli.main import EXIT_ERROR, main
 from lrs_core.actor import Actor
+from lrs_core.domain.breaches import step_wording
+from lrs_core.domain.kinds import LadderStep
 from lrs_core.services import Services
 
 ANALYST = "ana.lyst"
@@ -692,7 +694,7 @@ def test_an_incident_and_its_ladder(run: IntakeRunner, tmp_path: Path) -> None:
     ladder = [line for line in out if line.startswith("  ") and ". " in line and "[" in line]
     assert len(ladder) == 5
     assert ladder[0].split()[0] == "NEXT"  # a first breach: contact the user and super users
-    assert "Contact the user and the organisation's super users" in ladder[0]
+    assert f"1. {step_wording(LadderStep.CONTACT)}  [contact]" in ladder[0]  # §1.4's words
     step = run.json(ANALYST, "intake", "incident", "step", incident, "contact",
                     "--note", "Phoned Sam Okafor and the super users")  # fmt: skip
     contact = next(s for s in step["ladder"] if s["step"] == "contact")
