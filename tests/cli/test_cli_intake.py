@@ -413,6 +413,21 @@ def test_an_unknown_case_is_one_line(run: IntakeRunner) -> None:
     assert "IN-20261123-9999" in err
 
 
+def test_sender_set_by_an_analyst(run: IntakeRunner, services: Services, tmp_path: Path) -> None:
+    """Item 1: the operator can set or correct who sent it."""
+    with services.db.transaction() as session:
+        school = organisation(session, "10023456", "Riverside School", kind="school")
+        portal_user(session, school, "ann.lee", "Ann", "Lee", email="ann.lee@riverside.example")
+    reference = run.add(tmp_path, compliant())
+    out = run.ok(ANALYST, "intake", "sender", reference, "--username", "ann.lee")
+    assert out.startswith(f"{reference}: sender set to ann.lee, 10023456 Riverside School")
+    case = run.json(ANALYST, "intake", "sender", reference, "--ukprn", NORTHGATE)
+    assert case["row"]["organisation"] == f"{NORTHGATE} Northgate College"
+    assert case["sender_set_by"]
+    err = run.refused(ANALYST, "intake", "sender", reference)
+    assert "--username" in err and "--ukprn" in err
+
+
 # --- the passphrase by phone ------------------------------------------------------------------
 
 
@@ -671,6 +686,18 @@ def test_close_then_purge_from_cron(
     assert run.json(ANALYST, "intake", "show", reference)["row"]["status"] == "disposed"
 
 
+def test_close_json(run: IntakeRunner, tmp_path: Path) -> None:
+    reference = run.add(tmp_path, breach())
+    case = run.json(ANALYST, "intake", "close", reference, "--reason", "Read; sender told")
+    assert case["row"]["status"] == "closed" and case["close_reason"] == "Read; sender told"
+    assert (
+        case["dispose_after"]
+        == (TEST_NOW + timedelta(days=30)).isoformat()[:10] + case["dispose_after"][10:]
+    )
+    again = run.refused(ANALYST, "intake", "close", reference, "--reason", "Again")
+    assert reference in again or "closed" in again
+
+
 def test_close_refuses_a_stale_version(run: IntakeRunner, tmp_path: Path) -> None:
     reference = run.add(tmp_path, breach())
     err = run.refused(ANALYST, "intake", "close", reference, "--reason", "Read", "--version", "99")
@@ -702,6 +729,16 @@ def test_an_incident_and_its_ladder(run: IntakeRunner, tmp_path: Path) -> None:
     out = run.ok(ANALYST, "intake", "incident", "close", incident, "--note", "Handled")
     assert out.splitlines()[0] == f"{incident}: closed"
     assert run.json(ANALYST, "intake", "incident", "show", incident)["status"] == "closed"
+
+
+def test_an_organisations_incidents(run: IntakeRunner, tmp_path: Path) -> None:
+    reference = run.add(tmp_path, breach())
+    incident = run.json(ANALYST, "intake", "show", reference)["incident"]
+    lines = run.ok(ANALYST, "intake", "incident", "list", "--ukprn", NORTHGATE).splitlines()
+    assert lines[0].startswith(f"{incident}  open ") and f"case {reference}" in lines[0]
+    assert lines[-1] == "1 incident"
+    listed = run.json(ANALYST, "intake", "incident", "list", "--ukprn", NORTHGATE)
+    assert [i["reference"] for i in listed["incidents"]] == [incident]
 
 
 def test_a_ladder_step_must_be_one_of_the_five(run: IntakeRunner) -> None:
