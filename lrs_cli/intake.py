@@ -385,8 +385,11 @@ def cmd_scan(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_add(ctx: Context, args: argparse.Namespace) -> int:
-    path = Path(args.file)
-    raw = path.read_bytes()  # OSError: main's one line, naming why
+    path = check_path(args.file, "File")
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise FileRefused(f"cannot read {path}: {reason(error)} (nothing was added)") from None
     services, actor = _acting(ctx, args)
     case = services.intake.receive(actor, raw, sender_email=args.sender, source=path.name)
     if args.json:

@@ -359,7 +359,8 @@ def test_add_refuses_a_file_it_cannot_read_in_one_line(
     run: IntakeRunner, tmp_path: Path, make: object, says: str
 ) -> None:
     path = make(tmp_path)  # type: ignore[operator]
-    assert says in run.refused(ANALYST, "intake", "add", str(path))
+    err = run.refused(ANALYST, "intake", "add", str(path))
+    assert err == f"lrs-desk: error: cannot read {path}: {says} (nothing was added)"
 
 
 def test_the_same_message_twice_is_refused_naming_its_case(
