@@ -352,7 +352,7 @@ def test_add_with_the_senders_address_when_the_message_has_none(
 
 
 @pytest.mark.parametrize(("make", "says"), [
-    (lambda tmp: tmp / "missing.eml", "No such file"),
+    (lambda tmp: tmp / "missing.eml", "No such file or directory"),
     (lambda tmp: tmp, "Is a directory"),
 ])  # fmt: skip
 def test_add_refuses_a_file_it_cannot_read_in_one_line(
