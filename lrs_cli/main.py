@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lrs_cli.bench import add_bench_commands
 from lrs_cli.challenge import add_challenge_commands
 from lrs_cli.command import Context, Handler, count, signed_in
+from lrs_cli.intake import add_intake_commands
 from lrs_cli.organisations import add_organisation_commands
 from lrs_cli.output import human, shown_streams
 from lrs_cli.su_case import add_su_case_commands
@@ -688,6 +689,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_challenge_commands(commands, add)
     add_organisation_commands(commands, add)
     add_su_case_commands(commands, add)
+    add_intake_commands(commands, add)
     add_bench_commands(commands, add)
     return parser
 
