@@ -76,7 +76,6 @@ from lrs_core.services.intake import (
 )
 
 if TYPE_CHECKING:
-    from lrs_core.demo_data import DemoLearner
     from lrs_core.intake.samples import Sample
 
 PASSPHRASE_VARIABLE = "LRS_INTAKE_PASSPHRASE"
@@ -655,40 +654,15 @@ def _sample_note(sample: Sample) -> str:
     return "the sender's own passphrase (samples.py)"
 
 
-def demo_rows() -> list[dict[str, str]]:
-    """The samples' spreadsheets for the demo database: README's learners as a provider sends
-    them, so opening a sample there shows each outcome (the PLR learner by ULN; André
-    MacKenzie with no ULN, typed as a caller gives him, "Andre McKenzie"; Michael Davis by
-    ULN, whom README's `learner update` renames, so the name differs by then), and a few
-    synthetic learners the register does not hold (no match)."""
-    from lrs_core.demo_data import README_LEARNER, README_NEAR_MATCH, README_PLR_LEARNER
-    from lrs_core.intake.samples import sample_rows
-
-    def row(learner: DemoLearner, **typed: str) -> dict[str, str]:
-        return {
-            "uln": learner.uln,
-            "given_name": learner.given_name,
-            "family_name": learner.family_name,
-            "date_of_birth": learner.date_of_birth.isoformat(),
-            "gender": "9",  # not specified: a match by ULN compares names and date of birth
-            "postcode": learner.postcode,
-        } | typed
-
-    return [
-        row(README_PLR_LEARNER),
-        row(README_NEAR_MATCH, uln="", given_name="Andre", family_name="McKenzie", gender="1"),
-        row(README_LEARNER),
-        *sample_rows(3),
-    ]
-
-
 def cmd_sample(ctx: Context, args: argparse.Namespace) -> int:
     """Write the demo's synthetic emails: one to a file, or all into a folder (a mailbox for
     ``scan --folder``); with neither, list them. No database, no operator: nothing in them
     is anyone's data."""
     from lrs_core.intake.samples import samples  # made (and its libraries loaded) when asked
+    from lrs_core.db.types import utcnow
+    from lrs_core.services.demo_intake import demo_rows, this_morning
 
-    made = {s.name: s for s in samples(demo_rows())}
+    made = {s.name: s for s in samples(demo_rows(), sent_at=this_morning(utcnow()))}
     if args.name is None and not args.all:
         if args.json:
             print_json({"samples": [

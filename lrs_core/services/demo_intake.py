@@ -4,16 +4,16 @@ service as ``system:intake-scan`` would (breach checks, incidents and all).
 
 Their senders are portal users of three demo organisations (a college, a school and a training
 provider), made here with synthetic names, so every case names its organisation and the
-breach incidents land on it. The compliant AES zip's rows are demo learners: some exactly as
-registered, one with a slip in the family name, two without a ULN (found by personal
-details), one nobody registered, one with an impossible date of birth, so opening it with the
-published passphrase (``samples.DEMO_PASSPHRASE``) shows every outcome.
+breach incidents land on it. The spreadsheets hold README's learners and a few strangers
+(:func:`demo_rows`, which ``lrs-desk intake sample`` writes too), so opening the compliant
+AES zip with the published passphrase (``samples.DEMO_PASSPHRASE``) shows every outcome.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -21,7 +21,8 @@ from lrs_core.actor import Actor
 from lrs_core.config import Settings
 from lrs_core.db.database import Database
 from lrs_core.db.models import IntakeCase, Learner, Organisation, PortalUser
-from lrs_core.domain.kinds import AccountStatus, LearnerStatus, OrganisationKind
+from lrs_core.demo_data import DemoLearner
+from lrs_core.domain.kinds import AccountStatus, OrganisationKind
 from lrs_core.intake import samples
 from lrs_core.services import Services
 
@@ -41,42 +42,47 @@ SENDER_ORGANISATIONS: dict[OrganisationKind, tuple[tuple[str, str, str], ...]] =
         (samples.SENDER_HOSTILE, "Anouk", "Castellane"),
     ),
 }
-FROM_LEARNERS = 20  # the compliant file's rows are demo learners: needs this many
+FROM_LEARNERS = 30  # README's learners are in a demo seed of at least this many
+LONDON = ZoneInfo("Europe/London")
 
 
-def demo_rows(db: Database) -> list[dict[str, str]]:
-    """The compliant file's rows: demo learners, exact and with slips, and strangers."""
-    with db.transaction(read_only=True) as session:
-        learners = (
-            session.execute(
-                select(Learner)
-                .where(Learner.status == LearnerStatus.ACTIVE)
-                .order_by(Learner.id)
-                .offset(7)
-                .limit(7)
-            )
-            .scalars()
-            .all()
-        )
-        rows = [
-            {
-                "uln": learner.uln,
-                "given_name": learner.given_name,
-                "family_name": learner.family_name,
-                "date_of_birth": learner.date_of_birth.isoformat(),
-                "gender": str(learner.gender),
-                "postcode": learner.postcode,
-            }
-            for learner in learners
-        ]
-    if len(rows) < 7:
-        return samples.sample_rows(6)
-    rows[2]["family_name"] = rows[2]["family_name"][:-1] + "x"  # a slip: WSRC0003
-    for row in rows[4:6]:
-        row["uln"] = ""  # no ULN: found by personal details
-    rows[6]["date_of_birth"] = "30/02/2009"  # no such day: the row names the field
-    stranger = samples.sample_rows(1, seed=77)[0]  # nobody registered: WSRC0001
-    return [*rows, stranger]
+def demo_rows() -> list[dict[str, str]]:
+    """The samples' spreadsheets: README's learners as a provider sends them, so opening the
+    compliant file on the demo database shows each outcome (the PLR learner by ULN; André
+    MacKenzie with no ULN, typed as a caller gives him, "Andre McKenzie"; Michael Davis by
+    ULN, whom README's `learner update` renames, so the name differs by then), a few synthetic
+    learners the register does not hold (no match) and one with a date that does not exist
+    (the row names the field and the rule)."""
+    from lrs_core.demo_data import README_LEARNER, README_NEAR_MATCH, README_PLR_LEARNER
+
+    def row(learner: DemoLearner, **typed: str) -> dict[str, str]:
+        return {
+            "uln": learner.uln,
+            "given_name": learner.given_name,
+            "family_name": learner.family_name,
+            "date_of_birth": learner.date_of_birth.isoformat(),
+            "gender": "9",  # not specified: a match by ULN compares names and date of birth
+            "postcode": learner.postcode,
+        } | typed
+
+    strangers = samples.sample_rows(4)
+    strangers[-1] = strangers[-1] | {"uln": "", "date_of_birth": "30/02/2009"}
+    return [
+        row(README_PLR_LEARNER),
+        row(README_NEAR_MATCH, uln="", given_name="Andre", family_name="McKenzie", gender="1"),
+        row(README_LEARNER),
+        *strangers,
+    ]
+
+
+def this_morning(now: datetime) -> datetime:
+    """08:05 UK time on ``now``'s day (the day before, when that is still to come): when the
+    samples were sent."""
+    local = now.astimezone(LONDON)
+    sent = local.replace(hour=8, minute=5, second=0, microsecond=0)
+    if sent > local:
+        sent -= timedelta(days=1)
+    return sent.astimezone(UTC)
 
 
 def seed_demo_intake(db: Database, settings: Settings, now: datetime) -> tuple[str, ...]:
@@ -113,14 +119,10 @@ def seed_demo_intake(db: Database, settings: Settings, now: datetime) -> tuple[s
                             last_sign_in_at=now - timedelta(days=3),
                         )
                     )
-    # Sent over this morning's first hour; received as the mailbox delivered them.
-    sent = now.replace(hour=8, minute=5, second=0, microsecond=0)
-    if sent > now:
-        sent -= timedelta(days=1)
     clock: Callable[[], datetime] = lambda: now  # noqa: E731
     services = Services(db, settings, clock)
     mailbox = Actor.system("intake-scan")
     return tuple(
         services.intake.receive(mailbox, sample.raw, source=f"demo {sample.name}").row.reference
-        for sample in samples.samples(demo_rows(db), sent_at=sent)
+        for sample in samples.samples(demo_rows(), sent_at=this_morning(now))
     )

@@ -25,7 +25,7 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def seeded(db: Database, settings: Settings) -> tuple[Services, tuple[str, ...]]:
     services = Services(db, settings, lambda: NOW)
-    seed_demo(db, learners=60, seed=2026, totp_key=services.key("totp-key").key)
+    seed_demo(db, learners=40, seed=2026, totp_key=services.key("totp-key").key)
     return services, seed_demo_intake(db, settings, NOW)
 
 
