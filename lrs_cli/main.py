@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lrs_cli.bench import add_bench_commands
 from lrs_cli.challenge import add_challenge_commands
 from lrs_cli.command import Context, Handler, count, signed_in
+from lrs_cli.intake import add_intake_commands
 from lrs_cli.organisations import add_organisation_commands
 from lrs_cli.output import human, shown_streams
 from lrs_cli.su_case import add_su_case_commands
@@ -451,6 +452,11 @@ def cmd_demo_seed(ctx: Context, args: argparse.Namespace) -> int:
             ctx.db, ctx.settings, ctx.services().clock()
         )
         challenges += f", super-user case {case} waiting for approval" if case else ""
+        # And this morning's mailbox: the seven intake samples, received and checked.
+        from lrs_core.services import demo_intake
+
+        received = demo_intake.seed_demo_intake(ctx.db, ctx.settings, ctx.services().clock())
+        challenges += f", {len(received)} intake emails" if received else ""
     print(
         f"seeded {summary.learners:,} learners ({summary.linked_learners:,} linked), "
         f"{summary.events:,} learning events, {summary.organisations:,} organisations, "
@@ -683,6 +689,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_challenge_commands(commands, add)
     add_organisation_commands(commands, add)
     add_su_case_commands(commands, add)
+    add_intake_commands(commands, add)
     add_bench_commands(commands, add)
     return parser
 

@@ -58,7 +58,10 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.VIEW_ORGANISATIONS: "Look up organisations and their portal users",
     Permission.RAISE_CHALLENGE: "Raise data challenges and read the queue and their history",
     Permission.RESOLVE_CHALLENGE: "Resolve data challenges (merges, de-merges, events)",
-    Permission.HANDLE_INTAKE: "Open encrypted learner data sent to the desk",
+    Permission.HANDLE_INTAKE: (
+        "Open encrypted learner data sent to the desk and take the steps of its breach"
+        " incidents (§1.4), suspending a sender or disabling an organisation among them"
+    ),
     Permission.MANAGE_PORTAL_USERS: (
         "Suspend portal users; disable and re-enable organisations' portal permissions"
     ),

@@ -5,5 +5,7 @@ an encrypted one in memory under limits (AES zip, ZipCrypto, encrypted Office), 
 reads the spreadsheet inside (.xlsx, .csv in any encoding Excel writes) and maps its header to
 learner fields, ``passphrase`` holds the phoned passphrase so it never shows, ``sealed`` seals
 what is kept at rest (AES-GCM under the intake key), ``samples`` makes the demo's and the
-tests' emails (never real data). Nothing here touches the database or writes a file.
+tests' emails (never real data). Nothing here writes a file, and only ``rows`` reads the
+database: it matches an opened file's rows against the register, in the caller's transaction
+(writing nothing: the service audits the looks).
 """

@@ -150,6 +150,9 @@ def _declared_entries(content: bytes) -> int | None:
 def is_office_document(content: bytes) -> bool:
     """Whether a zip is an Office Open XML document (an .xlsx...), not an archive: its
     central directory names a [Content_Types].xml."""
+    declared = _declared_entries(content)
+    if declared is not None and declared > MAX_DOCUMENT_PARTS:
+        return False
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as document:
             return "[Content_Types].xml" in document.NameToInfo
@@ -244,7 +247,10 @@ def check_before_opening(filename: str, content: bytes, limits: Limits) -> None:
         return
     _too_many(filename, _declared_entries(content), max(limits.max_members, MAX_DOCUMENT_PARTS))
     with _open_zip(filename, content) as archive:
-        _check_structure(filename, archive.infolist(), limits)
+        infos = archive.infolist()
+        if "[Content_Types].xml" in archive.NameToInfo and not any(map(_is_encrypted, infos)):
+            return  # a plain Office document, not an archive (text_of holds it to the limits)
+        _check_structure(filename, infos, limits)
 
 
 def unlock(

@@ -163,7 +163,10 @@ def _contents(message: EmailMessage) -> tuple[str, tuple[Attachment, ...]]:
         nonlocal count
         count += 1
         if count > MAX_PARTS or depth > _MAX_DEPTH:
-            raise MessageRefused(f"the message has more than {MAX_PARTS} parts, nested too deep")
+            raise MessageRefused(
+                f"the message has more than {MAX_PARTS} parts, or parts nested more than"
+                f" {_MAX_DEPTH} deep"
+            )
         content_type = part.get_content_type()
         if part.is_multipart() and content_type != "message/rfc822":
             for child in part.get_payload():
@@ -174,10 +177,12 @@ def _contents(message: EmailMessage) -> tuple[str, tuple[Attachment, ...]]:
         disposition = (part.get_content_disposition() or "").lower()
         if content_type == "message/rfc822":
             attachments.append(_attached_message(part, filename, len(attachments)))
+        elif content_type.startswith("multipart/"):  # no parts found (no boundary): text
+            plain.append(_text(part))
         elif (
             content_type in ("text/plain", "text/html")
             and not filename
-            and (disposition != "attachment")
+            and disposition != "attachment"
         ):
             (plain if content_type == "text/plain" else html).append(_text(part))
         else:

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,8 +36,9 @@ from lrs_core.domain.names import name_key
 from lrs_core.domain.values import OutcomeCode, display_date, validate_uln
 from lrs_core.errors import InvalidFields, ValidationError
 from lrs_core.intake.sheets import ROW_FIELDS
-from lrs_core.services.learners import retired_message
-from lrs_core.services.search import DemographicQuery, DemographicSearch, validate_query
+
+if TYPE_CHECKING:
+    from lrs_core.services.search import DemographicSearch
 
 # (done, total, what): a screen's progress bar.
 Progress = Callable[[int, int, str], None]
@@ -388,6 +389,8 @@ def _by_uln(
     text = f"Exact match: the ULN's {agreed} agree"
     if learner.status is LearnerStatus.RETIRED:
         # §6.1: the desk is told a retired ULN is never used or issued again.
+        from lrs_core.services.learners import retired_message  # see _by_details
+
         text += f"; {retired_message(uln, learner.retired_reason)}"
     return RowResult(
         row.number,
@@ -403,6 +406,10 @@ def _by_uln(
 def _by_details(
     session: Session, row: SheetRow, search: DemographicSearch, today: date
 ) -> RowResult:
+    # Imported here: lrs_core.services imports the intake service, which imports this
+    # module, so a module-level import would make importing this module first circular.
+    from lrs_core.services.search import DemographicQuery, validate_query
+
     read = _read_as(row.values)
     query = DemographicQuery(
         given_name=read.get("given_name", ""),

@@ -162,7 +162,7 @@ def samples(
                 " AES-256 zip as the guidance asks. I will phone the passphrase through.\n\n"
                 "Kind regards,\nMIS Team, Example College",
                 [("learners.zip", "application/zip",
-                  make_aes_zip({"learners.xlsx": _xlsx(rows, LRS_HEADERS)},
+                  make_aes_zip({"learners.xlsx": sheet_xlsx(rows, LRS_HEADERS)},
                                Passphrase(DEMO_PASSPHRASE)))],
             ),
             Passphrase(DEMO_PASSPHRASE),
@@ -178,7 +178,7 @@ def samples(
                 "Hi,\n\nAttached is the list of learners we think are duplicated. The"
                 " passphrase will follow by phone.\n\nThanks,\nExams Office",
                 [("duplicates.zip", "application/zip",
-                  zipcrypto_zip({"duplicates.csv": _csv(rows, VARIANT_HEADERS)}, weak))],
+                  zipcrypto_zip({"duplicates.csv": sheet_csv(rows, VARIANT_HEADERS)}, weak))],
             ),
             weak,
             (BreachRule.WEAK_ENCRYPTION,),
@@ -195,7 +195,7 @@ def samples(
                 " to open, and I will call the desk with it.\n\nRegards,\nData Manager",
                 [("learners.xlsx",
                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                  encrypt_xlsx(_xlsx(rows, VARIANT_HEADERS), Passphrase(OFFICE_PASSPHRASE)))],
+                  encrypt_xlsx(sheet_xlsx(rows, VARIANT_HEADERS), Passphrase(OFFICE_PASSPHRASE)))],
             ),
             Passphrase(OFFICE_PASSPHRASE),
             (),
@@ -225,7 +225,7 @@ def samples(
                 "Hi,\n\nPlease find the learners attached. To save a phone call, the"
                 f" passphrase is {PASSPHRASE_IN_EMAIL}\n\nThanks,\nRegistry",
                 [("learners.zip", "application/zip",
-                  make_aes_zip({"learners.xlsx": _xlsx(rows, LRS_HEADERS)},
+                  make_aes_zip({"learners.xlsx": sheet_xlsx(rows, LRS_HEADERS)},
                                Passphrase(PASSPHRASE_IN_EMAIL)))],
             ),
             Passphrase(PASSPHRASE_IN_EMAIL),
@@ -241,7 +241,7 @@ def samples(
                 5, when[5], ("Enrolments, Example Training", SENDER_PLAIN_CSV),
                 "New starters",
                 "Hello,\n\nOur new starters are attached for registering.\n\nEnrolments",
-                [("new-starters.csv", "text/csv", _csv(rows, VARIANT_HEADERS))],
+                [("new-starters.csv", "text/csv", sheet_csv(rows, VARIANT_HEADERS))],
             ),
             None,
             (BreachRule.UNENCRYPTED_ATTACHMENT, BreachRule.ULN_WITH_DEMOGRAPHIC),
@@ -288,7 +288,11 @@ def _email(
 
 
 def _uk_date(iso: str) -> str:
-    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+    """An ISO date as a UK spreadsheet writes it; anything else (a slip to show) as it is."""
+    try:
+        return date.fromisoformat(iso).strftime("%d/%m/%Y")
+    except ValueError:
+        return iso
 
 
 def _columns(rows: Sequence[Mapping[str, str]], headers: Mapping[str, str]) -> list[str]:
@@ -296,7 +300,7 @@ def _columns(rows: Sequence[Mapping[str, str]], headers: Mapping[str, str]) -> l
     return [key for key in headers if key in present]
 
 
-def _xlsx(rows: Sequence[Mapping[str, str]], headers: Mapping[str, str]) -> bytes:
+def sheet_xlsx(rows: Sequence[Mapping[str, str]], headers: Mapping[str, str]) -> bytes:
     """An .xlsx as a provider's Excel saves it: a ULN as a number, a date of birth as a date."""
     from openpyxl import Workbook  # type: ignore[import-untyped]
 
@@ -325,7 +329,7 @@ def _excel_value(column: str, text: str) -> object:
     return text
 
 
-def _csv(rows: Sequence[Mapping[str, str]], headers: Mapping[str, str]) -> bytes:
+def sheet_csv(rows: Sequence[Mapping[str, str]], headers: Mapping[str, str]) -> bytes:
     """A .csv as Excel's "CSV UTF-8" saves it: a BOM, commas, CRLF, dates as DD/MM/YYYY."""
     columns = _columns(rows, headers)
     out = io.StringIO()

@@ -40,8 +40,9 @@ class Services:
         self.breach_incidents = BreachIncidentService(db, self.audit, clock, settings)
 
     def key(self, name: str) -> secrets.ApplicationKey:
-        """One of LRS Desk's own keys (``audit-key``, ``totp-key``, ``intake-key``), read once when first
-        needed; the embedded SQLite database makes a missing one, a deployment must set it.
+        """One of LRS Desk's own keys (``audit-key``, ``totp-key``, ``intake-key``), read once
+        when first needed; the embedded SQLite database makes a missing one, a deployment must
+        set it.
         The database handle holds them (:meth:`Database.key`): the audit chain in that
         database is keyed with its ``audit-key``, whoever writes to it."""
         return self.db.key(name)

@@ -281,14 +281,16 @@ class BreachIncidentService:
         organisation's portal permissions (both refused when the sender or organisation is not
         known; already in force is recorded, not an error).
 
-        Analysts (HANDLE_INTAKE): the lead's decision is that an analyst confirming a step
-        takes the organisation directory's suspend or disable within it (re-enabling stays an
-        admin's, MANAGE_PORTAL_USERS). The incident's row is locked first; refused, nothing
-        written, in this order: a closed incident (who closed it), a step already taken (who
-        took it, when: of two analysts at once, the second is told), a stale screen, the
-        note (the text rule, one line; required when the step is not the proposed one), an
-        acting step whose sender is not known (what to set first). The security action's
-        reason names the incident: "Breach BR-...: <note>"."""
+        Analysts (HANDLE_INTAKE): an analyst confirming a step takes the organisation
+        directory's suspend or disable within it (issue 12's open question, settled for
+        issue 13); re-enabling stays an admin's (MANAGE_PORTAL_USERS).
+
+        The incident's row is locked first; refused, nothing written, in this order: a
+        closed incident (who closed it), a step already taken (who took it, when: of two
+        analysts at once, the second is told), a stale screen, the note (the text rule, one
+        line; required when the step is not the proposed one), an acting step whose sender is
+        not known (what to set first). The security action's reason names the incident:
+        "Breach BR-...: <note>"."""
         subject = audit_subject(reference.upper())
         with self.audit.guarded(
             actor, Permission.HANDLE_INTAKE, "confirm-breach-step", SUBJECT, subject

@@ -616,7 +616,7 @@ class IntakeService:
         try:
             source, sheet = self._first_sheet(unpacked)
         except HostileFile as hostile:
-            return self._hostile(actor, ref, _hostile_name(unpacked), hostile)
+            return self._hostile(actor, ref, _hostile_name(unpacked), hostile, found)
         mapping = sheets.map_header(sheet.header)
         rows = [list(cells) for cells in sheet.rows]
         results = self._match(rows, mapping, progress)
@@ -712,21 +712,40 @@ class IntakeService:
             left,
         )
 
-    def _hostile(self, actor: Actor, ref: str, name: str, hostile: HostileFile) -> LrsError:
+    def _hostile(
+        self,
+        actor: Actor,
+        ref: str,
+        name: str,
+        hostile: HostileFile,
+        findings: Sequence[breaches.Finding] = (),
+    ) -> LrsError:
         """A file that cannot be opened safely: refused, audited with its rule; the case is
-        left as it was (the sender is asked for a proper file)."""
-        self.audit.record(
-            actor,
-            "intake-open",
-            SUBJECT,
-            ref,
-            outcome=AuditOutcome.FAILED,
-            detail={
-                "outcome": "refused: the file cannot be opened safely",
-                "rule": str(hostile.outcome),
-                "attachment": name,
-            },
-        )
+        left as it was (the sender is asked for a proper file). When the passphrase did open
+        it and the email holds it, that breach is recorded all the same."""
+        with self.db.transaction() as session:
+            now = self.clock()
+            if findings:
+                case = _case(session, ref, for_update=True)
+                if _add_findings(session, case, findings, actor.operator_id, now):
+                    _touch(case, now)
+                    session.flush()
+                    open_incident(session, case, now)
+            append(
+                session,
+                actor,
+                "intake-open",
+                SUBJECT,
+                ref,
+                outcome=AuditOutcome.FAILED,
+                detail={
+                    "outcome": "refused: the file cannot be opened safely",
+                    "rule": str(hostile.outcome),
+                    "attachment": name,
+                    "findings": sorted({str(f.rule) for f in findings}),
+                },
+                now=now,
+            )
         return hostile
 
     def _first_sheet(
@@ -1273,18 +1292,35 @@ def _add_findings(
     findings: Sequence[breaches.Finding],
     operator_id: int | None,
     now: datetime,
-) -> None:
+) -> int:
+    """The findings the case does not hold yet (the same rule at the same place once);
+    how many were new."""
+    held = {
+        (rule, location)
+        for rule, location in session.execute(
+            select(IntakeFinding.rule, IntakeFinding.location).where(
+                IntakeFinding.case_id == case.id
+            )
+        )
+    }
+    added = 0
     for finding in findings:
+        location = _stored(finding.location, "Location", _LOCATION_MAX)
+        if (finding.rule, location) in held:
+            continue
+        held.add((finding.rule, location))
         session.add(
             IntakeFinding(
                 case_id=case.id,
                 rule=finding.rule,
-                location=_stored(finding.location, "Location", _LOCATION_MAX),
+                location=location,
                 summary=finding.summary,
                 found_at=now,
                 operator_id=operator_id,
             )
         )
+        added += 1
+    return added
 
 
 def _sender(session: Session, email: str) -> tuple[Organisation | None, PortalUser | None]:

@@ -2,11 +2,13 @@
 creates (issue 10 item 7), so README cannot drift from the demo data again.
 
 The commands are read from README's code blocks (with their line continuations, `export`s,
-`LRS_OPERATOR_CODE=$(code)` prefixes and `$(date +%d/%m/%Y)`, today) and run in order,
-in-process, on one embedded database migrated and seeded as `make run` does, with the
-operators, passwords and authenticator README gives (and a stand-in for the terminal that
-`su-case approve` shows its one-time password on). A block that points LRS_DATABASE_URL
-elsewhere (setting up a PostgreSQL deployment) is about another database and is left out.
+`LRS_OPERATOR_CODE=$(code)` prefixes, `$(date +%d/%m/%Y)`, today, and shell variables set to
+a date, `day=$(date +%Y%m%d)`, used as `$day`) and run in order, in-process, on one embedded
+database migrated and seeded as `make run` does, with the operators, passwords and
+authenticator README gives (and stand-ins for the terminal that `su-case approve` and
+`intake export` show a secret on, and for the passphrase `intake open` asks for). A block
+that points LRS_DATABASE_URL elsewhere (setting up a PostgreSQL deployment) is about another
+database and is left out.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy import select
 
 from lrs_cli import main as cli
 from lrs_cli import terminal
+from lrs_cli.intake import PASSPHRASE_VARIABLE
 from lrs_core import second_factor
 from lrs_core.db.database import Database
 from lrs_core.db.models import Learner, LearningEvent
@@ -36,12 +39,15 @@ from lrs_core.demo_data import (
     README_PLR_LEARNER,
     DemoLearner,
 )
+from lrs_core.intake.samples import DEMO_PASSPHRASE
 from lrs_core.services import Services
 from lrs_core.services.demo import DEMO_ADMIN_TOTP_SECRET
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCK = re.compile(r"^```(?:sh|bash|shell)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
+# A shell variable set to today's date in some form: `day=$(date +%Y%m%d)`.
+DATE_VARIABLE = re.compile(r"^([a-z_][a-z0-9_]*)=\$\(date \+([^)\s]+)\)\s*(?:#.*)?$")
 
 pytestmark = pytest.mark.no_authenticator  # README's own authenticator gives the codes
 
@@ -77,6 +83,7 @@ class Command:
 class Step:
     exports: dict[str, str] = field(default_factory=dict)
     command: Command | None = None
+    date_variables: dict[str, str] = field(default_factory=dict)  # name -> strftime format
 
 
 def readme_steps(text: str) -> Iterator[Step]:
@@ -85,6 +92,10 @@ def readme_steps(text: str) -> Iterator[Step]:
         if "LRS_DATABASE_URL" in block:
             continue  # a deployment's own database, not the demo one
         for line in block.replace("\\\n", " ").splitlines():
+            dated = DATE_VARIABLE.match(line.strip())
+            if dated:
+                yield Step(date_variables={dated[1]: dated[2]})
+                continue
             words = shlex.split(line, comments=True)
             if words[:1] == ["export"]:
                 yield Step(exports=dict(w.split("=", 1) for w in words[1:]))
@@ -100,6 +111,13 @@ def readme_steps(text: str) -> Iterator[Step]:
                 at = argv.index(">>")
                 argv, append_to = argv[:at], argv[at + 1]
             yield Step(command=Command(" ".join(line.split()), argv, env, append_to))
+
+
+def _expand(word: str, variables: dict[str, str]) -> str:
+    """``$name`` and ``${name}`` of README's date variables, as the shell expands them."""
+    for name, value in variables.items():
+        word = re.sub(rf"\$(?:{name}\b|\{{{name}\}})", value, word)
+    return word
 
 
 def test_readme_shows_the_commands_it_should() -> None:
@@ -175,11 +193,16 @@ def test_every_readme_command_works_on_the_demo_database(
     # stand-in that keeps what it is shown.
     shown_once: list[str] = []
     monkeypatch.setattr(terminal, "open_terminal", lambda *, stdout_allowed: Shown(shown_once))
+    # `intake open` asks for the passphrase the sender phoned in, with echo off; with no
+    # terminal (as here) it reads LRS_INTAKE_PASSPHRASE: the demo samples' one, as if typed.
+    monkeypatch.setenv(PASSPHRASE_VARIABLE, DEMO_PASSPHRASE)
+    variables: dict[str, str] = {}  # `day=$(date +%Y%m%d)`: name -> strftime format
     failures = []
     ran = 0
     for step in readme_steps(README.read_text()):
         for name, value in step.exports.items():
             monkeypatch.setenv(name, value)
+        variables |= step.date_variables
         command = step.command
         if command is None:
             continue
@@ -188,8 +211,13 @@ def test_every_readme_command_works_on_the_demo_database(
         with monkeypatch.context() as env:
             for name, value in command.env.items():
                 env.setenv(name, value.replace("$(code)", code))
-            today = now.astimezone(LONDON).strftime("%d/%m/%Y")
-            argv = [os.path.expanduser(word.replace(TODAY, today)) for word in command.argv]
+            local = now.astimezone(LONDON)
+            dates = {name: local.strftime(form) for name, form in variables.items()}
+            today = local.strftime("%d/%m/%Y")
+            argv = [
+                os.path.expanduser(_expand(word.replace(TODAY, today), dates))
+                for word in command.argv
+            ]
             status = cli.main(argv)
         out, err = capsys.readouterr()
         ran += 1
@@ -199,9 +227,11 @@ def test_every_readme_command_works_on_the_demo_database(
         if status != 0:
             failures.append(f"{command.line}\n  exit {status}: {err.strip()}")
     assert ran >= 15
-    approvals = sum(1 for s in readme_steps(README.read_text())
-                    if s.command and s.command.argv[:2] == ["su-case", "approve"])  # fmt: skip
-    assert len(shown_once) == approvals  # each approval's password shown once
+    # Each approval's one-time password and each intake export's passphrase shown once.
+    showing = (["su-case", "approve"], ["intake", "export"])
+    secrets_shown = sum(1 for s in readme_steps(README.read_text())
+                        if s.command and s.command.argv[:2] in showing)  # fmt: skip
+    assert len(shown_once) == secrets_shown
     assert not failures, "README commands that fail on the demo database:\n" + "\n".join(failures)
 
 

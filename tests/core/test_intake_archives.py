@@ -520,6 +520,8 @@ def test_an_office_file_asking_for_too_many_key_rounds_is_refused(
 def test_check_before_opening_finds_what_needs_no_passphrase() -> None:
     check_before_opening("ok.zip", make_aes_zip({"l.csv": CSV}, RIGHT), LIMITS)
     check_before_opening("plain.csv", CSV, LIMITS)  # no zip: unlock judges it
+    many_parts = {"[Content_Types].xml": b"<Types/>"} | {f"xl/p{n}.xml": b"<a/>" for n in range(30)}
+    check_before_opening("plain.xlsx", plain_zip(many_parts), LIMITS)  # a document, no archive
     for members, outcome in (
         ({"../x.csv": CSV}, Hostile.PATH),
         ({"inner.zip": b"x"}, Hostile.NESTED),

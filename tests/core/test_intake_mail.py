@@ -146,6 +146,25 @@ def test_attachment_names_rfc_2231_and_rfc_2047_and_nameless_parts() -> None:
     assert got.attachments[2].content == b"%PDF-"
 
 
+@pytest.mark.parametrize("boundary", ["", '; boundary="zz"'])
+def test_a_multipart_with_no_parts_is_read_as_its_text(boundary: str) -> None:
+    """The breach checks still see what a malformed message holds."""
+    raw = (
+        f"From: {SENDER}\r\nContent-Type: multipart/mixed{boundary}\r\n\r\nULN 1000000043\r\n"
+    ).encode()
+    got = parse_message(raw)
+    assert got.body == "ULN 1000000043"
+    assert got.attachments == ()
+
+
+def test_parts_nested_too_deep_are_refused() -> None:
+    raw = f"From: {SENDER}\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n"
+    for n in range(1, 30):
+        raw += f"--b{n - 1}\r\nContent-Type: multipart/mixed; boundary=b{n}\r\n\r\n"
+    with pytest.raises(MessageRefused, match="nested more than 20 deep"):
+        parse_message(raw.encode())
+
+
 def test_a_text_file_attached_is_an_attachment_not_the_body() -> None:
     got = parse_message(
         message(body="See the list.", attachments=(("list.txt", "text/plain", b"1000000043"),))

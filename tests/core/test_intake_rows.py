@@ -6,6 +6,8 @@ candidates."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -380,3 +382,10 @@ def test_the_service_results_are_the_rows_module_s() -> None:
     from lrs_core.services import intake
 
     assert intake.RowResult is module.RowResult and intake.Candidate is module.Candidate
+
+
+@pytest.mark.parametrize("first", ["lrs_core.intake.rows", "lrs_core.services.intake"])
+def test_either_module_imports_first(first: str) -> None:
+    # lrs_core.services imports the intake service, which imports the rows module: neither
+    # may need the other half-made (a screen may import the rows module first).
+    subprocess.run([sys.executable, "-c", f"import {first}"], check=True)

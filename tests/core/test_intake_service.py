@@ -7,6 +7,7 @@ operator's mapping → the export for the sender (an AES zip with a new passphra
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -40,6 +41,7 @@ from lrs_core.errors import NotFound, PermissionDenied, ValidationError
 from lrs_core.files import FileRefused
 from lrs_core.intake.archives import HostileFile
 from lrs_core.intake.passphrase import Passphrase
+from lrs_core.intake.samples import NAMES, Sample, samples
 from lrs_core.services import Services
 from lrs_core.services.audit import AuditEntry
 from lrs_core.services.intake import (
@@ -338,6 +340,23 @@ def test_a_hostile_file_is_refused_clearly_and_the_case_left_as_it_was(
     assert entry.detail["rule"] == str(refused.value.outcome)
 
 
+def test_a_file_with_no_spreadsheet_is_refused_but_the_passphrase_in_the_email_still_counts(
+    desk: Services, analyst: Actor
+) -> None:
+    archive = aes_zip({"notes.txt": b"Nothing to match here."})
+    body = f"Notes attached; the passphrase is {INTAKE_PASSPHRASE}"
+    raw = intake_email(body=body, attachments=(("notes.zip", archive),))
+    reference = desk.intake.receive(analyst, raw).row.reference
+    for _ in range(2):  # tried twice: the breach is recorded once
+        with pytest.raises(HostileFile, match="no spreadsheet") as refused:
+            desk.intake.open(analyst, reference, Passphrase(INTAKE_PASSPHRASE))
+        assert str(refused.value.outcome) == "unsupported"
+    view = desk.intake.show(analyst, reference)
+    assert view.row.status is IntakeStatus.AWAITING_PASSPHRASE
+    assert [f.rule for f in view.findings] == [BreachRule.PASSPHRASE_IN_EMAIL]
+    assert view.incident is not None
+
+
 def test_a_stale_screen_is_refused(desk: Services, analyst: Actor) -> None:
     view = desk.intake.receive(analyst, encrypted_email())
     reference, version = view.row.reference, view.row.row_version
@@ -348,6 +367,41 @@ def test_a_stale_screen_is_refused(desk: Services, analyst: Actor) -> None:
         )
     with pytest.raises(StaleIntake):
         desk.intake.close(analyst, reference, "Sent in error.", expected_version=version)
+
+
+@functools.cache
+def issue_samples() -> dict[str, Sample]:
+    return {sample.name: sample for sample in samples()}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_sample_email_is_received_checked_and_opened_as_issue_13_describes(
+    desk: Services, analyst: Actor, name: str
+) -> None:
+    # Issue 13 item 9's seven emails, made by the code: what §1.4's checks find on receipt,
+    # what they find once the passphrase is typed, and what opening gives.
+    sample = issue_samples()[name]
+    view = desk.intake.receive(analyst, sample.raw)
+    assert {str(f.rule) for f in view.findings} == set(sample.found_at_receipt), sample.note
+    waiting = IntakeStatus.AWAITING_PASSPHRASE if sample.passphrase else IntakeStatus.NEW
+    assert view.row.status is waiting
+    assert (view.incident is not None) == bool(sample.found_at_receipt)
+    if sample.passphrase is None:
+        return
+    reference = view.row.reference
+    if sample.hostile is not None:
+        with pytest.raises(HostileFile) as refused:
+            desk.intake.open(analyst, reference, sample.passphrase)
+        assert refused.value.outcome == sample.hostile
+        assert stored(desk, reference).status is IntakeStatus.AWAITING_PASSPHRASE
+        return
+    opened = desk.intake.open(analyst, reference, sample.passphrase)
+    assert {str(f.rule) for f in opened.view.findings} == set(sample.expected_rules)
+    assert (opened.view.incident is not None) == bool(sample.expected_rules)
+    assert opened.guidance_met == (name != "zipcrypto-zip")  # its passphrase falls short
+    # The LRS batch's headers and the usual variants alike: every row read and matched.
+    assert len(opened.rows.rows) == 6
+    assert all(r.outcome != "INVALID" for r in opened.rows.rows), opened.rows.rows
 
 
 # --- rows, mapping, export (item 5) ----------------------------------------------------------
