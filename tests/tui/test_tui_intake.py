@@ -268,6 +268,26 @@ async def test_progress_reaches_the_bar_from_the_worker_thread_on_the_ui_thread(
     assert (len(ROWS), len(ROWS)) in {(d, t) for d, t, _, _ in seen}
 
 
+async def test_after_the_last_wrong_passphrase_the_case_asks_for_a_new_file(
+    services: Services, analyst: DeskOperator, weak: Sample
+) -> None:
+    """Issue 13 item 3: after ``[intake] passphrase_tries`` wrong ones the prompt closes and
+    the case says it needs a new file; no passphrase is offered any more."""
+    tries = services.settings.intake.passphrase_tries
+    app = LrsDeskApp(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        case = await open_case(pilot, analyst)
+        await pilot.press("p")
+        await Keys.settle(pilot)
+        for n in range(tries):
+            await type_passphrase(pilot, f"{WRONG}{n}")
+        assert app.screen is case
+        assert case.status is IntakeStatus.NEW_FILE_NEEDED
+        assert "new file" in message(app)
+        assert "New file needed" in str(case.query_one("#fact-status", Static).content)
+        assert "p" not in app.screen.active_bindings
+
+
 # -- the incident ------------------------------------------------------------------------------
 
 

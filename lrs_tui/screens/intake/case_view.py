@@ -26,6 +26,7 @@ from lrs_core.domain.text import shown
 from lrs_core.intake.passphrase import Passphrase
 from lrs_core.services import Services
 from lrs_core.services.intake import (
+    ENCRYPTED,
     FindingView,
     IntakeCaseView,
     OpenResult,
@@ -101,6 +102,8 @@ def facts(view: IntakeCaseView) -> dict[str, str]:
         disposal = f"disposed {uk_datetime(view.disposed_at)}"
     elif view.dispose_after:
         disposal = f"after {uk_datetime(view.dispose_after)}"
+    # A plain email has no file to open: no passphrase to ask for, no rows.
+    plain = not any(a.kind in ENCRYPTED for a in view.attachments)
     return {
         "status": f"{STATUS_WORDS[row.status]}: {STATUS_NEXT[row.status]}",
         "from": sender_words(view),
@@ -108,11 +111,11 @@ def facts(view: IntakeCaseView) -> dict[str, str]:
         "portal-user": portal,
         "sent": uk_datetime(view.sent_at) if view.sent_at else "not stated",
         "received": uk_datetime(row.received_at),
-        "passphrase": (
-            f"{view.passphrase_tries} wrong so far, {left} tr{'y' if left == 1 else 'ies'} left"
-        ),
-        "guidance": guidance_words(view.passphrase_guidance_met),
-        "rows": _rows_words(view),
+        "passphrase": ""
+        if plain
+        else f"{view.passphrase_tries} wrong so far, {left} tr{'y' if left == 1 else 'ies'} left",
+        "guidance": "" if plain else guidance_words(view.passphrase_guidance_met),
+        "rows": "none: nothing encrypted to open" if plain else _rows_words(view),
         "opened": shown(f"{uk_datetime(view.opened_at)} by {view.opened_by}")
         if view.opened_at
         else "",
