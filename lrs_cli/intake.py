@@ -658,8 +658,8 @@ def cmd_sample(ctx: Context, args: argparse.Namespace) -> int:
     """Write the demo's synthetic emails: one to a file, or all into a folder (a mailbox for
     ``scan --folder``); with neither, list them. No database, no operator: nothing in them
     is anyone's data."""
-    from lrs_core.intake.samples import samples  # made (and its libraries loaded) when asked
     from lrs_core.db.types import utcnow
+    from lrs_core.intake.samples import samples  # made (and its libraries loaded) when asked
     from lrs_core.services.demo_intake import demo_rows, this_morning
 
     made = {s.name: s for s in samples(demo_rows(), sent_at=this_morning(utcnow()))}
