@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -473,6 +474,7 @@ def _signature_ranges(text: str, uln_spans: Sequence[tuple[int, int, str]]) -> l
     """The sender's signature blocks: the lines after a sign-off ("Kind regards", "--"), up to
     the quoted message below, when they hold no ULN (a ULN makes them more than a signature)."""
     lines = list(_lines(text))
+    starts = sorted(start for start, _, _ in uln_spans)
     ranges: list[range] = []
     for i, (offset, line) in enumerate(lines):
         if not _SIGN_OFF.match(line):
@@ -483,9 +485,33 @@ def _signature_ranges(text: str, uln_spans: Sequence[tuple[int, int, str]]) -> l
                 break
             end = next_offset + len(next_line)
         block = range(offset, end)
-        if not any(start in block for start, _, _ in uln_spans):
+        if not _any_between(starts, block.start, block.stop):
             ranges.append(block)
     return ranges
+
+
+def _any_between(starts: Sequence[int], low: int, high: int) -> bool:
+    """Whether any of ``starts`` (sorted) is at least ``low`` and below ``high``."""
+    at = bisect_left(starts, low)
+    return at < len(starts) and starts[at] < high
+
+
+def _merged(blocks: Sequence[range]) -> list[tuple[int, int]]:
+    """``blocks`` (by start) as sorted (start, end) spans, the overlapping ones made one."""
+    spans: list[tuple[int, int]] = []
+    for block in blocks:
+        if spans and block.start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], block.stop))
+        else:
+            spans.append((block.start, block.stop))
+    return spans
+
+
+def _inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) lies within one of ``spans`` (sorted by start, none overlapping):
+    found by bisection, so a long table's every cell is not walked for each date in it."""
+    at = bisect_right(spans, start, key=lambda span: span[0]) - 1
+    return at >= 0 and end <= spans[at][1]
 
 
 # --- Credentials ------------------------------------------------------------------------------
@@ -582,7 +608,7 @@ def _read(text: str, known: Mapping[str, KnownLearner] | None, today: date | Non
         if (
             births.intersection(hit.readings)
             or _labelled_dob(text, hit)
-            or any(a <= hit.start and hit.end <= b for a, b in table.dob_cells)
+            or _inside(table.dob_cells, hit.start, hit.end)
             or _could_be_born(hit, today)
         ):
             kinds.add(DATE_OF_BIRTH)
@@ -591,10 +617,10 @@ def _read(text: str, known: Mapping[str, KnownLearner] | None, today: date | Non
         kinds.add(GENDER)
 
     homes = {normalise_postcode(p) for learner in learners if (p := learner.postcode)}
-    signatures = _signature_ranges(text, uln_spans)
+    signatures = _merged(_signature_ranges(text, uln_spans))
     for start, end, postcode in _postcode_hits(text):
         masks.append((start, end, _MASK_POSTCODE))
-        if postcode in homes or not any(start in block for block in signatures):
+        if postcode in homes or not _inside(signatures, start, start + 1):
             kinds.add(POSTCODE)
 
     passwords = _passwords(text)

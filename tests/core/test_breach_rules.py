@@ -5,6 +5,7 @@ codes"; issue 13, item 2). All personal data here is synthetic."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 import factories
@@ -653,3 +654,29 @@ def test_a_passphrase_is_found_wherever_it_is_written_and_never_shown(
     findings = passphrase_findings(Passphrase(secret), texts)
     assert rules(findings) == [BreachRule.PASSPHRASE_IN_EMAIL]
     assert all(f.summary == "the passphrase phoned in for the encrypted file" for f in findings)
+
+
+# --- a long text, read in time linear in its length ------------------------------------------
+
+LONG_ROWS = 30_000
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Smith,3/8/2009,LS1 4AP\n",  # a DOB column: each date looked up among its cells
+        "Kind regards\nLS1 4AP\n",  # signatures: each postcode looked up among them
+        f"Thanks\n{SIAN}\n",  # signatures holding a ULN: each looked up among the ULNs
+    ],
+    ids=["dob-cells", "signature-postcodes", "signature-ulns"],
+)
+def test_a_long_attachment_is_read_in_time_linear_in_its_length(line: str) -> None:
+    """§1.4's checks read a plain attachment on receipt, holding the day's receipts until
+    they finish: a date is found among a table's DOB cells, a postcode or ULN among the
+    signatures, by bisection, not by walking them all for each (30,000 rows took minutes,
+    a bound that is a fault, not a speed; a benchmark measures speed)."""
+    text = "Surname,DOB,Post Code\n" + line * LONG_ROWS
+    begun = time.monotonic()
+    found = attachment_findings("learners.csv", AttachmentKind.PLAIN_FILE, text, today=TODAY)
+    assert time.monotonic() - begun < 20
+    assert rules(found)[0] is BreachRule.UNENCRYPTED_ATTACHMENT
