@@ -234,6 +234,10 @@ _SENDER_NAME_MAX = 100
 _MESSAGE_ID_MAX = 255
 _EMAIL_MAX = 254
 _LOCATION_MAX = 300
+# How much of each text (the subject, the body, a plain attachment's text) the §1.4 checks
+# read and a case view shows, masked: far beyond any provider's email, and a bound on the
+# time a hostile one (a 60 MB body) holds a receipt. What lies beyond is said, not shown.
+CHECKED_CHARS = 1_000_000
 
 logger = logging.getLogger(__name__)
 
@@ -371,7 +375,9 @@ class IntakeService:
                     sender_email=_stored(message.sender_email, "Sender", _EMAIL_MAX),
                     sender_name=_stored(message.sender_name or "", "Sender", _SENDER_NAME_MAX)
                     or None,
-                    subject=_stored(breaches.mask(message.subject, known), "Subject", _SUBJECT_MAX),
+                    subject=_stored(
+                        breaches.mask(_checked(message.subject), known), "Subject", _SUBJECT_MAX
+                    ),
                     sent_at=message.sent_at,
                     received_at=now,
                     organisation_id=organisation.id if organisation else None,
@@ -1075,9 +1081,18 @@ class IntakeService:
         if message is not None:
             if known is None:
                 known = _known(
-                    session, _ulns([("subject", message.subject), ("body", message.body)])
+                    session,
+                    _ulns(
+                        [("subject", _checked(message.subject)), ("body", _checked(message.body))]
+                    ),
                 )
-            body = breaches.mask(message.body, known, passphrase=passphrase)
+            body = breaches.mask(_checked(message.body), known, passphrase=passphrase)
+            if len(message.body) > CHECKED_CHARS:
+                more = len(message.body) - CHECKED_CHARS
+                body += (
+                    f"\n\n[{more:,} more characters of the body are not shown: only the first"
+                    f" {CHECKED_CHARS:,} are checked for breaches and shown]"
+                )
         row = _rows(session, [case])[0]
         findings = session.execute(
             select(IntakeFinding, Operator.username)
@@ -1224,6 +1239,11 @@ def _stored(raw: str, what: str, max_len: int) -> str:
         return shown(" ".join(raw.split()))[:max_len]
 
 
+def _checked(text: str) -> str:
+    """The part of a text the breach checks read and a view shows (CHECKED_CHARS)."""
+    return text[:CHECKED_CHARS]
+
+
 def _attachments(message: mail.ReceivedMessage) -> list[_Attached]:
     attached = []
     for position, attachment in enumerate(message.attachments, start=1):
@@ -1233,6 +1253,7 @@ def _attachments(message: mail.ReceivedMessage) -> list[_Attached]:
         if kind in PLAIN:
             try:
                 text = sheets.text_of(attachment.filename, attachment.content)
+                text = None if text is None else _checked(text)
             except HostileFile:
                 text = None  # nothing readable in it: its kind still says it is plain
         attached.append(_Attached(position, name, kind, attachment, text))
@@ -1240,7 +1261,7 @@ def _attachments(message: mail.ReceivedMessage) -> list[_Attached]:
 
 
 def _texts(message: mail.ReceivedMessage, attached: Sequence[_Attached]) -> list[tuple[str, str]]:
-    texts = [("subject", message.subject), ("body", message.body)]
+    texts = [("subject", _checked(message.subject)), ("body", _checked(message.body))]
     return texts + [(f"attachment {a.name}", a.text) for a in attached if a.text is not None]
 
 
@@ -1280,7 +1301,8 @@ def _receipt_findings(
 ) -> tuple[breaches.Finding, ...]:
     """§1.4's checks on receipt: the subject and the body (apart, and read together), every
     attachment."""
-    found = list(breaches.scan_email(message.subject, message.body, known, today=today))
+    subject, body = _checked(message.subject), _checked(message.body)
+    found = list(breaches.scan_email(subject, body, known, today=today))
     for a in attached:
         found += breaches.attachment_findings(a.name, a.kind, a.text, known, today=today)
     return tuple(found)

@@ -43,6 +43,7 @@ from lrs_core.intake.archives import HostileFile
 from lrs_core.intake.passphrase import Passphrase
 from lrs_core.intake.samples import NAMES, Sample, samples
 from lrs_core.services import Services
+from lrs_core.services import intake as intake_service
 from lrs_core.services.audit import AuditEntry
 from lrs_core.services.intake import (
     AlreadyReceived,
@@ -216,6 +217,30 @@ def test_an_unencrypted_spreadsheet_of_learners_is_a_breach(desk: Services, anal
     found = {(f.rule, f.location) for f in view.findings}
     assert (BreachRule.UNENCRYPTED_ATTACHMENT, "attachment learners.csv") in found
     assert view.incident is not None
+
+
+def test_the_checks_read_a_long_body_to_a_bound_and_the_view_says_what_is_left(
+    desk: Services, analyst: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """§1.4's checks run on receipt, holding the day's next reference while they read: a
+    hostile body of many megabytes would hold every other receipt for minutes. They read the
+    first CHECKED_CHARS characters of each text, the view shows that much masked, and says
+    how much more the body holds (never shown, so never shown in clear)."""
+    monkeypatch.setattr(intake_service, "CHECKED_CHARS", 400)
+    body = (
+        f"Please check learner {AVA}, born 14/03/2008. "
+        + "The rest of this email is a long thread. " * 20
+        + f"Also ULN {UNKNOWN}, DOB 02/02/2008."
+    )
+    view = desk.intake.receive(analyst, intake_email(body=body))
+    assert [f.location for f in view.findings] == ["body"]
+    assert "[ULN]" in view.body and UNKNOWN not in view.body and "02/02/2008" not in view.body
+    more = len(body) - 400
+    assert view.body.endswith(
+        f"[{more:,} more characters of the body are not shown: only the first 400 are checked"
+        " for breaches and shown]"
+    )
+    assert desk.intake.show(analyst, view.row.reference).body == view.body
 
 
 def test_queue_filters_by_status_and_breach(desk: Services, analyst: Actor) -> None:
