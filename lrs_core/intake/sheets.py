@@ -206,8 +206,63 @@ def _whole(cell: str) -> str:
 # --- XLSX -----------------------------------------------------------------------------------
 
 
+# Cells a sheet may span, from its first cell to its last, the empty ones between included:
+# the reader holds every one of them in memory at once (and aborts the process when it cannot),
+# so two cells far apart, A1 and XFD1048576, are a bomb of a few hundred bytes. 5,000,000 is
+# 50,000 rows of 100 columns.
+MAX_SHEET_CELLS = 5_000_000
+# Every r= attribute (any namespace prefix), wherever it stands: a cell's (``<c r="B2">``) and
+# a row's (``<row r="2">``) give the sheet's extent; the reader takes the last of several on
+# one cell, and this counts them all (a few too many is a refusal on the safe side).
+_REF = re.compile(rb"r(?<=[\s\"':]r)\s*=\s*[\"']\s*([A-Za-z]*)([0-9]+)")
+_FAR = 10**10  # a row or column past any sheet's (Excel's last cell is XFD1048576)
+
+
+def _ref_column(letters: bytes) -> int:
+    if len(letters) > 3:
+        return _FAR
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def check_extent(name: str, content: bytes) -> None:
+    """Every part of an Office document (a worksheet may be any of them) held to
+    MAX_SHEET_CELLS: the rows and columns its cells' and rows' own references span
+    (``<c r="XFD1048576">``, ``<row r="1048576">``), read before the reader lays the sheet
+    out. Raises :class:`HostileFile` TOO_LARGE naming the file and the extent."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as document:
+        for info in document.infolist():
+            refs = _REF.findall(document.read(info))
+            if not refs:
+                continue
+            rows = [
+                int(d) if len(d) <= 9 else _FAR for d in {d.lstrip(b"0") or b"0" for _, d in refs}
+            ]
+            columns = [
+                _ref_column(letters) for letters in {letters for letters, _ in refs if letters}
+            ]
+            height = max(rows) - min(rows) + 1
+            width = max(columns) - min(columns) + 1 if columns else 1
+            if height * width > MAX_SHEET_CELLS:
+                raise HostileFile(
+                    Hostile.TOO_LARGE,
+                    f"{name}: a sheet spanning {_count(height)} rows by {_count(width)} columns,"
+                    f" more than the {MAX_SHEET_CELLS:,} cells LRS Desk reads (a spreadsheet"
+                    " bomb's mark)",
+                )
+
+
+def _count(n: int) -> str:
+    return f"{n:,}" if n < _FAR // 2 else "billions of"
+
+
 def _xlsx_rows(name: str, content: bytes, limits: Limits) -> Iterator[list[str]]:
     check_document(name, content, limits)
+    check_extent(name, content)
     from python_calamine import CalamineWorkbook, PasswordError
 
     try:
