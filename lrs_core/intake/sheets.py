@@ -216,6 +216,9 @@ MAX_SHEET_CELLS = 5_000_000
 # one cell, and this counts them all (a few too many is a refusal on the safe side).
 _REF = re.compile(rb"r(?<=[\s\"':]r)\s*=\s*[\"']\s*([A-Za-z]*)([0-9]+)")
 _FAR = 10**10  # a row or column past any sheet's (Excel's last cell is XFD1048576)
+# The shared strings' count a workbook declares: the reader sets aside room for that many
+# before reading one, so a count of billions aborts the process as the far cell does.
+_UNIQUE_COUNT = re.compile(rb"uniqueCount(?<=[\s\"':]uniqueCount)\s*=\s*[\"']\s*([0-9]+)")
 
 
 def _ref_column(letters: bytes) -> int:
@@ -230,13 +233,23 @@ def _ref_column(letters: bytes) -> int:
 def check_extent(name: str, content: bytes) -> None:
     """Every part of an Office document (a worksheet may be any of them) held to
     MAX_SHEET_CELLS: the rows and columns its cells' and rows' own references span
-    (``<c r="XFD1048576">``, ``<row r="1048576">``), read before the reader lays the sheet
-    out. Raises :class:`HostileFile` TOO_LARGE naming the file and the extent."""
+    (``<c r="XFD1048576">``, ``<row r="1048576">``), and the shared strings it declares
+    (``uniqueCount``), read before the reader lays the sheet out. Raises
+    :class:`HostileFile` TOO_LARGE naming the file and what it declares."""
     import zipfile
 
     with zipfile.ZipFile(io.BytesIO(content)) as document:
         for info in document.infolist():
-            refs = _REF.findall(document.read(info))
+            part = document.read(info)
+            for declared in _UNIQUE_COUNT.findall(part):
+                digits = declared.lstrip(b"0") or b"0"
+                if len(digits) > 9 or int(digits) > MAX_SHEET_CELLS:
+                    raise HostileFile(
+                        Hostile.TOO_LARGE,
+                        f"{name}: declares more shared strings than the {MAX_SHEET_CELLS:,}"
+                        " cells LRS Desk reads (a spreadsheet bomb's mark)",
+                    )
+            refs = _REF.findall(part)
             if not refs:
                 continue
             rows = [

@@ -232,8 +232,9 @@ _RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-def raw_xlsx(sheet_data: str) -> bytes:
-    """An .xlsx written by hand, its first sheet's <sheetData> as given (inline strings)."""
+def raw_xlsx(sheet_data: str, more: dict[str, str] | None = None) -> bytes:
+    """An .xlsx written by hand, its first sheet's <sheetData> as given (inline strings);
+    ``more`` parts beside (the reader finds shared strings by their part's name)."""
     parts = {
         "[Content_Types].xml": (
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -260,6 +261,7 @@ def raw_xlsx(sheet_data: str) -> bytes:
             f'<worksheet xmlns="{_MAIN}" xmlns:x="{_MAIN}"><sheetData>{sheet_data}'
             "</sheetData></worksheet>"
         ),
+        **(more or {}),
     }
     return plain_zip({name: text.encode() for name, text in parts.items()})
 
@@ -297,6 +299,25 @@ def test_a_sheet_spanning_too_many_cells_is_refused_before_it_is_laid_out(far: s
         read_sheet("l.xlsx", content, 10)
     assert hostile.value.outcome is Hostile.TOO_LARGE
     assert text_of("l.xlsx", content) is None  # on receipt: no text, no crash
+
+
+@pytest.mark.parametrize(
+    "count",
+    ["4000000000", " 5000001", "0" * 3 + "9" * 5000],
+    ids=["billions", "one-too-many", "5000-digits"],
+)
+def test_a_workbook_declaring_billions_of_shared_strings_is_refused(count: str) -> None:
+    """The reader sets aside room for the shared strings a workbook declares before it
+    reads one: a declared count of billions aborted the process, whatever the file held."""
+    strings = (
+        f'<sst xmlns="{_MAIN}" count="2" uniqueCount="{count}"><si><t>ULN</t></si>'
+        "<si><t>Surname</t></si></sst>"
+    )
+    content = raw_xlsx(A1, {"xl/sharedStrings.xml": strings})
+    with pytest.raises(HostileFile, match=r"^l\.xlsx: declares more shared strings") as hostile:
+        read_sheet("l.xlsx", content, 10)
+    assert hostile.value.outcome is Hostile.TOO_LARGE
+    assert text_of("l.xlsx", content) is None
 
 
 def test_a_sheet_within_the_cells_is_read_wherever_it_starts() -> None:
