@@ -254,8 +254,9 @@ def _nameless(content_type: str, position: int) -> str:
 
 def read_mailbox(path: Path) -> Iterator[tuple[str, bytes]]:
     """Each message in ``path`` as (a name for it, its bytes): a Maildir (``cur``, ``new``,
-    ``tmp`` folders) or a folder of ``.eml`` files (not recursing, skipping anything else and
-    symlinks). Raises ``MessageRefused`` naming the path when it is neither.
+    ``tmp`` folders) or a folder of ``.eml`` files (not recursing, skipping anything else:
+    symlinks, named pipes, devices, folders, files gone since the listing). Raises
+    ``MessageRefused`` naming the path when it is neither.
 
     A file over MAX_MESSAGE_BYTES is read only to one byte beyond the limit (so
     :func:`parse_message` refuses it without the whole file in memory)."""
@@ -269,21 +270,27 @@ def read_mailbox(path: Path) -> Iterator[tuple[str, bytes]]:
         if entry.name.lower().endswith(".eml"):
             found = True
             if entry.is_file(follow_symlinks=False):
-                yield entry.name, _read_capped(Path(entry.path))
+                try:
+                    content = _read_capped(Path(entry.path))
+                except FileNotFoundError:  # moved or deleted since the folder was listed
+                    continue
+                yield entry.name, content
     if not found and any(p.is_file() and not p.name.startswith(".") for p in path.iterdir()):
         raise MessageRefused(f"{path}: neither a Maildir (cur, new, tmp) nor .eml files")
 
 
 def _maildir(path: Path) -> Iterator[tuple[str, bytes]]:
     folder = mailbox.Maildir(path, factory=None, create=False)
-    links = {
+    # Only regular files are read: a symlink may point anywhere, and opening a named pipe
+    # (or a device) waits for a writer, which would hold the scan, and every scan after it.
+    others = {
         entry.name.split(folder.colon)[0]
         for sub in ("new", "cur")
         for entry in os.scandir(path / sub)
-        if entry.is_symlink()
+        if not entry.is_file(follow_symlinks=False)
     }
     for key in sorted(folder.iterkeys()):
-        if key in links:
+        if key in others:
             continue
         try:
             with folder.get_file(key) as handle:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import mailbox
 import os
+import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -278,6 +279,54 @@ def test_a_maildir_new_and_cur(tmp_path: Path) -> None:
     got = dict(read_mailbox(tmp_path / "Maildir"))
     assert set(got) == {first, second}
     assert {parse_message(raw).subject for raw in got.values()} == {"new one", "read one"}
+
+
+def _read_aside(path: Path) -> tuple[threading.Thread, list[tuple[str, bytes]]]:
+    """read_mailbox(path) in a thread of its own: a read that waits forever is seen, not
+    suffered."""
+    got: list[tuple[str, bytes]] = []
+    reader = threading.Thread(target=lambda: got.extend(read_mailbox(path)), daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    return reader, got
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("layout", ["maildir", "eml"])
+def test_a_named_pipe_in_the_mailbox_is_skipped_not_waited_on(tmp_path: Path, layout: str) -> None:
+    """Opening a named pipe waits for a writer: one in the mailbox held the scan (the cron
+    job) forever, and every scan after it. Only regular files are read."""
+    if layout == "maildir":
+        folder = mailbox.Maildir(tmp_path / "Maildir", create=True)
+        kept = folder.add(message(subject="kept"))
+        path, pipe = tmp_path / "Maildir", tmp_path / "Maildir" / "new" / "1.pipe.host"
+    else:
+        (tmp_path / "a.eml").write_bytes(message(subject="kept"))
+        kept, path, pipe = "a.eml", tmp_path, tmp_path / "b.eml"
+    os.mkfifo(pipe)
+    reader, got = _read_aside(path)
+    if reader.is_alive():  # let the stuck reader go (it reads an empty message)
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join()
+        pytest.fail("the scan waited on a named pipe")
+    assert [name for name, _ in got] == [kept]
+
+
+def test_an_eml_file_gone_since_the_listing_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk's mail client may move a message while the scan runs: the next one is read."""
+    (tmp_path / "a.eml").write_bytes(message(subject="moved"))
+    (tmp_path / "b.eml").write_bytes(message(subject="kept"))
+    read = mail._read_capped
+
+    def moved_away(file: Path) -> bytes:
+        if file.name == "a.eml":
+            raise FileNotFoundError(2, "No such file or directory", str(file))
+        return read(file)
+
+    monkeypatch.setattr(mail, "_read_capped", moved_away)
+    assert [name for name, _ in read_mailbox(tmp_path)] == ["b.eml"]
 
 
 def test_an_empty_folder_has_no_messages(tmp_path: Path) -> None:
