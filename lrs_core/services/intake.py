@@ -19,6 +19,7 @@ transaction, audited (refusals too); the cron jobs act as ``system:intake-scan``
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -364,6 +365,7 @@ class IntakeService:
                     raise _already(existing)
                 reference = _next_reference(session, day)
                 known = self._known_learners(session, actor, ulns, reference, now)
+                attached = _named(attached, known)
                 findings = _receipt_findings(message, attached, known, now.date())
                 organisation, user = _sender(session, message.sender_email)
                 encrypted = any(a.kind in ENCRYPTED for a in attached)
@@ -373,7 +375,11 @@ class IntakeService:
                     message_id=_stored(message.message_id or "", "Message-ID", _MESSAGE_ID_MAX)
                     or None,
                     sender_email=_stored(message.sender_email, "Sender", _EMAIL_MAX),
-                    sender_name=_stored(message.sender_name or "", "Sender", _SENDER_NAME_MAX)
+                    sender_name=_stored(
+                        breaches.mask(_checked(message.sender_name or ""), known),
+                        "Sender",
+                        _SENDER_NAME_MAX,
+                    )
                     or None,
                     subject=_stored(
                         breaches.mask(_checked(message.subject), known), "Subject", _SUBJECT_MAX
@@ -1244,11 +1250,39 @@ def _checked(text: str) -> str:
     return text[:CHECKED_CHARS]
 
 
+def _attachment_name(
+    filename: str,
+    position: int,
+    known: Mapping[str, breaches.KnownLearner] | None = None,
+    passphrase: Passphrase | None = None,
+) -> str:
+    """An attachment's name as the case stores and says it: masked as a subject is (a name
+    such as "Jane Smith DOB 03-08-2009.csv" is personal data; one holding the passphrase is
+    a secret), through the text rule."""
+    masked = breaches.mask(_checked(filename), known, passphrase=passphrase)
+    return _stored(masked, "Attachment", _NAME_MAX) or f"attachment {position}"
+
+
+def _named(
+    attached: Sequence[_Attached],
+    known: Mapping[str, breaches.KnownLearner],
+    passphrase: Passphrase | None = None,
+) -> list[_Attached]:
+    """The attachments with their names masked for the register's learners (and the
+    passphrase), once the case knows them."""
+    return [
+        dataclasses.replace(
+            a, name=_attachment_name(a.attachment.filename, a.position, known, passphrase)
+        )
+        for a in attached
+    ]
+
+
 def _attachments(message: mail.ReceivedMessage) -> list[_Attached]:
     attached = []
     for position, attachment in enumerate(message.attachments, start=1):
         kind = archives.attachment_kind(attachment.filename, attachment.content)
-        name = _stored(attachment.filename, "Attachment", _NAME_MAX) or f"attachment {position}"
+        name = _attachment_name(attachment.filename, position)
         text = None
         if kind in PLAIN:
             try:

@@ -219,6 +219,45 @@ def test_an_unencrypted_spreadsheet_of_learners_is_a_breach(desk: Services, anal
     assert view.incident is not None
 
 
+def intake_rows_as_text(services: Services) -> str:
+    """Every column of every intake case, attachment and finding, and every audit detail."""
+    parts: list[str] = []
+    with services.db.transaction(read_only=True) as session:
+        for model in (IntakeCase, IntakeAttachment, IntakeFinding):
+            for row in session.execute(select(model.__table__)):
+                parts.extend(f"{k}={v!r}" for k, v in row._mapping.items())
+    parts += [json.dumps(e.detail) for e in audit_log(services, limit=10_000)]
+    return "\n".join(parts)
+
+
+def test_attachment_names_and_the_senders_name_are_masked_as_the_subject_is(
+    desk: Services, analyst: Actor
+) -> None:
+    """A file's name is the sender's words: "Ava Reed DOB 14-03-2008.csv" is a learner's
+    personal data, kept in clear in the case's table, its findings' places and the screens.
+    Names are masked as the subject is: the generic patterns, and the register's own learner
+    for a ULN in the email (§1.4); the sender's display name too."""
+    raw = intake_email(
+        body=f"About learner {AVA}: see the list attached.",
+        attachments=(
+            ("Ava Reed DOB 14-03-2008.csv", learners_csv(ROWS, HEADER)),
+            (f"ULN {UNKNOWN} notes.txt", b"Nothing personal here."),
+        ),
+    ).replace(b"From: Sam Okafor <", b"From: Reed 14/03/2008 <")
+    view = desk.intake.receive(analyst, raw)
+    names = [a.filename for a in view.attachments]
+    assert names == ["[name] [name] DOB [date].csv", "ULN [ULN] notes.txt"]
+    assert view.sender_name == "[name] [date]"
+    assert (
+        BreachRule.UNENCRYPTED_ATTACHMENT,
+        "attachment [name] [name] DOB [date].csv",
+    ) in {(f.rule, f.location) for f in view.findings}
+    kept = intake_rows_as_text(desk)
+    for personal in ("Ava", "Reed", "14-03-2008", "14/03/2008", UNKNOWN):
+        assert personal not in kept
+    assert desk.intake.show(analyst, view.row.reference).attachments == view.attachments
+
+
 def test_the_checks_read_a_long_body_to_a_bound_and_the_view_says_what_is_left(
     desk: Services, analyst: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
