@@ -810,6 +810,14 @@ def mask(
     return text
 
 
+def mask_passphrase(text: str, passphrase: Passphrase) -> str:
+    """``text`` with the phoned ``passphrase`` alone made "[passphrase]", found as
+    :func:`mask` finds it (case ignored; a long one across a line break too), everything
+    else as it was: what a case keeps, sealed, of a body that held the passphrase, for
+    :func:`mask` to mask the rest of each time it is shown."""
+    return _masked_once(text, _passphrase_spans(passphrase, text))
+
+
 # --- The ladder -------------------------------------------------------------------------------
 
 _STEPS = tuple(step for step, _ in LADDER)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -597,7 +598,11 @@ class IntakeService:
             _refuse_unless(session, case, IntakeStatus.AWAITING_PASSPHRASE)
             _refuse_stale(session, case, expected_version)
             message = self._message(case)
-        attached = _attachments(message)
+            attached = _attachments(message)
+            known = _known(session, _ulns(_texts(message, attached)))
+        # Named as the case names them, and with the passphrase typed masked: a name holding
+        # it is said in no message, audit detail or finding's place.
+        attached = _named(attached, known, passphrase)
         encrypted = [a for a in attached if a.kind in ENCRYPTED]
         limits = Limits(
             max_members=self.settings.intake.max_members,
@@ -609,26 +614,33 @@ class IntakeService:
             if progress is not None:
                 progress(0, 0, f"Decrypting {a.name}")
             try:
-                members = archives.unlock(
-                    a.attachment.filename, a.attachment.content, passphrase, limits
-                )
+                members = archives.unlock(a.name, a.attachment.content, passphrase, limits)
             except WrongPassphrase:
-                return self._wrong_passphrase(actor, ref, a.name)
+                return self._wrong_passphrase(actor, ref, a.name, a.position)
             except HostileFile as hostile:
-                return self._hostile(actor, ref, a.name, hostile)
+                return self._hostile(actor, ref, [a.position], hostile)
             unpacked.append((a, members))
         # §1.4: the passphrase phoned in must not be in the email itself: its subject, its
-        # body, or any attachment sent beside the encrypted file.
+        # body, any attachment sent beside the encrypted file, or any attachment's name.
         texts = [("subject", message.subject), ("body", message.body)]
         texts += [(f"attachment {a.name}", a.text) for a in attached if a.text is not None]
+        texts += [(f"attachment {a.name}", a.attachment.filename) for a in attached]
         found = breaches.passphrase_findings(passphrase, texts)
+        hide = functools.partial(
+            self._hide_passphrase,
+            message=message,
+            attached=attached,
+            known=known,
+            passphrase=passphrase,
+        )
         advice = tuple(guidance_advice(passphrase))
         if progress is not None:
             progress(0, 0, "Reading the spreadsheet")
         try:
             source, sheet = self._first_sheet(unpacked)
         except HostileFile as hostile:
-            return self._hostile(actor, ref, _hostile_name(unpacked), hostile, found)
+            positions = [a.position for a, _ in unpacked]
+            return self._hostile(actor, ref, positions, hostile, found, hide)
         mapping = sheets.map_header(sheet.header)
         rows = [list(cells) for cells in sheet.rows]
         results = self._match(rows, mapping, progress)
@@ -647,6 +659,8 @@ class IntakeService:
             # while this file was decrypted and matched.
             _refuse_unless(session, case, IntakeStatus.AWAITING_PASSPHRASE, meanwhile=True)
             _add_findings(session, case, opened.findings, actor.operator_id, now)
+            if opened.findings:
+                hide(session, case)
             case.opened_sealed = self._seal_opened(ref, opened.data)
             case.status = IntakeStatus.OPEN
             case.passphrase_guidance_met = not opened.advice
@@ -682,9 +696,11 @@ class IntakeService:
                 _intake_rows(ref, opened.data, opened.results, case.row_version),
             )
 
-    def _wrong_passphrase(self, actor: Actor, ref: str, name: str) -> LrsError:
+    def _wrong_passphrase(self, actor: Actor, ref: str, name: str, position: int) -> LrsError:
         """Counted in a transaction of its own (the refusal must stay counted); at
-        ``[intake] passphrase_tries`` the case asks the sender for a new file."""
+        ``[intake] passphrase_tries`` the case asks the sender for a new file. The audit
+        names the attachment by its place in the email: its name is the sender's words,
+        which may hold the passphrase (not yet known to hide) or a learner's name."""
         allowed = self.settings.intake.passphrase_tries
         with self.db.transaction() as session:
             now = self.clock()
@@ -705,7 +721,7 @@ class IntakeService:
                 outcome=AuditOutcome.FAILED,
                 detail={
                     "outcome": "refused: wrong passphrase",
-                    "attachment": name,
+                    "attachment": position,
                     "tries": case.passphrase_tries,
                     "tries_left": left,
                     "status": str(case.status),
@@ -728,17 +744,22 @@ class IntakeService:
         self,
         actor: Actor,
         ref: str,
-        name: str,
+        positions: Sequence[int],
         hostile: HostileFile,
         findings: Sequence[breaches.Finding] = (),
+        hide: Callable[[Session, IntakeCase], None] | None = None,
     ) -> LrsError:
-        """A file that cannot be opened safely: refused, audited with its rule; the case is
-        left as it was (the sender is asked for a proper file). When the passphrase did open
-        it and the email holds it, that breach is recorded all the same."""
+        """A file that cannot be opened safely: refused, audited with its rule and the
+        attachments' places in the email (never their names, the sender's words); the case
+        is left as it was (the sender is asked for a proper file). When the passphrase did
+        open it and the email holds it, that breach is recorded all the same, and the
+        passphrase hidden (``hide``)."""
         with self.db.transaction() as session:
             now = self.clock()
             if findings:
                 case = _case(session, ref, for_update=True)
+                if hide is not None:
+                    hide(session, case)
                 if _add_findings(session, case, findings, actor.operator_id, now):
                     _touch(case, now)
                     session.flush()
@@ -753,12 +774,50 @@ class IntakeService:
                 detail={
                     "outcome": "refused: the file cannot be opened safely",
                     "rule": str(hostile.outcome),
-                    "attachment": name,
+                    "attachments": list(positions),
                     "findings": sorted({str(f.rule) for f in findings}),
                 },
                 now=now,
             )
         return hostile
+
+    def _hide_passphrase(
+        self,
+        session: Session,
+        case: IntakeCase,
+        *,
+        message: mail.ReceivedMessage,
+        attached: Sequence[_Attached],
+        known: Mapping[str, breaches.KnownLearner],
+        passphrase: Passphrase,
+    ) -> None:
+        """The passphrase found in the email (§1.4), hidden wherever the case keeps the
+        email's own words, for every later view: the subject and the attachments' names (and
+        their findings' places) masked again with it, and the body kept sealed with it
+        masked (the passphrase itself is never stored, so a view could not mask it later)."""
+        case.subject = _stored(
+            breaches.mask(_checked(message.subject), known, passphrase=passphrase),
+            "Subject",
+            _SUBJECT_MAX,
+        )
+        names = {a.position: a.name for a in attached}
+        places: dict[str, str] = {}
+        for row in session.execute(
+            select(IntakeAttachment).where(IntakeAttachment.case_id == case.id)
+        ).scalars():
+            name = names.get(row.position, row.filename)
+            if name != row.filename:
+                places[_place(row.filename)] = _place(name)
+                row.filename = name
+        if places:
+            for finding in session.execute(
+                select(IntakeFinding).where(IntakeFinding.case_id == case.id)
+            ).scalars():
+                finding.location = places.get(finding.location, finding.location)
+        body = breaches.mask_passphrase(message.body, passphrase)
+        if body != message.body:
+            text = body.encode("utf-8", "surrogatepass")
+            case.masked_body_sealed = seal(self._intake_key(), case.reference, "body", text)
 
     def _first_sheet(
         self, unpacked: Sequence[tuple[_Attached, tuple[Unpacked, ...]]]
@@ -778,7 +837,9 @@ class IntakeService:
             )
         a, member = found[0]
         source = (
-            a.name if member.name == a.attachment.filename else f"{a.name}: {shown(member.name)}"
+            a.name
+            if member.name in (a.name, a.attachment.filename)
+            else f"{a.name}: {shown(member.name)}"
         )
         if len(found) > 1:
             source += f" (the first of {len(found)} spreadsheets)"
@@ -1003,8 +1064,10 @@ class IntakeService:
             total = 0
             for case in due:
                 deleted = len(case.message_sealed or b"") + len(case.opened_sealed or b"")
+                deleted += len(case.masked_body_sealed or b"")
                 case.message_sealed = None
                 case.opened_sealed = None
+                case.masked_body_sealed = None
                 case.status = IntakeStatus.DISPOSED
                 case.disposed_at = now
                 _touch(case, now)
@@ -1092,9 +1155,13 @@ class IntakeService:
                         [("subject", _checked(message.subject)), ("body", _checked(message.body))]
                     ),
                 )
-            body = breaches.mask(_checked(message.body), known, passphrase=passphrase)
-            if len(message.body) > CHECKED_CHARS:
-                more = len(message.body) - CHECKED_CHARS
+            text = message.body
+            if case.masked_body_sealed is not None:  # the passphrase masked in it (§1.4)
+                sealed = unseal(self._intake_key(), case.reference, "body", case.masked_body_sealed)
+                text = sealed.decode("utf-8", "surrogatepass")
+            body = breaches.mask(_checked(text), known, passphrase=passphrase)
+            if len(text) > CHECKED_CHARS:
+                more = len(text) - CHECKED_CHARS
                 body += (
                     f"\n\n[{more:,} more characters of the body are not shown: only the first"
                     f" {CHECKED_CHARS:,} are checked for breaches and shown]"
@@ -1379,6 +1446,11 @@ def _add_findings(
     return added
 
 
+def _place(attachment_name: str) -> str:
+    """Where a finding in an attachment is, as the case stores it."""
+    return _stored(f"attachment {attachment_name}", "Location", _LOCATION_MAX)
+
+
 def _sender(session: Session, email: str) -> tuple[Organisation | None, PortalUser | None]:
     """The portal user whose email the sender's is (case ignored), and their organisation:
     a live account before a deleted one; several accounts of one organisation give the
@@ -1568,7 +1640,3 @@ def _intake_rows(
         rows=results,
         row_version=version,
     )
-
-
-def _hostile_name(unpacked: Sequence[tuple[_Attached, tuple[Unpacked, ...]]]) -> str:
-    return ", ".join(a.name for a, _ in unpacked) or "the email"
