@@ -1068,6 +1068,7 @@ class IntakeService:
                 case.message_sealed = None
                 case.opened_sealed = None
                 case.masked_body_sealed = None
+                _blank_words(session, case)
                 case.status = IntakeStatus.DISPOSED
                 case.disposed_at = now
                 _touch(case, now)
@@ -1444,6 +1445,29 @@ def _add_findings(
         )
         added += 1
     return added
+
+
+def _blank_words(session: Session, case: IntakeCase) -> None:
+    """At disposal, what the case kept of the email's own words and the desk's about it:
+    the subject, the sender's display name, the close's reason, each attachment's name (and
+    so its findings' places) blanked; masking can miss a name, and nothing personal may
+    outlive the message (DOMAIN.md: data no longer needed is disposed of). The sender's
+    address, the counts, the findings' rules and kinds of data remain: the case's record."""
+    case.subject = ""
+    case.sender_name = None
+    case.close_reason = None
+    places: dict[str, str] = {}
+    for row in session.execute(
+        select(IntakeAttachment).where(IntakeAttachment.case_id == case.id)
+    ).scalars():
+        blank = f"attachment {row.position}"
+        places[_place(row.filename)] = blank
+        row.filename = blank
+    for finding in session.execute(
+        select(IntakeFinding).where(IntakeFinding.case_id == case.id)
+    ).scalars():
+        if finding.location.startswith("attachment "):
+            finding.location = places.get(finding.location, "attachment")
 
 
 def _place(attachment_name: str) -> str:

@@ -600,6 +600,44 @@ def test_closing_deletes_the_decrypted_data_and_purge_disposes_on_the_clock(
     assert shown.row.status is IntakeStatus.DISPOSED and shown.body == ""
 
 
+def test_purge_leaves_nothing_personal_in_any_column_of_the_case(
+    desk: Services, analyst: Actor, clock: FixedClock
+) -> None:
+    """DOMAIN.md: personal data no longer needed is disposed of. Masking finds no name
+    without a label or a ULN beside it, so the subject, an attachment's name (and its
+    findings' places), the sender's display name and the close's reason kept a learner's
+    name after the purge. They are blanked; the case's record (the sender's address, the
+    findings' rules and kinds of data, the counts) remains."""
+    raw = intake_email(
+        subject="Query about Jane Quill in year 11",
+        body="Name: Jane Quill, DOB 02/02/2008, postcode TR1 1AA.",
+        attachments=(("Jane Quill history.csv", learners_csv(ROWS, HEADER)),),
+    ).replace(b"From: Sam Okafor <", b"From: Sam Okafor for Jane Quill <")
+    reference = desk.intake.receive(analyst, raw).row.reference
+    desk.intake.close(analyst, reference, "Jane Quill's mother will call back.")
+    kept = intake_rows_as_text(desk)
+    assert "Quill" in kept  # what masking could not find, until the purge
+    clock.now += timedelta(days=30)
+    assert desk.intake.purge(Actor.system("intake-purge")).purged == (reference,)
+    kept = intake_rows_as_text(desk)
+    for personal in ("Jane", "Quill", "02/02/2008", "TR1 1AA"):
+        assert personal not in kept
+    view = desk.intake.show(analyst, reference)
+    assert (view.row.subject, view.sender_name, view.close_reason, view.body) == (
+        "",
+        None,
+        None,
+        "",
+    )
+    assert [a.filename for a in view.attachments] == ["attachment 1"]
+    assert {(f.rule, f.location) for f in view.findings} == {
+        (BreachRule.DEMOGRAPHICS, "body"),
+        (BreachRule.UNENCRYPTED_ATTACHMENT, "attachment 1"),
+        (BreachRule.ULN_WITH_DEMOGRAPHIC, "attachment 1"),
+    }
+    assert view.row.sender_email == INTAKE_SENDER and view.row.breach
+
+
 def test_a_case_can_be_closed_unopened(desk: Services, analyst: Actor) -> None:
     reference = desk.intake.receive(analyst, encrypted_email()).row.reference
     closed = desk.intake.close(analyst, reference, "The sender will send a new file.")
