@@ -29,7 +29,9 @@ What counts, and why (each choice pinned by tests/core/test_breach_rules.py):
   (DOB, D.O.B., date of birth, born, birthday) or in a DOB column, when it is the known
   learner's own date of birth, or when it could be a learner's date of birth on ``today`` (aged
   13 to 110, the register's own range): the date of a meeting or a batch is not a date of
-  birth. Without ``today`` every date counts (the cautious reading).
+  birth, nor is one the words before it name as another kind (a learning event's "award
+  date", "started", "loaded on"; "from ... to ...", "between ... and ..."), unless it is the
+  known learner's own. Without ``today`` every date counts (the cautious reading).
 - **Postcode**: DOMAIN.md's pattern, with or without the space, in any case. ZZ99 9ZZ says the
   postcode is unknown, so it is no learner's data: not a demographic, not masked. A postcode in
   the signature (the lines after "Kind regards", "Thanks", "--" …) is the sender's
@@ -263,8 +265,52 @@ def _could_be_born(hit: _DateHit, today: date | None) -> bool:
 
 
 def _labelled_dob(text: str, hit: _DateHit) -> bool:
+    return bool(_DOB_LABEL.search(_before(text, hit)))
+
+
+def _before(text: str, hit: _DateHit) -> str:
+    """The words before a date on its line (40 characters at most): where its label is."""
     line_start = text.rfind("\n", 0, hit.start) + 1
-    return bool(_DOB_LABEL.search(text[max(line_start, hit.start - 40) : hit.start]))
+    return text[max(line_start, hit.start - 40) : hit.start]
+
+
+# Words that name a date as another kind than a birth, straight before it: a learning event's
+# award, start or end, a load or a result (the desk's event challenges, §6.1, are full of them),
+# a meeting, a deadline, a range's start.
+_OTHER_DATE_LABEL = re.compile(
+    r"(?<![A-Za-z])(?:(?:award|achievement|start|end|finish|completion|enrolment|enrollment"
+    r"|leaving|load|upload|issue|expiry|due|exam|meeting|effective|participation|learning"
+    r"|event|qualification|registration|result|submission|closing|review)(?:\s+date)?"
+    r"|date\s+of\s+(?:award|achievement|issue|completion|leaving|registration)"
+    r"|awarded|achieved|started|ended|finished|completed|enrolled|left|loaded|uploaded"
+    r"|received|sent|submitted|dated|issued|expired|registered|sat|passed|from|since|until"
+    r"|till|between|after|before)"
+    r"(?:\s+(?:on|of|in|at|is|was|were|dated))?\s*[:=\-–]?\s*$",
+    re.IGNORECASE,
+)
+# What stands between a range's two dates ("01/09/2010 to 31/07/2012"; "and" only after
+# "between": "born 3/8/2009 and 4/9/2010" is two learners' dates of birth).
+_RANGE_BETWEEN = re.compile(r"\s*(?:to|until|till|–|—)\s*", re.IGNORECASE)
+_AND = re.compile(r"\s*and\s*", re.IGNORECASE)
+_BETWEEN = re.compile(r"(?<![A-Za-z])between\s*$", re.IGNORECASE)
+
+
+def _labelled_other(text: str, hit: _DateHit) -> bool:
+    return bool(_OTHER_DATE_LABEL.search(_before(text, hit)))
+
+
+def _range_ends(text: str, hits: Sequence[_DateHit]) -> set[int]:
+    """The places in ``hits`` of dates that start or end a range written with words."""
+    ends: set[int] = set()
+    for i in range(len(hits) - 1):
+        first, then = hits[i], hits[i + 1]
+        if then.start < first.end:
+            continue
+        if _RANGE_BETWEEN.fullmatch(text, first.end, then.start) or (
+            _AND.fullmatch(text, first.end, then.start) and _BETWEEN.search(_before(text, first))
+        ):
+            ends.update((i, i + 1))
+    return ends
 
 
 # --- Postcodes --------------------------------------------------------------------------------
@@ -603,13 +649,20 @@ def _read(text: str, known: Mapping[str, KnownLearner] | None, today: date | Non
     masks += [(a, b, _MASK_NAME) for a, b in names]
 
     births = {learner.date_of_birth for learner in learners if learner.date_of_birth}
-    for hit in _date_hits(text):
+    hits = _date_hits(text)
+    ranges = _range_ends(text, hits) if today is not None else set()
+    for i, hit in enumerate(hits):
         masks.append((hit.start, hit.end, _MASK_DATE))
+        if DATE_OF_BIRTH in kinds:
+            continue
         if (
             births.intersection(hit.readings)
             or _labelled_dob(text, hit)
             or _inside(table.dob_cells, hit.start, hit.end)
-            or _could_be_born(hit, today)
+            or (
+                _could_be_born(hit, today)
+                and (today is None or (i not in ranges and not _labelled_other(text, hit)))
+            )
         ):
             kinds.add(DATE_OF_BIRTH)
 

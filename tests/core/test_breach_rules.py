@@ -193,6 +193,41 @@ def test_a_uln_with_a_date_that_is_no_date_of_birth_is_no_breach(text: str) -> N
     assert scan(text) == ()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Learner {ULN} has a GCSE Maths result with award date 20/08/2012 that is wrong.",
+        f"ULN {ULN} achieved the qualification on 20/08/2012, not 2013.",
+        f"For ULN {ULN} the participation start date is 01/09/2010 and end date 31/07/2012.",
+        f"Records from 01/09/2009 to 31/07/2010 for {ULN}, please.",
+        f"ULN {ULN} attended between 1 September 2010 and 20 July 2012.",
+        f"The event for {ULN} was loaded on 14/05/2011 by the awarding organisation.",
+        f"ULN {ULN}: 01/09/2010 – 31/07/2012 at Northgate College",
+    ],
+    ids=["award-date", "achieved-on", "start-and-end", "from-to", "between-and", "loaded-on",
+         "en-dash-range"],
+)  # fmt: skip
+def test_a_learning_events_dates_beside_a_uln_are_no_date_of_birth(text: str) -> None:
+    """§1.4 names a date of birth; the desk's event challenges (§6.1) are full of a
+    learning event's dates (awarded, started, ended, loaded), a dozen years old and so of a
+    learner's age: each opened a breach incident against a provider who had sent no
+    demographic. A date named as another kind of date, or a range's end, is none."""
+    assert scan(text) == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"ULNs {ULN} and {SIAN}: born 03/08/2009 and 04/09/2010",  # two learners, not a range
+        f"ULNs {ULN} and {SIAN} (03/08/2009 and 04/09/2010)",
+        f"ULN {ULN} started 01/09/2025, DOB 03/08/2009",
+        f"ULN {ULN} start date 03/08/2009",  # the known learner's own date of birth
+    ],
+)
+def test_a_date_of_birth_beside_an_events_dates_still_counts(text: str) -> None:
+    assert rules(scan(text, KNOWN)) == [BreachRule.ULN_WITH_DEMOGRAPHIC]
+
+
 def test_a_labelled_date_of_birth_counts_at_any_age() -> None:
     """§1.4: what the provider calls a date of birth is one."""
     assert rules(scan(f"ULN {ULN}, DOB: 14/11/2025")) == [BreachRule.ULN_WITH_DEMOGRAPHIC]
