@@ -983,30 +983,47 @@ class IntakeService:
                 {f"{ref}-results.csv": results_csv(results, mapping)}, passphrase
             )
             _write_new_private_file(target, content)
-            with self.db.transaction() as session:
-                now = self.clock()
-                # The ULNs it sends back: a disclosure to the sender, in each learner's history.
-                for result in results:
-                    if result.uln is not None:
-                        append(
-                            session,
-                            actor,
-                            action,
-                            "learner",
-                            result.uln,
-                            detail={"case": ref, "rows": [result.number]},
-                            now=now,
-                        )
-                append(
-                    session,
-                    actor,
-                    action,
-                    SUBJECT,
-                    ref,
-                    detail={"file": target.name, "rows": len(results)},
-                    now=now,
-                )
+            try:
+                self._audit_export(actor, ref, target, results)
+            except BaseException:
+                # Not audited (the case closed meanwhile, or the database failed), so not
+                # sent: the file goes, and nothing is left half done.
+                target.unlink(missing_ok=True)
+                raise
         return Export(target, passphrase, len(results))
+
+    def _audit_export(
+        self, actor: Actor, ref: str, target: Path, results: Sequence[RowResult]
+    ) -> None:
+        """The export audited, the case locked and still open: a close meanwhile deleted
+        the decrypted rows, and an export of them now is refused (the caller deletes the
+        file)."""
+        action = "intake-export"
+        with self.db.transaction() as session:
+            now = self.clock()
+            case = _case(session, ref, for_update=True)
+            _refuse_unless(session, case, IntakeStatus.OPEN, meanwhile=True)
+            # The ULNs it sends back: a disclosure to the sender, in each learner's history.
+            for result in results:
+                if result.uln is not None:
+                    append(
+                        session,
+                        actor,
+                        action,
+                        "learner",
+                        result.uln,
+                        detail={"case": ref, "rows": [result.number]},
+                        now=now,
+                    )
+            append(
+                session,
+                actor,
+                action,
+                SUBJECT,
+                ref,
+                detail={"file": target.name, "rows": len(results)},
+                now=now,
+            )
 
     # -- closing and disposal --------------------------------------------------------------------
 

@@ -541,6 +541,29 @@ def test_the_export_is_an_aes_zip_for_the_sender_with_a_new_passphrase(
     assert any(e.subject_id == AVA for e in entries)  # the ULN sent back: in Ava's history
 
 
+def test_an_export_racing_a_close_is_refused_and_leaves_no_file(
+    desk: Services, analyst: Actor, opened: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export reads the decrypted rows, writes the file, then audits what it sends back.
+    A close in between (another analyst: the rows are deleted, the case is done) left an
+    export of rows the desk had disposed of, audited as sent; and a failure to audit left a
+    file on disk that no audit shows. The export is audited under the case's lock, the case
+    still open, or refused, and then its file is deleted."""
+    target = tmp_path / "results.zip"
+    other = factories.analyst(desk, "bo.lyst", "Bo-Lyst-2026")
+    write = intake_service._write_new_private_file
+
+    def written_then_closed(path: Path, content: bytes) -> None:
+        write(path, content)
+        desk.intake.close(other, opened, "The sender withdrew the file.")
+
+    monkeypatch.setattr(intake_service, "_write_new_private_file", written_then_closed)
+    with pytest.raises(StaleIntake, match=r"was closed by bo\.lyst"):
+        desk.intake.export(analyst, opened, target)
+    assert not target.exists()
+    assert [e.outcome for e in events(desk, "intake-export")] == ["failed"]
+
+
 def test_csv_cells_that_look_like_formulas_are_sent_as_text(
     desk: Services, analyst: Actor, tmp_path: Path
 ) -> None:
