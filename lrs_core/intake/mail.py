@@ -66,6 +66,10 @@ class ReceivedMessage:
 MAX_MESSAGE_BYTES = 60 * 1024 * 1024
 MAX_PARTS = 500  # MIME parts in one message: more is no provider's email
 _MAX_DEPTH = 20  # multiparts inside multiparts
+# Lines starting "--" (every part opens with one, every multipart closes with one) past which
+# a message is refused unparsed: the parser builds every part before a count could stop it,
+# and 60 MB of empty parts is millions of them (minutes, gigabytes, at every scan).
+_MAX_DELIMITER_LINES = 10 * MAX_PARTS
 
 # An address the desk can answer and match to a portal user: one @, no spaces, a dot in the
 # domain. Anything else in From: is "unusable".
@@ -82,7 +86,12 @@ def parse_message(raw: bytes, sender_email: str | None = None) -> ReceivedMessag
         )
     if not raw.strip():
         raise MessageRefused("not an email: the file is empty")
-    message = email.message_from_bytes(raw, policy=policy.default)
+    if raw.count(b"\n--") > _MAX_DELIMITER_LINES:
+        raise MessageRefused(_too_many_parts())
+    try:
+        message = email.message_from_bytes(raw, policy=policy.default)
+    except RecursionError:  # the parser descends once per part nested in another
+        raise MessageRefused(_too_many_parts()) from None
     if not isinstance(message, EmailMessage) or not message.keys():
         raise MessageRefused("not an email: it has no headers")
     sender, name = _sender(message)
@@ -103,6 +112,12 @@ def parse_message(raw: bytes, sender_email: str | None = None) -> ReceivedMessag
         sent_at=_sent_at(message),
         body=body,
         attachments=attachments,
+    )
+
+
+def _too_many_parts() -> str:
+    return (
+        f"the message has more than {MAX_PARTS} parts, or parts nested more than {_MAX_DEPTH} deep"
     )
 
 
@@ -163,10 +178,7 @@ def _contents(message: EmailMessage) -> tuple[str, tuple[Attachment, ...]]:
         nonlocal count
         count += 1
         if count > MAX_PARTS or depth > _MAX_DEPTH:
-            raise MessageRefused(
-                f"the message has more than {MAX_PARTS} parts, or parts nested more than"
-                f" {_MAX_DEPTH} deep"
-            )
+            raise MessageRefused(_too_many_parts())
         content_type = part.get_content_type()
         if part.is_multipart() and content_type != "message/rfc822":
             for child in part.get_payload():

@@ -237,6 +237,54 @@ def test_too_many_parts_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         parse_message(message(attachments=many))
 
 
+def _nested_multiparts(depth: int) -> bytes:
+    raw = f"From: {SENDER}\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n"
+    for n in range(1, depth):
+        raw += f"--b{n - 1}\r\nContent-Type: multipart/mixed; boundary=b{n}\r\n\r\n"
+    return raw.encode() + b"--b%d\r\n\r\nhello\r\n" % (depth - 1)
+
+
+def _nested_messages(depth: int) -> bytes:
+    raw = f"From: {SENDER}\r\n\r\nhello".encode()
+    for _ in range(depth):
+        raw = f"From: {SENDER}\r\nContent-Type: message/rfc822\r\n\r\n".encode() + raw
+    return raw
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [_nested_multiparts(2400), _nested_messages(2000)],
+    ids=["multiparts", "forwarded-messages"],
+)
+def test_parts_nested_past_the_parsers_depth_are_refused_not_a_crash(raw: bytes) -> None:
+    """The standard library's parser descends once per part nested in another: a few
+    thousand levels stopped it with a RecursionError, a traceback rather than a refusal
+    (the manual add has no scan to catch it)."""
+    with pytest.raises(MessageRefused, match="nested more than 20 deep"):
+        parse_message(raw)
+
+
+def test_a_message_of_countless_parts_is_refused_before_it_is_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The parser builds every part before MAX_PARTS could be counted: 60 MB of empty parts
+    is millions of them, minutes and gigabytes at every scan (a refused message is read
+    again by the next). A message with more part lines than could be MAX_PARTS parts is
+    refused from its bytes alone."""
+    raw = (
+        f"From: {SENDER}\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n".encode()
+        + b"--b\r\n\r\nx\r\n" * 100_000
+        + b"--b--\r\n"
+    )
+
+    def not_parsed(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(mail.email, "message_from_bytes", not_parsed)
+    with pytest.raises(MessageRefused, match="more than 500 parts"):
+        parse_message(raw)
+
+
 def test_a_manual_add_gives_the_sender_when_from_is_missing_or_unusable() -> None:
     no_from = message(sender=None)
     assert parse_message(no_from, sender_email=" Clerk@Example-College.ac.uk ").sender_email == (
