@@ -331,7 +331,9 @@ class IntakeService:
                     refused.append((name, str(error)))
                 except Exception as error:  # one bad message does not stop the rest
                     # Only the kind of failure: the message's words may hold personal data.
-                    logger.error("intake scan: %s could not be read (%s)", name, type(error))
+                    logger.error(
+                        "intake scan: %s could not be read (%s)", _file_name(name), type(error)
+                    )
                     refused.append((name, f"could not be read ({type(error).__name__})"))
             self.audit.record(
                 actor,
@@ -341,7 +343,7 @@ class IntakeService:
                 detail={
                     "added": added,
                     "already": already,
-                    "refused": [name for name, _ in refused],
+                    "refused": [_file_name(name) for name, _ in refused],
                 },
             )
         return ScanResult(tuple(added), already, tuple(refused))
@@ -424,7 +426,7 @@ class IntakeService:
                         "attachments": len(attached),
                         "findings": sorted({str(f.rule) for f in findings}),
                         "status": str(case.status),
-                        "source": _stored(source, "Source", _NAME_MAX),
+                        "source": _file_name(source, known),
                     },
                     now=now,
                 )
@@ -1328,6 +1330,13 @@ def _stored(raw: str, what: str, max_len: int) -> str:
         return clean_text(raw, what, max_len, collapse=True)
     except ValidationError:
         return shown(" ".join(raw.split()))[:max_len]
+
+
+def _file_name(name: str, known: Mapping[str, breaches.KnownLearner] | None = None) -> str:
+    """A mailbox file's name as the audit trail and the log keep it: masked, as the desk's
+    mail client may name a saved message after its subject ("Ava Reed DOB 14-03-2008.eml"),
+    and the trail is never rewritten."""
+    return _stored(breaches.mask(_checked(name), known), "Source", _NAME_MAX)
 
 
 def _checked(text: str) -> str:

@@ -712,6 +712,29 @@ def test_a_scan_adds_each_new_message_once_and_says_why_it_refused_any(
     assert scan.detail == {"added": [], "already": 2, "refused": ["3.eml", "4.eml"]}
 
 
+def test_a_mailbox_files_name_is_masked_in_the_audit_trail(
+    desk: Services, analyst: Actor, tmp_path: Path
+) -> None:
+    """A mail client saving a message names the file after its subject: "Ava Reed DOB
+    14-03-2008.eml" in the receipt's and the scan's audit details stayed there for good
+    (the trail is never rewritten). Masked as the subject is (the register's learner for a
+    ULN in the email, the generic patterns)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    body = f"About learner {AVA}."
+    (inbox / "Ava Reed DOB 14-03-2008.eml").write_bytes(intake_email(body=body))
+    (inbox / f"ULN {UNKNOWN} 02-02-2008.eml").write_bytes(intake_email(sender=None))
+    result = desk.intake.scan(Actor.system("intake-scan"), inbox)
+    assert len(result.added) == 1 and len(result.refused) == 1
+    (receipt,) = events(desk, "intake-receive")
+    assert receipt.detail["source"] == "[name] [name] DOB [date].eml"
+    (scan,) = events(desk, "intake-scan")
+    assert scan.detail["refused"] == ["ULN [ULN] [date].eml"]
+    details = json.dumps([e.detail for e in audit_log(desk, limit=1000)])
+    for personal in ("Ava", "Reed", "14-03-2008", UNKNOWN, "02-02-2008"):
+        assert personal not in details
+
+
 def test_a_scan_without_a_mailbox_says_what_to_set(desk: Services, analyst: Actor) -> None:
     with pytest.raises(ValidationError, match="mailbox_path"):
         desk.intake.scan(analyst)
