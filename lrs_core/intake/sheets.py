@@ -42,6 +42,9 @@ _TEXT_SUFFIXES = (".txt", ".tsv", ".text", ".log", ".json", ".xml")
 _HTML_SUFFIXES = (".html", ".htm")
 # Rows text_of reads of a plain attachment for the breach checks (enough to find learner data).
 TEXT_MAX_ROWS = 100_000
+# Columns a row may use: the LRS batch has 26 fields, a provider's sheet a few dozen more. A
+# sheet of a million columns is a hostile file's, every one of them kept and shown per row.
+MAX_COLUMNS = 1_000
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0", b"RIFF")
 
 
@@ -109,6 +112,14 @@ def _read(
     try:
         for row in raw:
             cells = [cell.strip() for cell in row]
+            if len(cells) > MAX_COLUMNS and _used(cells) > MAX_COLUMNS:
+                if not truncate:
+                    raise HostileFile(
+                        Hostile.TOO_LARGE,
+                        f"{name}: a row of more than {MAX_COLUMNS:,} columns, the most LRS"
+                        " Desk reads",
+                    )
+                cells = cells[:MAX_COLUMNS]  # for the breach checks, the first are enough
             if not any(cells):
                 continue
             if header is None:

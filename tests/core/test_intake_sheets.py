@@ -330,6 +330,23 @@ def test_a_sheet_within_the_cells_is_read_wherever_it_starts() -> None:
     assert sheet.header == ("ULN", "", "", "1000000043") and len(sheet.rows) == 1
 
 
+def test_a_row_of_a_million_columns_is_refused_and_trailing_blanks_are_free() -> None:
+    """A CSV of 1,000,000 columns opened and kept every cell of every row, each shown per
+    row on the screens: refused past MAX_COLUMNS (the LRS batch has 26 fields). Excel's
+    trailing empty cells are free; the breach checks read the first MAX_COLUMNS of a plain
+    attachment's rows, enough to see learner data."""
+    wide = ",".join(["ULN", "Surname", *(f"c{n}" for n in range(1_000_000))])
+    content = f"{wide}\r\n1000000043,Reed\r\n".encode()
+    with pytest.raises(HostileFile, match=r"^l\.csv: a row of more than 1,000 columns") as hostile:
+        read_sheet("l.csv", content, 10)
+    assert hostile.value.outcome is Hostile.TOO_LARGE
+    text = text_of("l.csv", content)
+    assert text is not None and text.startswith("ULN\tSurname\tc0") and "\tc997\n" in text
+    assert "c998" not in text
+    blanks = "ULN,Surname" + "," * 20_000 + "\r\n1000000043,Reed\r\n"
+    assert read_sheet("l.csv", blanks.encode(), 10).header == ("ULN", "Surname")
+
+
 def test_sheets_in_an_unlocked_file() -> None:
     members = [("readme.txt", b"hello"), ("l.csv", b"ULN\r\n1000000043\r\n")]
     (sheet,) = sheets_in("learners.zip", members, 10, Limits())
