@@ -758,8 +758,10 @@ class IntakeService:
         passphrase hidden (``hide``)."""
         with self.db.transaction() as session:
             now = self.clock()
-            if findings:
-                case = _case(session, ref, for_update=True)
+            case = _case(session, ref, for_update=True)
+            # Only on the case as it was read: one closed (or disposed of) meanwhile takes no
+            # more of the email's words back.
+            if findings and case.status is IntakeStatus.AWAITING_PASSPHRASE:
                 if hide is not None:
                     hide(session, case)
                 if _add_findings(session, case, findings, actor.operator_id, now):

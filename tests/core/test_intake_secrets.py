@@ -29,11 +29,12 @@ from factories import (
 from sqlalchemy import select
 
 from lrs_core.actor import Actor
-from lrs_core.db.models import Base
+from lrs_core.db.models import Base, IntakeCase
 from lrs_core.errors import LrsError
 from lrs_core.intake.passphrase import Passphrase
 from lrs_core.services import Services
 from lrs_core.services.audit import read_entries
+from lrs_core.services.intake import IntakeService
 
 AVA = "1000000043"
 HEADER = ("ULN", "Forename", "Surname", "DOB", "Gender", "Post Code")
@@ -232,3 +233,35 @@ def test_a_wrong_passphrase_hides_nothing_and_a_name_holding_the_passphrase_is_n
     }
     assert opened.rows.source == "[passphrase].zip: learners.csv"
     assert INTAKE_PASSPHRASE.casefold() not in every_value_as_text(services).casefold()
+
+
+def test_a_case_disposed_of_while_its_file_is_opened_takes_no_words_back(
+    services: Services, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The open reads the message, decrypts outside the case's lock, then writes. A file
+    that opens but holds no spreadsheet is refused, and the passphrase found in the email is
+    recorded and hidden all the same: on a case closed and purged meanwhile, that put the
+    subject and the body (sealed) back on a case disposed of. Only the case as it was read
+    takes the finding."""
+    with services.db.transaction() as session:
+        organisation(session)
+    analyst = factories.analyst(services)
+    other = factories.analyst(services, "bo.lyst", "Bo-Lyst-2026")
+    raw = passphrase_email(member="readme.txt")
+    reference = services.intake.receive(analyst, raw).row.reference
+    first_sheet = IntakeService._first_sheet
+
+    def disposed_meanwhile(self: IntakeService, *args: object) -> object:
+        services.intake.close(other, reference, "The sender will send it again.")
+        clock.now += timedelta(days=31)
+        services.intake.purge(Actor.system("intake-purge"))
+        return first_sheet(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(IntakeService, "_first_sheet", disposed_meanwhile)
+    with pytest.raises(LrsError, match="holds no spreadsheet"):
+        services.intake.open(analyst, reference, Passphrase(INTAKE_PASSPHRASE))
+    with services.db.transaction(read_only=True) as session:
+        case = session.execute(
+            select(IntakeCase).where(IntakeCase.reference == reference)
+        ).scalar_one()
+        assert (case.status, case.subject, case.masked_body_sealed) == ("disposed", "", None)
