@@ -31,7 +31,9 @@ What counts, and why (each choice pinned by tests/core/test_breach_rules.py):
   13 to 110, the register's own range): the date of a meeting or a batch is not a date of
   birth, nor is one the words before it name as another kind (a learning event's "award
   date", "started", "loaded on"; "from ... to ...", "between ... and ..."), unless it is the
-  known learner's own. Without ``today`` every date counts (the cautious reading).
+  known learner's own. Without ``today`` every date counts (the cautious reading). Eight
+  digits (20090803, 03082009) are a date only when labelled, in a DOB column, or the known
+  learner's own date of birth.
 - **Postcode**: DOMAIN.md's pattern, with or without the space, in any case. ZZ99 9ZZ says the
   postcode is unknown, so it is no learner's data: not a demographic, not masked. A postcode in
   the signature (the lines after "Kind regards", "Thanks", "--" …) is the sender's
@@ -231,6 +233,26 @@ def _readings(day: int, month: int, year: str, month_first_too: bool) -> tuple[d
     orders = [(day, month), (month, day)] if month_first_too else [(day, month)]
     found = [_real(y, m, d) for y in years for d, m in orders]
     return tuple(dict.fromkeys(d for d in found if d is not None))
+
+
+# Eight digits, as a school's or college's system writes a date (20090803, 03082009): a date
+# only where it is labelled or stands in a DOB column, or is the known learner's own (eight
+# digits are a UKPRN, an order number, a phone's part as often).
+_COMPACT_DATE = re.compile(r"(?<![0-9])[0-9]{8}(?![0-9])")
+
+
+def _compact_hits(text: str) -> list[_DateHit]:
+    hits = []
+    for match in _COMPACT_DATE.finditer(text):
+        digits = match.group()
+        found = (
+            _real(int(digits[:4]), int(digits[4:6]), int(digits[6:])),  # yyyymmdd
+            _real(int(digits[4:]), int(digits[2:4]), int(digits[:2])),  # ddmmyyyy
+        )
+        readings = tuple(d for d in found if d is not None)
+        if readings:
+            hits.append(_DateHit(match.start(), match.end(), readings))
+    return hits
 
 
 def _date_hits(text: str) -> list[_DateHit]:
@@ -664,6 +686,14 @@ def _read(text: str, known: Mapping[str, KnownLearner] | None, today: date | Non
                 and (today is None or (i not in ranges and not _labelled_other(text, hit)))
             )
         ):
+            kinds.add(DATE_OF_BIRTH)
+    for hit in _compact_hits(text):
+        if (
+            births.intersection(hit.readings)
+            or _labelled_dob(text, hit)
+            or _inside(table.dob_cells, hit.start, hit.end)
+        ):
+            masks.append((hit.start, hit.end, _MASK_DATE))
             kinds.add(DATE_OF_BIRTH)
 
     if table.genders or _GENDER.search(text):

@@ -228,6 +228,29 @@ def test_a_date_of_birth_beside_an_events_dates_still_counts(text: str) -> None:
     assert rules(scan(text, KNOWN)) == [BreachRule.ULN_WITH_DEMOGRAPHIC]
 
 
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (f"ULN: {SIAN}, DOB 20090803", "ULN: [ULN], DOB [date]"),  # as a system writes it
+        (f"ULN {SIAN} d.o.b: 03082009", "ULN [ULN] d.o.b: [date]"),
+        (f"ULN,Surname,DOB\n{SIAN},Smith,20090803", "ULN,Surname,DOB\n[ULN],[name],[date]"),
+        (f"{ULN} 20090803", "[ULN] [date]"),  # the known learner's own
+    ],
+)
+def test_a_date_of_birth_in_eight_digits_beside_a_uln(text: str, masked: str) -> None:
+    """§1.4: a ULN with a date of birth, as a school's or college's system writes it, eight
+    digits with no separators: labelled, in a DOB column, or the register's own learner's."""
+    assert rules(scan(text, KNOWN)) == [BreachRule.ULN_WITH_DEMOGRAPHIC]
+    assert mask(text, KNOWN) == masked
+
+
+@pytest.mark.parametrize(
+    "text", [f"UKPRN 10012345, ULN {SIAN}", f"ULN {SIAN}: order 20100125 was sent"]
+)
+def test_eight_digits_unlabelled_are_no_date(text: str) -> None:
+    assert scan(text, KNOWN) == () and "[date]" not in mask(text, KNOWN)
+
+
 def test_a_labelled_date_of_birth_counts_at_any_age() -> None:
     """§1.4: what the provider calls a date of birth is one."""
     assert rules(scan(f"ULN {ULN}, DOB: 14/11/2025")) == [BreachRule.ULN_WITH_DEMOGRAPHIC]
