@@ -388,6 +388,14 @@ def _labelled_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+
+
+def _name_word_key(word: str) -> str:
+    """A word of the text as a name compares: "Reed's" is Reed (the possessive dropped)."""
+    return name_key(_POSSESSIVE.sub("", word))
+
+
 def _known_name_spans(text: str, learners: Sequence[KnownLearner]) -> list[tuple[int, int]]:
     """Where any of the learners' own given or family names stand in ``text`` as whole words
     (a name of several words, "Van der Berg", as the same words in a row)."""
@@ -403,7 +411,7 @@ def _known_name_spans(text: str, learners: Sequence[KnownLearner]) -> list[tuple
     longest = max(len(key) for key in keys)
     folded: dict[str, str] = {}  # a long list repeats its words: fold each once
     tokens = [
-        (m.start(), m.end(), folded.get(word) or folded.setdefault(word, name_key(word)))
+        (m.start(), m.end(), folded.get(word) or folded.setdefault(word, _name_word_key(word)))
         for m in _TOKEN.finditer(text)
         if (word := m.group())
     ]

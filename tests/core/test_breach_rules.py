@@ -331,11 +331,11 @@ def test_what_is_not_a_labelled_name(text: str) -> None:
 @pytest.mark.parametrize(
     "written",
     ["Zoe", "ZOË", "zoë", "O'Brien", "OBRIEN", "o’brien", "Van der Berg", "van-der-berg",
-     "Mary Jane"],
+     "Mary Jane", "Zoë's", "O'Brien’s", "Van der Berg's"],
 )  # fmt: skip
 def test_the_known_learners_own_names_beside_its_uln(written: str) -> None:
     """§1.4 with the register: the learner's own given or family name beside its ULN, as
-    whole words, case and accents folded."""
+    whole words, case and accents folded, a possessive too ("Zoë's record")."""
     (finding,) = scan(f"Re {ULN}, {written} has moved", KNOWN)
     assert finding == Finding(BreachRule.ULN_WITH_DEMOGRAPHIC, "body", "a ULN with a name")
 
