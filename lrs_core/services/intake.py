@@ -1171,12 +1171,9 @@ class IntakeService:
         body = ""
         if message is not None:
             if known is None:
-                known = _known(
-                    session,
-                    _ulns(
-                        [("subject", _checked(message.subject)), ("body", _checked(message.body))]
-                    ),
-                )
+                # The ULNs of every text, as on receipt: a plain attachment's ULN makes its
+                # learner's name in the body a name to mask.
+                known = _known(session, _ulns(_texts(message, _attachments(message))))
             text = message.body
             if case.masked_body_sealed is not None:  # the passphrase masked in it (§1.4)
                 sealed = unseal(self._intake_key(), case.reference, "body", case.masked_body_sealed)

@@ -258,6 +258,19 @@ def test_attachment_names_and_the_senders_name_are_masked_as_the_subject_is(
     assert desk.intake.show(analyst, view.row.reference).attachments == view.attachments
 
 
+def test_a_later_look_masks_the_body_as_the_receipt_did(desk: Services, analyst: Actor) -> None:
+    """The body is shown masked with the register's learners for the ULNs in the email: on
+    receipt, those of every text; a later look read only the subject's and the body's, so a
+    name masked on receipt (the ULN in a plain attachment) was shown in clear after."""
+    raw = intake_email(
+        body="Hi, Ava Reed's record is attached.",
+        attachments=(("learners.csv", learners_csv(ROWS, HEADER)),),
+    )
+    view = desk.intake.receive(analyst, raw)
+    assert view.body == "Hi, [name] [name] record is attached."
+    assert desk.intake.show(analyst, view.row.reference).body == view.body
+
+
 def test_the_checks_read_a_long_body_to_a_bound_and_the_view_says_what_is_left(
     desk: Services, analyst: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
