@@ -702,6 +702,73 @@ def test_only_analysts_and_the_crons_own_jobs_may(
     assert view.row.status is IntakeStatus.AWAITING_PASSPHRASE
 
 
+def test_agents_and_each_cron_job_are_refused_every_other_step_and_audited(
+    desk: Services, analyst: Actor, agent: Actor, tmp_path: Path
+) -> None:
+    """HANDLE_INTAKE is the analysts' (§1.4's checks, the passphrase, the rows, the ladder):
+    an agent is refused every step of a case and of its incident, each refusal audited under
+    the step's own action; the two cron jobs may do their one job each, nothing else."""
+    body = f"Learner {AVA}, born 14/03/2008."
+    view = desk.intake.receive(analyst, encrypted_email(body=body))
+    reference, incident = view.row.reference, view.incident or ""
+    intake, incidents = desk.intake, desk.breach_incidents
+    steps: dict[str, Any] = {
+        "intake-receive": lambda who: intake.receive(who, encrypted_email()),
+        "intake-scan": lambda who: intake.scan(who, tmp_path),
+        "intake-queue": lambda who: intake.queue(who),
+        "intake-show": lambda who: intake.show(who, reference),
+        "intake-set-sender": lambda who: intake.set_sender(who, reference, ukprn=UKPRN),
+        "intake-open": lambda who: intake.open(who, reference, Passphrase(INTAKE_PASSPHRASE)),
+        "intake-rows": lambda who: intake.rows(who, reference),
+        "intake-remap": lambda who: intake.remap(who, reference, {0: "uln"}),
+        "intake-rematch": lambda who: intake.match(who, reference),
+        "intake-export": lambda who: intake.export(who, reference, tmp_path / "out.zip"),
+        "intake-close": lambda who: intake.close(who, reference, "No."),
+        "intake-purge": lambda who: intake.purge(who),
+        "show-breach-incident": lambda who: incidents.show(who, incident),
+        "list-breach-incidents": lambda who: incidents.for_organisation(who, UKPRN),
+        "confirm-breach-step": lambda who: incidents.confirm_step(who, incident, "contact", ""),
+        "close-breach-incident": lambda who: incidents.close(who, incident, "No."),
+    }
+    allowed = {"system:intake-scan": {"intake-receive", "intake-scan"},
+               "system:intake-purge": {"intake-purge"}}  # fmt: skip
+    for who in (agent, Actor.system("intake-scan"), Actor.system("intake-purge")):
+        for action, step in steps.items():
+            if action in allowed.get(who.username, set()):
+                continue
+            with pytest.raises(PermissionDenied):
+                step(who)
+            refusals = audit_log(desk, actions=[action], outcome="denied", limit=100)
+            assert refusals and refusals[0].actor == who.username, (who.username, action)
+    assert desk.intake.show(analyst, reference).row.status is IntakeStatus.AWAITING_PASSPHRASE
+
+
+def test_purge_never_touches_a_case_that_is_not_closed(
+    desk: Services, analyst: Actor, clock: FixedClock
+) -> None:
+    """Disposal follows the close (issue 13, item 6): a case new, awaiting its passphrase,
+    asking for a new file or open keeps its message and rows however long ago it came."""
+    new = desk.intake.receive(analyst, intake_email(body="Call me back?")).row.reference
+    waiting = desk.intake.receive(analyst, encrypted_email()).row.reference
+    stuck = desk.intake.receive(analyst, encrypted_email()).row.reference
+    for _ in range(3):
+        with pytest.raises((WrongPassphraseTries, NewFileNeeded)):
+            desk.intake.open(analyst, stuck, Passphrase("Wrong-Guess-5150!"))
+    opened = desk.intake.receive(analyst, encrypted_email()).row.reference
+    desk.intake.open(analyst, opened, Passphrase(INTAKE_PASSPHRASE))
+    clock.now += timedelta(days=3650)
+    assert desk.intake.purge(Actor.system("intake-purge")).purged == ()
+    statuses = {ref: stored(desk, ref) for ref in (new, waiting, stuck, opened)}
+    assert {ref: c.status for ref, c in statuses.items()} == {
+        new: IntakeStatus.NEW,
+        waiting: IntakeStatus.AWAITING_PASSPHRASE,
+        stuck: IntakeStatus.NEW_FILE_NEEDED,
+        opened: IntakeStatus.OPEN,
+    }
+    assert all(c.message_sealed is not None for c in statuses.values())
+    assert statuses[opened].opened_sealed is not None
+
+
 def test_a_scan_adds_each_new_message_once_and_says_why_it_refused_any(
     desk: Services, analyst: Actor, tmp_path: Path
 ) -> None:
