@@ -570,6 +570,9 @@ class IntakeCase(Base):
     status: Mapped[IntakeStatus] = mapped_column(code(IntakeStatus, "intake_status"), index=True)
     message_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     opened_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The body with the phoned passphrase masked, sealed, when the body held it (§1.4): the
+    # passphrase is never stored, so a later view could not mask it from the message itself.
+    masked_body_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     passphrase_tries: Mapped[int] = mapped_column(Integer, default=0)
     passphrase_guidance_met: Mapped[bool | None] = mapped_column(Boolean)
     row_count: Mapped[int | None] = mapped_column(Integer)

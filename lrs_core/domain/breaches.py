@@ -29,7 +29,11 @@ What counts, and why (each choice pinned by tests/core/test_breach_rules.py):
   (DOB, D.O.B., date of birth, born, birthday) or in a DOB column, when it is the known
   learner's own date of birth, or when it could be a learner's date of birth on ``today`` (aged
   13 to 110, the register's own range): the date of a meeting or a batch is not a date of
-  birth. Without ``today`` every date counts (the cautious reading).
+  birth, nor is one the words before it name as another kind (a learning event's "award
+  date", "started", "loaded on"; "from ... to ...", "between ... and ..."), unless it is the
+  known learner's own. Without ``today`` every date counts (the cautious reading). Eight
+  digits (20090803, 03082009) are a date only when labelled, in a DOB column, or the known
+  learner's own date of birth.
 - **Postcode**: DOMAIN.md's pattern, with or without the space, in any case. ZZ99 9ZZ says the
   postcode is unknown, so it is no learner's data: not a demographic, not masked. A postcode in
   the signature (the lines after "Kind regards", "Thanks", "--" …) is the sender's
@@ -57,6 +61,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -230,6 +235,26 @@ def _readings(day: int, month: int, year: str, month_first_too: bool) -> tuple[d
     return tuple(dict.fromkeys(d for d in found if d is not None))
 
 
+# Eight digits, as a school's or college's system writes a date (20090803, 03082009): a date
+# only where it is labelled or stands in a DOB column, or is the known learner's own (eight
+# digits are a UKPRN, an order number, a phone's part as often).
+_COMPACT_DATE = re.compile(r"(?<![0-9])[0-9]{8}(?![0-9])")
+
+
+def _compact_hits(text: str) -> list[_DateHit]:
+    hits = []
+    for match in _COMPACT_DATE.finditer(text):
+        digits = match.group()
+        found = (
+            _real(int(digits[:4]), int(digits[4:6]), int(digits[6:])),  # yyyymmdd
+            _real(int(digits[4:]), int(digits[2:4]), int(digits[:2])),  # ddmmyyyy
+        )
+        readings = tuple(d for d in found if d is not None)
+        if readings:
+            hits.append(_DateHit(match.start(), match.end(), readings))
+    return hits
+
+
 def _date_hits(text: str) -> list[_DateHit]:
     hits: list[_DateHit] = []
     for match in _NUMERIC_DATE.finditer(text):
@@ -262,8 +287,52 @@ def _could_be_born(hit: _DateHit, today: date | None) -> bool:
 
 
 def _labelled_dob(text: str, hit: _DateHit) -> bool:
+    return bool(_DOB_LABEL.search(_before(text, hit)))
+
+
+def _before(text: str, hit: _DateHit) -> str:
+    """The words before a date on its line (40 characters at most): where its label is."""
     line_start = text.rfind("\n", 0, hit.start) + 1
-    return bool(_DOB_LABEL.search(text[max(line_start, hit.start - 40) : hit.start]))
+    return text[max(line_start, hit.start - 40) : hit.start]
+
+
+# Words that name a date as another kind than a birth, straight before it: a learning event's
+# award, start or end, a load or a result (the desk's event challenges, §6.1, are full of them),
+# a meeting, a deadline, a range's start.
+_OTHER_DATE_LABEL = re.compile(
+    r"(?<![A-Za-z])(?:(?:award|achievement|start|end|finish|completion|enrolment|enrollment"
+    r"|leaving|load|upload|issue|expiry|due|exam|meeting|effective|participation|learning"
+    r"|event|qualification|registration|result|submission|closing|review)(?:\s+date)?"
+    r"|date\s+of\s+(?:award|achievement|issue|completion|leaving|registration)"
+    r"|awarded|achieved|started|ended|finished|completed|enrolled|left|loaded|uploaded"
+    r"|received|sent|submitted|dated|issued|expired|registered|sat|passed|from|since|until"
+    r"|till|between|after|before)"
+    r"(?:\s+(?:on|of|in|at|is|was|were|dated))?\s*[:=\-–]?\s*$",
+    re.IGNORECASE,
+)
+# What stands between a range's two dates ("01/09/2010 to 31/07/2012"; "and" only after
+# "between": "born 3/8/2009 and 4/9/2010" is two learners' dates of birth).
+_RANGE_BETWEEN = re.compile(r"\s*(?:to|until|till|–|—)\s*", re.IGNORECASE)
+_AND = re.compile(r"\s*and\s*", re.IGNORECASE)
+_BETWEEN = re.compile(r"(?<![A-Za-z])between\s*$", re.IGNORECASE)
+
+
+def _labelled_other(text: str, hit: _DateHit) -> bool:
+    return bool(_OTHER_DATE_LABEL.search(_before(text, hit)))
+
+
+def _range_ends(text: str, hits: Sequence[_DateHit]) -> set[int]:
+    """The places in ``hits`` of dates that start or end a range written with words."""
+    ends: set[int] = set()
+    for i in range(len(hits) - 1):
+        first, then = hits[i], hits[i + 1]
+        if then.start < first.end:
+            continue
+        if _RANGE_BETWEEN.fullmatch(text, first.end, then.start) or (
+            _AND.fullmatch(text, first.end, then.start) and _BETWEEN.search(_before(text, first))
+        ):
+            ends.update((i, i + 1))
+    return ends
 
 
 # --- Postcodes --------------------------------------------------------------------------------
@@ -319,6 +388,14 @@ def _labelled_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+
+
+def _name_word_key(word: str) -> str:
+    """A word of the text as a name compares: "Reed's" is Reed (the possessive dropped)."""
+    return name_key(_POSSESSIVE.sub("", word))
+
+
 def _known_name_spans(text: str, learners: Sequence[KnownLearner]) -> list[tuple[int, int]]:
     """Where any of the learners' own given or family names stand in ``text`` as whole words
     (a name of several words, "Van der Berg", as the same words in a row)."""
@@ -334,7 +411,7 @@ def _known_name_spans(text: str, learners: Sequence[KnownLearner]) -> list[tuple
     longest = max(len(key) for key in keys)
     folded: dict[str, str] = {}  # a long list repeats its words: fold each once
     tokens = [
-        (m.start(), m.end(), folded.get(word) or folded.setdefault(word, name_key(word)))
+        (m.start(), m.end(), folded.get(word) or folded.setdefault(word, _name_word_key(word)))
         for m in _TOKEN.finditer(text)
         if (word := m.group())
     ]
@@ -473,6 +550,7 @@ def _signature_ranges(text: str, uln_spans: Sequence[tuple[int, int, str]]) -> l
     """The sender's signature blocks: the lines after a sign-off ("Kind regards", "--"), up to
     the quoted message below, when they hold no ULN (a ULN makes them more than a signature)."""
     lines = list(_lines(text))
+    starts = sorted(start for start, _, _ in uln_spans)
     ranges: list[range] = []
     for i, (offset, line) in enumerate(lines):
         if not _SIGN_OFF.match(line):
@@ -483,9 +561,33 @@ def _signature_ranges(text: str, uln_spans: Sequence[tuple[int, int, str]]) -> l
                 break
             end = next_offset + len(next_line)
         block = range(offset, end)
-        if not any(start in block for start, _, _ in uln_spans):
+        if not _any_between(starts, block.start, block.stop):
             ranges.append(block)
     return ranges
+
+
+def _any_between(starts: Sequence[int], low: int, high: int) -> bool:
+    """Whether any of ``starts`` (sorted) is at least ``low`` and below ``high``."""
+    at = bisect_left(starts, low)
+    return at < len(starts) and starts[at] < high
+
+
+def _merged(blocks: Sequence[range]) -> list[tuple[int, int]]:
+    """``blocks`` (by start) as sorted (start, end) spans, the overlapping ones made one."""
+    spans: list[tuple[int, int]] = []
+    for block in blocks:
+        if spans and block.start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], block.stop))
+        else:
+            spans.append((block.start, block.stop))
+    return spans
+
+
+def _inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) lies within one of ``spans`` (sorted by start, none overlapping):
+    found by bisection, so a long table's every cell is not walked for each date in it."""
+    at = bisect_right(spans, start, key=lambda span: span[0]) - 1
+    return at >= 0 and end <= spans[at][1]
 
 
 # --- Credentials ------------------------------------------------------------------------------
@@ -577,24 +679,39 @@ def _read(text: str, known: Mapping[str, KnownLearner] | None, today: date | Non
     masks += [(a, b, _MASK_NAME) for a, b in names]
 
     births = {learner.date_of_birth for learner in learners if learner.date_of_birth}
-    for hit in _date_hits(text):
+    hits = _date_hits(text)
+    ranges = _range_ends(text, hits) if today is not None else set()
+    for i, hit in enumerate(hits):
         masks.append((hit.start, hit.end, _MASK_DATE))
+        if DATE_OF_BIRTH in kinds:
+            continue
         if (
             births.intersection(hit.readings)
             or _labelled_dob(text, hit)
-            or any(a <= hit.start and hit.end <= b for a, b in table.dob_cells)
-            or _could_be_born(hit, today)
+            or _inside(table.dob_cells, hit.start, hit.end)
+            or (
+                _could_be_born(hit, today)
+                and (today is None or (i not in ranges and not _labelled_other(text, hit)))
+            )
         ):
+            kinds.add(DATE_OF_BIRTH)
+    for hit in _compact_hits(text):
+        if (
+            births.intersection(hit.readings)
+            or _labelled_dob(text, hit)
+            or _inside(table.dob_cells, hit.start, hit.end)
+        ):
+            masks.append((hit.start, hit.end, _MASK_DATE))
             kinds.add(DATE_OF_BIRTH)
 
     if table.genders or _GENDER.search(text):
         kinds.add(GENDER)
 
     homes = {normalise_postcode(p) for learner in learners if (p := learner.postcode)}
-    signatures = _signature_ranges(text, uln_spans)
+    signatures = _merged(_signature_ranges(text, uln_spans))
     for start, end, postcode in _postcode_hits(text):
         masks.append((start, end, _MASK_POSTCODE))
-        if postcode in homes or not any(start in block for block in signatures):
+        if postcode in homes or not _inside(signatures, start, start + 1):
             kinds.add(POSTCODE)
 
     passwords = _passwords(text)
@@ -782,6 +899,14 @@ def mask(
             break
         text = _masked_once(text, [(a, b, _MASK_ULN) for a, b, _ in left])
     return text
+
+
+def mask_passphrase(text: str, passphrase: Passphrase) -> str:
+    """``text`` with the phoned ``passphrase`` alone made "[passphrase]", found as
+    :func:`mask` finds it (case ignored; a long one across a line break too), everything
+    else as it was: what a case keeps, sealed, of a body that held the passphrase, for
+    :func:`mask` to mask the rest of each time it is shown."""
+    return _masked_once(text, _passphrase_spans(passphrase, text))
 
 
 # --- The ladder -------------------------------------------------------------------------------

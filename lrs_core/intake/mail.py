@@ -66,6 +66,10 @@ class ReceivedMessage:
 MAX_MESSAGE_BYTES = 60 * 1024 * 1024
 MAX_PARTS = 500  # MIME parts in one message: more is no provider's email
 _MAX_DEPTH = 20  # multiparts inside multiparts
+# Lines starting "--" (every part opens with one, every multipart closes with one) past which
+# a message is refused unparsed: the parser builds every part before a count could stop it,
+# and 60 MB of empty parts is millions of them (minutes, gigabytes, at every scan).
+_MAX_DELIMITER_LINES = 10 * MAX_PARTS
 
 # An address the desk can answer and match to a portal user: one @, no spaces, a dot in the
 # domain. Anything else in From: is "unusable".
@@ -82,7 +86,12 @@ def parse_message(raw: bytes, sender_email: str | None = None) -> ReceivedMessag
         )
     if not raw.strip():
         raise MessageRefused("not an email: the file is empty")
-    message = email.message_from_bytes(raw, policy=policy.default)
+    if raw.count(b"\n--") > _MAX_DELIMITER_LINES:
+        raise MessageRefused(_too_many_parts())
+    try:
+        message = email.message_from_bytes(raw, policy=policy.default)
+    except RecursionError:  # the parser descends once per part nested in another
+        raise MessageRefused(_too_many_parts()) from None
     if not isinstance(message, EmailMessage) or not message.keys():
         raise MessageRefused("not an email: it has no headers")
     sender, name = _sender(message)
@@ -103,6 +112,12 @@ def parse_message(raw: bytes, sender_email: str | None = None) -> ReceivedMessag
         sent_at=_sent_at(message),
         body=body,
         attachments=attachments,
+    )
+
+
+def _too_many_parts() -> str:
+    return (
+        f"the message has more than {MAX_PARTS} parts, or parts nested more than {_MAX_DEPTH} deep"
     )
 
 
@@ -163,10 +178,7 @@ def _contents(message: EmailMessage) -> tuple[str, tuple[Attachment, ...]]:
         nonlocal count
         count += 1
         if count > MAX_PARTS or depth > _MAX_DEPTH:
-            raise MessageRefused(
-                f"the message has more than {MAX_PARTS} parts, or parts nested more than"
-                f" {_MAX_DEPTH} deep"
-            )
+            raise MessageRefused(_too_many_parts())
         content_type = part.get_content_type()
         if part.is_multipart() and content_type != "message/rfc822":
             for child in part.get_payload():
@@ -254,8 +266,9 @@ def _nameless(content_type: str, position: int) -> str:
 
 def read_mailbox(path: Path) -> Iterator[tuple[str, bytes]]:
     """Each message in ``path`` as (a name for it, its bytes): a Maildir (``cur``, ``new``,
-    ``tmp`` folders) or a folder of ``.eml`` files (not recursing, skipping anything else and
-    symlinks). Raises ``MessageRefused`` naming the path when it is neither.
+    ``tmp`` folders) or a folder of ``.eml`` files (not recursing, skipping anything else:
+    symlinks, named pipes, devices, folders, files gone since the listing). Raises
+    ``MessageRefused`` naming the path when it is neither.
 
     A file over MAX_MESSAGE_BYTES is read only to one byte beyond the limit (so
     :func:`parse_message` refuses it without the whole file in memory)."""
@@ -269,21 +282,27 @@ def read_mailbox(path: Path) -> Iterator[tuple[str, bytes]]:
         if entry.name.lower().endswith(".eml"):
             found = True
             if entry.is_file(follow_symlinks=False):
-                yield entry.name, _read_capped(Path(entry.path))
+                try:
+                    content = _read_capped(Path(entry.path))
+                except FileNotFoundError:  # moved or deleted since the folder was listed
+                    continue
+                yield entry.name, content
     if not found and any(p.is_file() and not p.name.startswith(".") for p in path.iterdir()):
         raise MessageRefused(f"{path}: neither a Maildir (cur, new, tmp) nor .eml files")
 
 
 def _maildir(path: Path) -> Iterator[tuple[str, bytes]]:
     folder = mailbox.Maildir(path, factory=None, create=False)
-    links = {
+    # Only regular files are read: a symlink may point anywhere, and opening a named pipe
+    # (or a device) waits for a writer, which would hold the scan, and every scan after it.
+    others = {
         entry.name.split(folder.colon)[0]
         for sub in ("new", "cur")
         for entry in os.scandir(path / sub)
-        if entry.is_symlink()
+        if not entry.is_file(follow_symlinks=False)
     }
     for key in sorted(folder.iterkeys()):
-        if key in links:
+        if key in others:
             continue
         try:
             with folder.get_file(key) as handle:

@@ -42,6 +42,9 @@ _TEXT_SUFFIXES = (".txt", ".tsv", ".text", ".log", ".json", ".xml")
 _HTML_SUFFIXES = (".html", ".htm")
 # Rows text_of reads of a plain attachment for the breach checks (enough to find learner data).
 TEXT_MAX_ROWS = 100_000
+# Columns a row may use: the LRS batch has 26 fields, a provider's sheet a few dozen more. A
+# sheet of a million columns is a hostile file's, every one of them kept and shown per row.
+MAX_COLUMNS = 1_000
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0", b"RIFF")
 
 
@@ -109,6 +112,14 @@ def _read(
     try:
         for row in raw:
             cells = [cell.strip() for cell in row]
+            if len(cells) > MAX_COLUMNS and _used(cells) > MAX_COLUMNS:
+                if not truncate:
+                    raise HostileFile(
+                        Hostile.TOO_LARGE,
+                        f"{name}: a row of more than {MAX_COLUMNS:,} columns, the most LRS"
+                        " Desk reads",
+                    )
+                cells = cells[:MAX_COLUMNS]  # for the breach checks, the first are enough
             if not any(cells):
                 continue
             if header is None:
@@ -206,8 +217,76 @@ def _whole(cell: str) -> str:
 # --- XLSX -----------------------------------------------------------------------------------
 
 
+# Cells a sheet may span, from its first cell to its last, the empty ones between included:
+# the reader holds every one of them in memory at once (and aborts the process when it cannot),
+# so two cells far apart, A1 and XFD1048576, are a bomb of a few hundred bytes. 5,000,000 is
+# 50,000 rows of 100 columns.
+MAX_SHEET_CELLS = 5_000_000
+# Every r= attribute (any namespace prefix), wherever it stands: a cell's (``<c r="B2">``) and
+# a row's (``<row r="2">``) give the sheet's extent; the reader takes the last of several on
+# one cell, and this counts them all (a few too many is a refusal on the safe side).
+_REF = re.compile(rb"r(?<=[\s\"':]r)\s*=\s*[\"']\s*([A-Za-z]*)([0-9]+)")
+_FAR = 10**10  # a row or column past any sheet's (Excel's last cell is XFD1048576)
+# The shared strings' count a workbook declares: the reader sets aside room for that many
+# before reading one, so a count of billions aborts the process as the far cell does.
+_UNIQUE_COUNT = re.compile(rb"uniqueCount(?<=[\s\"':]uniqueCount)\s*=\s*[\"']\s*([0-9]+)")
+
+
+def _ref_column(letters: bytes) -> int:
+    if len(letters) > 3:
+        return _FAR
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def check_extent(name: str, content: bytes) -> None:
+    """Every part of an Office document (a worksheet may be any of them) held to
+    MAX_SHEET_CELLS: the rows and columns its cells' and rows' own references span
+    (``<c r="XFD1048576">``, ``<row r="1048576">``), and the shared strings it declares
+    (``uniqueCount``), read before the reader lays the sheet out. Raises
+    :class:`HostileFile` TOO_LARGE naming the file and what it declares."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as document:
+        for info in document.infolist():
+            part = document.read(info)
+            for declared in _UNIQUE_COUNT.findall(part):
+                digits = declared.lstrip(b"0") or b"0"
+                if len(digits) > 9 or int(digits) > MAX_SHEET_CELLS:
+                    raise HostileFile(
+                        Hostile.TOO_LARGE,
+                        f"{name}: declares more shared strings than the {MAX_SHEET_CELLS:,}"
+                        " cells LRS Desk reads (a spreadsheet bomb's mark)",
+                    )
+            refs = _REF.findall(part)
+            if not refs:
+                continue
+            rows = [
+                int(d) if len(d) <= 9 else _FAR for d in {d.lstrip(b"0") or b"0" for _, d in refs}
+            ]
+            columns = [
+                _ref_column(letters) for letters in {letters for letters, _ in refs if letters}
+            ]
+            height = max(rows) - min(rows) + 1
+            width = max(columns) - min(columns) + 1 if columns else 1
+            if height * width > MAX_SHEET_CELLS:
+                raise HostileFile(
+                    Hostile.TOO_LARGE,
+                    f"{name}: a sheet spanning {_count(height)} rows by {_count(width)} columns,"
+                    f" more than the {MAX_SHEET_CELLS:,} cells LRS Desk reads (a spreadsheet"
+                    " bomb's mark)",
+                )
+
+
+def _count(n: int) -> str:
+    return f"{n:,}" if n < _FAR // 2 else "billions of"
+
+
 def _xlsx_rows(name: str, content: bytes, limits: Limits) -> Iterator[list[str]]:
     check_document(name, content, limits)
+    check_extent(name, content)
     from python_calamine import CalamineWorkbook, PasswordError
 
     try:

@@ -19,6 +19,8 @@ transaction, audited (refusals too); the cron jobs act as ``system:intake-scan``
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -234,6 +236,10 @@ _SENDER_NAME_MAX = 100
 _MESSAGE_ID_MAX = 255
 _EMAIL_MAX = 254
 _LOCATION_MAX = 300
+# How much of each text (the subject, the body, a plain attachment's text) the §1.4 checks
+# read and a case view shows, masked: far beyond any provider's email, and a bound on the
+# time a hostile one (a 60 MB body) holds a receipt. What lies beyond is said, not shown.
+CHECKED_CHARS = 1_000_000
 
 logger = logging.getLogger(__name__)
 
@@ -325,7 +331,9 @@ class IntakeService:
                     refused.append((name, str(error)))
                 except Exception as error:  # one bad message does not stop the rest
                     # Only the kind of failure: the message's words may hold personal data.
-                    logger.error("intake scan: %s could not be read (%s)", name, type(error))
+                    logger.error(
+                        "intake scan: %s could not be read (%s)", _file_name(name), type(error)
+                    )
                     refused.append((name, f"could not be read ({type(error).__name__})"))
             self.audit.record(
                 actor,
@@ -335,7 +343,7 @@ class IntakeService:
                 detail={
                     "added": added,
                     "already": already,
-                    "refused": [name for name, _ in refused],
+                    "refused": [_file_name(name) for name, _ in refused],
                 },
             )
         return ScanResult(tuple(added), already, tuple(refused))
@@ -360,6 +368,7 @@ class IntakeService:
                     raise _already(existing)
                 reference = _next_reference(session, day)
                 known = self._known_learners(session, actor, ulns, reference, now)
+                attached = _named(attached, known)
                 findings = _receipt_findings(message, attached, known, now.date())
                 organisation, user = _sender(session, message.sender_email)
                 encrypted = any(a.kind in ENCRYPTED for a in attached)
@@ -369,9 +378,15 @@ class IntakeService:
                     message_id=_stored(message.message_id or "", "Message-ID", _MESSAGE_ID_MAX)
                     or None,
                     sender_email=_stored(message.sender_email, "Sender", _EMAIL_MAX),
-                    sender_name=_stored(message.sender_name or "", "Sender", _SENDER_NAME_MAX)
+                    sender_name=_stored(
+                        breaches.mask(_checked(message.sender_name or ""), known),
+                        "Sender",
+                        _SENDER_NAME_MAX,
+                    )
                     or None,
-                    subject=_stored(breaches.mask(message.subject, known), "Subject", _SUBJECT_MAX),
+                    subject=_stored(
+                        breaches.mask(_checked(message.subject), known), "Subject", _SUBJECT_MAX
+                    ),
                     sent_at=message.sent_at,
                     received_at=now,
                     organisation_id=organisation.id if organisation else None,
@@ -411,7 +426,7 @@ class IntakeService:
                         "attachments": len(attached),
                         "findings": sorted({str(f.rule) for f in findings}),
                         "status": str(case.status),
-                        "source": _stored(source, "Source", _NAME_MAX),
+                        "source": _file_name(source, known),
                     },
                     now=now,
                 )
@@ -585,7 +600,11 @@ class IntakeService:
             _refuse_unless(session, case, IntakeStatus.AWAITING_PASSPHRASE)
             _refuse_stale(session, case, expected_version)
             message = self._message(case)
-        attached = _attachments(message)
+            attached = _attachments(message)
+            known = _known(session, _ulns(_texts(message, attached)))
+        # Named as the case names them, and with the passphrase typed masked: a name holding
+        # it is said in no message, audit detail or finding's place.
+        attached = _named(attached, known, passphrase)
         encrypted = [a for a in attached if a.kind in ENCRYPTED]
         limits = Limits(
             max_members=self.settings.intake.max_members,
@@ -597,26 +616,33 @@ class IntakeService:
             if progress is not None:
                 progress(0, 0, f"Decrypting {a.name}")
             try:
-                members = archives.unlock(
-                    a.attachment.filename, a.attachment.content, passphrase, limits
-                )
+                members = archives.unlock(a.name, a.attachment.content, passphrase, limits)
             except WrongPassphrase:
-                return self._wrong_passphrase(actor, ref, a.name)
+                return self._wrong_passphrase(actor, ref, a.name, a.position)
             except HostileFile as hostile:
-                return self._hostile(actor, ref, a.name, hostile)
+                return self._hostile(actor, ref, [a.position], hostile)
             unpacked.append((a, members))
         # §1.4: the passphrase phoned in must not be in the email itself: its subject, its
-        # body, or any attachment sent beside the encrypted file.
+        # body, any attachment sent beside the encrypted file, or any attachment's name.
         texts = [("subject", message.subject), ("body", message.body)]
         texts += [(f"attachment {a.name}", a.text) for a in attached if a.text is not None]
+        texts += [(f"attachment {a.name}", a.attachment.filename) for a in attached]
         found = breaches.passphrase_findings(passphrase, texts)
+        hide = functools.partial(
+            self._hide_passphrase,
+            message=message,
+            attached=attached,
+            known=known,
+            passphrase=passphrase,
+        )
         advice = tuple(guidance_advice(passphrase))
         if progress is not None:
             progress(0, 0, "Reading the spreadsheet")
         try:
             source, sheet = self._first_sheet(unpacked)
         except HostileFile as hostile:
-            return self._hostile(actor, ref, _hostile_name(unpacked), hostile, found)
+            positions = [a.position for a, _ in unpacked]
+            return self._hostile(actor, ref, positions, hostile, found, hide)
         mapping = sheets.map_header(sheet.header)
         rows = [list(cells) for cells in sheet.rows]
         results = self._match(rows, mapping, progress)
@@ -635,6 +661,8 @@ class IntakeService:
             # while this file was decrypted and matched.
             _refuse_unless(session, case, IntakeStatus.AWAITING_PASSPHRASE, meanwhile=True)
             _add_findings(session, case, opened.findings, actor.operator_id, now)
+            if opened.findings:
+                hide(session, case)
             case.opened_sealed = self._seal_opened(ref, opened.data)
             case.status = IntakeStatus.OPEN
             case.passphrase_guidance_met = not opened.advice
@@ -670,9 +698,11 @@ class IntakeService:
                 _intake_rows(ref, opened.data, opened.results, case.row_version),
             )
 
-    def _wrong_passphrase(self, actor: Actor, ref: str, name: str) -> LrsError:
+    def _wrong_passphrase(self, actor: Actor, ref: str, name: str, position: int) -> LrsError:
         """Counted in a transaction of its own (the refusal must stay counted); at
-        ``[intake] passphrase_tries`` the case asks the sender for a new file."""
+        ``[intake] passphrase_tries`` the case asks the sender for a new file. The audit
+        names the attachment by its place in the email: its name is the sender's words,
+        which may hold the passphrase (not yet known to hide) or a learner's name."""
         allowed = self.settings.intake.passphrase_tries
         with self.db.transaction() as session:
             now = self.clock()
@@ -693,7 +723,7 @@ class IntakeService:
                 outcome=AuditOutcome.FAILED,
                 detail={
                     "outcome": "refused: wrong passphrase",
-                    "attachment": name,
+                    "attachment": position,
                     "tries": case.passphrase_tries,
                     "tries_left": left,
                     "status": str(case.status),
@@ -716,17 +746,24 @@ class IntakeService:
         self,
         actor: Actor,
         ref: str,
-        name: str,
+        positions: Sequence[int],
         hostile: HostileFile,
         findings: Sequence[breaches.Finding] = (),
+        hide: Callable[[Session, IntakeCase], None] | None = None,
     ) -> LrsError:
-        """A file that cannot be opened safely: refused, audited with its rule; the case is
-        left as it was (the sender is asked for a proper file). When the passphrase did open
-        it and the email holds it, that breach is recorded all the same."""
+        """A file that cannot be opened safely: refused, audited with its rule and the
+        attachments' places in the email (never their names, the sender's words); the case
+        is left as it was (the sender is asked for a proper file). When the passphrase did
+        open it and the email holds it, that breach is recorded all the same, and the
+        passphrase hidden (``hide``)."""
         with self.db.transaction() as session:
             now = self.clock()
-            if findings:
-                case = _case(session, ref, for_update=True)
+            case = _case(session, ref, for_update=True)
+            # Only on the case as it was read: one closed (or disposed of) meanwhile takes no
+            # more of the email's words back.
+            if findings and case.status is IntakeStatus.AWAITING_PASSPHRASE:
+                if hide is not None:
+                    hide(session, case)
                 if _add_findings(session, case, findings, actor.operator_id, now):
                     _touch(case, now)
                     session.flush()
@@ -741,12 +778,50 @@ class IntakeService:
                 detail={
                     "outcome": "refused: the file cannot be opened safely",
                     "rule": str(hostile.outcome),
-                    "attachment": name,
+                    "attachments": list(positions),
                     "findings": sorted({str(f.rule) for f in findings}),
                 },
                 now=now,
             )
         return hostile
+
+    def _hide_passphrase(
+        self,
+        session: Session,
+        case: IntakeCase,
+        *,
+        message: mail.ReceivedMessage,
+        attached: Sequence[_Attached],
+        known: Mapping[str, breaches.KnownLearner],
+        passphrase: Passphrase,
+    ) -> None:
+        """The passphrase found in the email (§1.4), hidden wherever the case keeps the
+        email's own words, for every later view: the subject and the attachments' names (and
+        their findings' places) masked again with it, and the body kept sealed with it
+        masked (the passphrase itself is never stored, so a view could not mask it later)."""
+        case.subject = _stored(
+            breaches.mask(_checked(message.subject), known, passphrase=passphrase),
+            "Subject",
+            _SUBJECT_MAX,
+        )
+        names = {a.position: a.name for a in attached}
+        places: dict[str, str] = {}
+        for row in session.execute(
+            select(IntakeAttachment).where(IntakeAttachment.case_id == case.id)
+        ).scalars():
+            name = names.get(row.position, row.filename)
+            if name != row.filename:
+                places[_place(row.filename)] = _place(name)
+                row.filename = name
+        if places:
+            for finding in session.execute(
+                select(IntakeFinding).where(IntakeFinding.case_id == case.id)
+            ).scalars():
+                finding.location = places.get(finding.location, finding.location)
+        body = breaches.mask_passphrase(message.body, passphrase)
+        if body != message.body:
+            text = body.encode("utf-8", "surrogatepass")
+            case.masked_body_sealed = seal(self._intake_key(), case.reference, "body", text)
 
     def _first_sheet(
         self, unpacked: Sequence[tuple[_Attached, tuple[Unpacked, ...]]]
@@ -766,7 +841,9 @@ class IntakeService:
             )
         a, member = found[0]
         source = (
-            a.name if member.name == a.attachment.filename else f"{a.name}: {shown(member.name)}"
+            a.name
+            if member.name in (a.name, a.attachment.filename)
+            else f"{a.name}: {shown(member.name)}"
         )
         if len(found) > 1:
             source += f" (the first of {len(found)} spreadsheets)"
@@ -910,30 +987,47 @@ class IntakeService:
                 {f"{ref}-results.csv": results_csv(results, mapping)}, passphrase
             )
             _write_new_private_file(target, content)
-            with self.db.transaction() as session:
-                now = self.clock()
-                # The ULNs it sends back: a disclosure to the sender, in each learner's history.
-                for result in results:
-                    if result.uln is not None:
-                        append(
-                            session,
-                            actor,
-                            action,
-                            "learner",
-                            result.uln,
-                            detail={"case": ref, "rows": [result.number]},
-                            now=now,
-                        )
-                append(
-                    session,
-                    actor,
-                    action,
-                    SUBJECT,
-                    ref,
-                    detail={"file": target.name, "rows": len(results)},
-                    now=now,
-                )
+            try:
+                self._audit_export(actor, ref, target, results)
+            except BaseException:
+                # Not audited (the case closed meanwhile, or the database failed), so not
+                # sent: the file goes, and nothing is left half done.
+                target.unlink(missing_ok=True)
+                raise
         return Export(target, passphrase, len(results))
+
+    def _audit_export(
+        self, actor: Actor, ref: str, target: Path, results: Sequence[RowResult]
+    ) -> None:
+        """The export audited, the case locked and still open: a close meanwhile deleted
+        the decrypted rows, and an export of them now is refused (the caller deletes the
+        file)."""
+        action = "intake-export"
+        with self.db.transaction() as session:
+            now = self.clock()
+            case = _case(session, ref, for_update=True)
+            _refuse_unless(session, case, IntakeStatus.OPEN, meanwhile=True)
+            # The ULNs it sends back: a disclosure to the sender, in each learner's history.
+            for result in results:
+                if result.uln is not None:
+                    append(
+                        session,
+                        actor,
+                        action,
+                        "learner",
+                        result.uln,
+                        detail={"case": ref, "rows": [result.number]},
+                        now=now,
+                    )
+            append(
+                session,
+                actor,
+                action,
+                SUBJECT,
+                ref,
+                detail={"file": target.name, "rows": len(results)},
+                now=now,
+            )
 
     # -- closing and disposal --------------------------------------------------------------------
 
@@ -991,8 +1085,11 @@ class IntakeService:
             total = 0
             for case in due:
                 deleted = len(case.message_sealed or b"") + len(case.opened_sealed or b"")
+                deleted += len(case.masked_body_sealed or b"")
                 case.message_sealed = None
                 case.opened_sealed = None
+                case.masked_body_sealed = None
+                _blank_words(session, case)
                 case.status = IntakeStatus.DISPOSED
                 case.disposed_at = now
                 _touch(case, now)
@@ -1074,10 +1171,20 @@ class IntakeService:
         body = ""
         if message is not None:
             if known is None:
-                known = _known(
-                    session, _ulns([("subject", message.subject), ("body", message.body)])
+                # The ULNs of every text, as on receipt: a plain attachment's ULN makes its
+                # learner's name in the body a name to mask.
+                known = _known(session, _ulns(_texts(message, _attachments(message))))
+            text = message.body
+            if case.masked_body_sealed is not None:  # the passphrase masked in it (§1.4)
+                sealed = unseal(self._intake_key(), case.reference, "body", case.masked_body_sealed)
+                text = sealed.decode("utf-8", "surrogatepass")
+            body = breaches.mask(_checked(text), known, passphrase=passphrase)
+            if len(text) > CHECKED_CHARS:
+                more = len(text) - CHECKED_CHARS
+                body += (
+                    f"\n\n[{more:,} more characters of the body are not shown: only the first"
+                    f" {CHECKED_CHARS:,} are checked for breaches and shown]"
                 )
-            body = breaches.mask(message.body, known, passphrase=passphrase)
         row = _rows(session, [case])[0]
         findings = session.execute(
             select(IntakeFinding, Operator.username)
@@ -1224,15 +1331,56 @@ def _stored(raw: str, what: str, max_len: int) -> str:
         return shown(" ".join(raw.split()))[:max_len]
 
 
+def _file_name(name: str, known: Mapping[str, breaches.KnownLearner] | None = None) -> str:
+    """A mailbox file's name as the audit trail and the log keep it: masked, as the desk's
+    mail client may name a saved message after its subject ("Ava Reed DOB 14-03-2008.eml"),
+    and the trail is never rewritten."""
+    return _stored(breaches.mask(_checked(name), known), "Source", _NAME_MAX)
+
+
+def _checked(text: str) -> str:
+    """The part of a text the breach checks read and a view shows (CHECKED_CHARS)."""
+    return text[:CHECKED_CHARS]
+
+
+def _attachment_name(
+    filename: str,
+    position: int,
+    known: Mapping[str, breaches.KnownLearner] | None = None,
+    passphrase: Passphrase | None = None,
+) -> str:
+    """An attachment's name as the case stores and says it: masked as a subject is (a name
+    such as "Jane Smith DOB 03-08-2009.csv" is personal data; one holding the passphrase is
+    a secret), through the text rule."""
+    masked = breaches.mask(_checked(filename), known, passphrase=passphrase)
+    return _stored(masked, "Attachment", _NAME_MAX) or f"attachment {position}"
+
+
+def _named(
+    attached: Sequence[_Attached],
+    known: Mapping[str, breaches.KnownLearner],
+    passphrase: Passphrase | None = None,
+) -> list[_Attached]:
+    """The attachments with their names masked for the register's learners (and the
+    passphrase), once the case knows them."""
+    return [
+        dataclasses.replace(
+            a, name=_attachment_name(a.attachment.filename, a.position, known, passphrase)
+        )
+        for a in attached
+    ]
+
+
 def _attachments(message: mail.ReceivedMessage) -> list[_Attached]:
     attached = []
     for position, attachment in enumerate(message.attachments, start=1):
         kind = archives.attachment_kind(attachment.filename, attachment.content)
-        name = _stored(attachment.filename, "Attachment", _NAME_MAX) or f"attachment {position}"
+        name = _attachment_name(attachment.filename, position)
         text = None
         if kind in PLAIN:
             try:
                 text = sheets.text_of(attachment.filename, attachment.content)
+                text = None if text is None else _checked(text)
             except HostileFile:
                 text = None  # nothing readable in it: its kind still says it is plain
         attached.append(_Attached(position, name, kind, attachment, text))
@@ -1240,7 +1388,7 @@ def _attachments(message: mail.ReceivedMessage) -> list[_Attached]:
 
 
 def _texts(message: mail.ReceivedMessage, attached: Sequence[_Attached]) -> list[tuple[str, str]]:
-    texts = [("subject", message.subject), ("body", message.body)]
+    texts = [("subject", _checked(message.subject)), ("body", _checked(message.body))]
     return texts + [(f"attachment {a.name}", a.text) for a in attached if a.text is not None]
 
 
@@ -1280,7 +1428,8 @@ def _receipt_findings(
 ) -> tuple[breaches.Finding, ...]:
     """§1.4's checks on receipt: the subject and the body (apart, and read together), every
     attachment."""
-    found = list(breaches.scan_email(message.subject, message.body, known, today=today))
+    subject, body = _checked(message.subject), _checked(message.body)
+    found = list(breaches.scan_email(subject, body, known, today=today))
     for a in attached:
         found += breaches.attachment_findings(a.name, a.kind, a.text, known, today=today)
     return tuple(found)
@@ -1321,6 +1470,34 @@ def _add_findings(
         )
         added += 1
     return added
+
+
+def _blank_words(session: Session, case: IntakeCase) -> None:
+    """At disposal, what the case kept of the email's own words and the desk's about it:
+    the subject, the sender's display name, the close's reason, each attachment's name (and
+    so its findings' places) blanked; masking can miss a name, and nothing personal may
+    outlive the message (DOMAIN.md: data no longer needed is disposed of). The sender's
+    address, the counts, the findings' rules and kinds of data remain: the case's record."""
+    case.subject = ""
+    case.sender_name = None
+    case.close_reason = None
+    places: dict[str, str] = {}
+    for row in session.execute(
+        select(IntakeAttachment).where(IntakeAttachment.case_id == case.id)
+    ).scalars():
+        blank = f"attachment {row.position}"
+        places[_place(row.filename)] = blank
+        row.filename = blank
+    for finding in session.execute(
+        select(IntakeFinding).where(IntakeFinding.case_id == case.id)
+    ).scalars():
+        if finding.location.startswith("attachment "):
+            finding.location = places.get(finding.location, "attachment")
+
+
+def _place(attachment_name: str) -> str:
+    """Where a finding in an attachment is, as the case stores it."""
+    return _stored(f"attachment {attachment_name}", "Location", _LOCATION_MAX)
 
 
 def _sender(session: Session, email: str) -> tuple[Organisation | None, PortalUser | None]:
@@ -1512,7 +1689,3 @@ def _intake_rows(
         rows=results,
         row_version=version,
     )
-
-
-def _hostile_name(unpacked: Sequence[tuple[_Attached, tuple[Unpacked, ...]]]) -> str:
-    return ", ".join(a.name for a, _ in unpacked) or "the email"

@@ -5,6 +5,7 @@ codes"; issue 13, item 2). All personal data here is synthetic."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 import factories
@@ -192,6 +193,64 @@ def test_a_uln_with_a_date_that_is_no_date_of_birth_is_no_breach(text: str) -> N
     assert scan(text) == ()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Learner {ULN} has a GCSE Maths result with award date 20/08/2012 that is wrong.",
+        f"ULN {ULN} achieved the qualification on 20/08/2012, not 2013.",
+        f"For ULN {ULN} the participation start date is 01/09/2010 and end date 31/07/2012.",
+        f"Records from 01/09/2009 to 31/07/2010 for {ULN}, please.",
+        f"ULN {ULN} attended between 1 September 2010 and 20 July 2012.",
+        f"The event for {ULN} was loaded on 14/05/2011 by the awarding organisation.",
+        f"ULN {ULN}: 01/09/2010 – 31/07/2012 at Northgate College",
+    ],
+    ids=["award-date", "achieved-on", "start-and-end", "from-to", "between-and", "loaded-on",
+         "en-dash-range"],
+)  # fmt: skip
+def test_a_learning_events_dates_beside_a_uln_are_no_date_of_birth(text: str) -> None:
+    """§1.4 names a date of birth; the desk's event challenges (§6.1) are full of a
+    learning event's dates (awarded, started, ended, loaded), a dozen years old and so of a
+    learner's age: each opened a breach incident against a provider who had sent no
+    demographic. A date named as another kind of date, or a range's end, is none."""
+    assert scan(text) == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"ULNs {ULN} and {SIAN}: born 03/08/2009 and 04/09/2010",  # two learners, not a range
+        f"ULNs {ULN} and {SIAN} (03/08/2009 and 04/09/2010)",
+        f"ULN {ULN} started 01/09/2025, DOB 03/08/2009",
+        f"ULN {ULN} start date 03/08/2009",  # the known learner's own date of birth
+    ],
+)
+def test_a_date_of_birth_beside_an_events_dates_still_counts(text: str) -> None:
+    assert rules(scan(text, KNOWN)) == [BreachRule.ULN_WITH_DEMOGRAPHIC]
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (f"ULN: {SIAN}, DOB 20090803", "ULN: [ULN], DOB [date]"),  # as a system writes it
+        (f"ULN {SIAN} d.o.b: 03082009", "ULN [ULN] d.o.b: [date]"),
+        (f"ULN,Surname,DOB\n{SIAN},Smith,20090803", "ULN,Surname,DOB\n[ULN],[name],[date]"),
+        (f"{ULN} 20090803", "[ULN] [date]"),  # the known learner's own
+    ],
+)
+def test_a_date_of_birth_in_eight_digits_beside_a_uln(text: str, masked: str) -> None:
+    """§1.4: a ULN with a date of birth, as a school's or college's system writes it, eight
+    digits with no separators: labelled, in a DOB column, or the register's own learner's."""
+    assert rules(scan(text, KNOWN)) == [BreachRule.ULN_WITH_DEMOGRAPHIC]
+    assert mask(text, KNOWN) == masked
+
+
+@pytest.mark.parametrize(
+    "text", [f"UKPRN 10012345, ULN {SIAN}", f"ULN {SIAN}: order 20100125 was sent"]
+)
+def test_eight_digits_unlabelled_are_no_date(text: str) -> None:
+    assert scan(text, KNOWN) == () and "[date]" not in mask(text, KNOWN)
+
+
 def test_a_labelled_date_of_birth_counts_at_any_age() -> None:
     """§1.4: what the provider calls a date of birth is one."""
     assert rules(scan(f"ULN {ULN}, DOB: 14/11/2025")) == [BreachRule.ULN_WITH_DEMOGRAPHIC]
@@ -272,11 +331,11 @@ def test_what_is_not_a_labelled_name(text: str) -> None:
 @pytest.mark.parametrize(
     "written",
     ["Zoe", "ZOË", "zoë", "O'Brien", "OBRIEN", "o’brien", "Van der Berg", "van-der-berg",
-     "Mary Jane"],
+     "Mary Jane", "Zoë's", "O'Brien’s", "Van der Berg's"],
 )  # fmt: skip
 def test_the_known_learners_own_names_beside_its_uln(written: str) -> None:
     """§1.4 with the register: the learner's own given or family name beside its ULN, as
-    whole words, case and accents folded."""
+    whole words, case and accents folded, a possessive too ("Zoë's record")."""
     (finding,) = scan(f"Re {ULN}, {written} has moved", KNOWN)
     assert finding == Finding(BreachRule.ULN_WITH_DEMOGRAPHIC, "body", "a ULN with a name")
 
@@ -653,3 +712,29 @@ def test_a_passphrase_is_found_wherever_it_is_written_and_never_shown(
     findings = passphrase_findings(Passphrase(secret), texts)
     assert rules(findings) == [BreachRule.PASSPHRASE_IN_EMAIL]
     assert all(f.summary == "the passphrase phoned in for the encrypted file" for f in findings)
+
+
+# --- a long text, read in time linear in its length ------------------------------------------
+
+LONG_ROWS = 30_000
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Smith,3/8/2009,LS1 4AP\n",  # a DOB column: each date looked up among its cells
+        "Kind regards\nLS1 4AP\n",  # signatures: each postcode looked up among them
+        f"Thanks\n{SIAN}\n",  # signatures holding a ULN: each looked up among the ULNs
+    ],
+    ids=["dob-cells", "signature-postcodes", "signature-ulns"],
+)
+def test_a_long_attachment_is_read_in_time_linear_in_its_length(line: str) -> None:
+    """§1.4's checks read a plain attachment on receipt, holding the day's receipts until
+    they finish: a date is found among a table's DOB cells, a postcode or ULN among the
+    signatures, by bisection, not by walking them all for each (30,000 rows took minutes,
+    a bound that is a fault, not a speed; a benchmark measures speed)."""
+    text = "Surname,DOB,Post Code\n" + line * LONG_ROWS
+    begun = time.monotonic()
+    found = attachment_findings("learners.csv", AttachmentKind.PLAIN_FILE, text, today=TODAY)
+    assert time.monotonic() - begun < 20
+    assert rules(found)[0] is BreachRule.UNENCRYPTED_ATTACHMENT

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import mailbox
 import os
+import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -236,6 +237,54 @@ def test_too_many_parts_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         parse_message(message(attachments=many))
 
 
+def _nested_multiparts(depth: int) -> bytes:
+    raw = f"From: {SENDER}\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n"
+    for n in range(1, depth):
+        raw += f"--b{n - 1}\r\nContent-Type: multipart/mixed; boundary=b{n}\r\n\r\n"
+    return raw.encode() + b"--b%d\r\n\r\nhello\r\n" % (depth - 1)
+
+
+def _nested_messages(depth: int) -> bytes:
+    raw = f"From: {SENDER}\r\n\r\nhello".encode()
+    for _ in range(depth):
+        raw = f"From: {SENDER}\r\nContent-Type: message/rfc822\r\n\r\n".encode() + raw
+    return raw
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [_nested_multiparts(2400), _nested_messages(2000)],
+    ids=["multiparts", "forwarded-messages"],
+)
+def test_parts_nested_past_the_parsers_depth_are_refused_not_a_crash(raw: bytes) -> None:
+    """The standard library's parser descends once per part nested in another: a few
+    thousand levels stopped it with a RecursionError, a traceback rather than a refusal
+    (the manual add has no scan to catch it)."""
+    with pytest.raises(MessageRefused, match="nested more than 20 deep"):
+        parse_message(raw)
+
+
+def test_a_message_of_countless_parts_is_refused_before_it_is_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The parser builds every part before MAX_PARTS could be counted: 60 MB of empty parts
+    is millions of them, minutes and gigabytes at every scan (a refused message is read
+    again by the next). A message with more part lines than could be MAX_PARTS parts is
+    refused from its bytes alone."""
+    raw = (
+        f"From: {SENDER}\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n".encode()
+        + b"--b\r\n\r\nx\r\n" * 100_000
+        + b"--b--\r\n"
+    )
+
+    def not_parsed(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(mail.email, "message_from_bytes", not_parsed)
+    with pytest.raises(MessageRefused, match="more than 500 parts"):
+        parse_message(raw)
+
+
 def test_a_manual_add_gives_the_sender_when_from_is_missing_or_unusable() -> None:
     no_from = message(sender=None)
     assert parse_message(no_from, sender_email=" Clerk@Example-College.ac.uk ").sender_email == (
@@ -278,6 +327,54 @@ def test_a_maildir_new_and_cur(tmp_path: Path) -> None:
     got = dict(read_mailbox(tmp_path / "Maildir"))
     assert set(got) == {first, second}
     assert {parse_message(raw).subject for raw in got.values()} == {"new one", "read one"}
+
+
+def _read_aside(path: Path) -> tuple[threading.Thread, list[tuple[str, bytes]]]:
+    """read_mailbox(path) in a thread of its own: a read that waits forever is seen, not
+    suffered."""
+    got: list[tuple[str, bytes]] = []
+    reader = threading.Thread(target=lambda: got.extend(read_mailbox(path)), daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    return reader, got
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("layout", ["maildir", "eml"])
+def test_a_named_pipe_in_the_mailbox_is_skipped_not_waited_on(tmp_path: Path, layout: str) -> None:
+    """Opening a named pipe waits for a writer: one in the mailbox held the scan (the cron
+    job) forever, and every scan after it. Only regular files are read."""
+    if layout == "maildir":
+        folder = mailbox.Maildir(tmp_path / "Maildir", create=True)
+        kept = folder.add(message(subject="kept"))
+        path, pipe = tmp_path / "Maildir", tmp_path / "Maildir" / "new" / "1.pipe.host"
+    else:
+        (tmp_path / "a.eml").write_bytes(message(subject="kept"))
+        kept, path, pipe = "a.eml", tmp_path, tmp_path / "b.eml"
+    os.mkfifo(pipe)
+    reader, got = _read_aside(path)
+    if reader.is_alive():  # let the stuck reader go (it reads an empty message)
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join()
+        pytest.fail("the scan waited on a named pipe")
+    assert [name for name, _ in got] == [kept]
+
+
+def test_an_eml_file_gone_since_the_listing_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk's mail client may move a message while the scan runs: the next one is read."""
+    (tmp_path / "a.eml").write_bytes(message(subject="moved"))
+    (tmp_path / "b.eml").write_bytes(message(subject="kept"))
+    read = mail._read_capped
+
+    def moved_away(file: Path) -> bytes:
+        if file.name == "a.eml":
+            raise FileNotFoundError(2, "No such file or directory", str(file))
+        return read(file)
+
+    monkeypatch.setattr(mail, "_read_capped", moved_away)
+    assert [name for name, _ in read_mailbox(tmp_path)] == ["b.eml"]
 
 
 def test_an_empty_folder_has_no_messages(tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ from lrs_core.intake.archives import HostileFile
 from lrs_core.intake.passphrase import Passphrase
 from lrs_core.intake.samples import NAMES, Sample, samples
 from lrs_core.services import Services
+from lrs_core.services import intake as intake_service
 from lrs_core.services.audit import AuditEntry
 from lrs_core.services.intake import (
     AlreadyReceived,
@@ -216,6 +217,82 @@ def test_an_unencrypted_spreadsheet_of_learners_is_a_breach(desk: Services, anal
     found = {(f.rule, f.location) for f in view.findings}
     assert (BreachRule.UNENCRYPTED_ATTACHMENT, "attachment learners.csv") in found
     assert view.incident is not None
+
+
+def intake_rows_as_text(services: Services) -> str:
+    """Every column of every intake case, attachment and finding, and every audit detail."""
+    parts: list[str] = []
+    with services.db.transaction(read_only=True) as session:
+        for model in (IntakeCase, IntakeAttachment, IntakeFinding):
+            for row in session.execute(select(model.__table__)):
+                parts.extend(f"{k}={v!r}" for k, v in row._mapping.items())
+    parts += [json.dumps(e.detail) for e in audit_log(services, limit=10_000)]
+    return "\n".join(parts)
+
+
+def test_attachment_names_and_the_senders_name_are_masked_as_the_subject_is(
+    desk: Services, analyst: Actor
+) -> None:
+    """A file's name is the sender's words: "Ava Reed DOB 14-03-2008.csv" is a learner's
+    personal data, kept in clear in the case's table, its findings' places and the screens.
+    Names are masked as the subject is: the generic patterns, and the register's own learner
+    for a ULN in the email (§1.4); the sender's display name too."""
+    raw = intake_email(
+        body=f"About learner {AVA}: see the list attached.",
+        attachments=(
+            ("Ava Reed DOB 14-03-2008.csv", learners_csv(ROWS, HEADER)),
+            (f"ULN {UNKNOWN} notes.txt", b"Nothing personal here."),
+        ),
+    ).replace(b"From: Sam Okafor <", b"From: Reed 14/03/2008 <")
+    view = desk.intake.receive(analyst, raw)
+    names = [a.filename for a in view.attachments]
+    assert names == ["[name] [name] DOB [date].csv", "ULN [ULN] notes.txt"]
+    assert view.sender_name == "[name] [date]"
+    assert (
+        BreachRule.UNENCRYPTED_ATTACHMENT,
+        "attachment [name] [name] DOB [date].csv",
+    ) in {(f.rule, f.location) for f in view.findings}
+    kept = intake_rows_as_text(desk)
+    for personal in ("Ava", "Reed", "14-03-2008", "14/03/2008", UNKNOWN):
+        assert personal not in kept
+    assert desk.intake.show(analyst, view.row.reference).attachments == view.attachments
+
+
+def test_a_later_look_masks_the_body_as_the_receipt_did(desk: Services, analyst: Actor) -> None:
+    """The body is shown masked with the register's learners for the ULNs in the email: on
+    receipt, those of every text; a later look read only the subject's and the body's, so a
+    name masked on receipt (the ULN in a plain attachment) was shown in clear after."""
+    raw = intake_email(
+        body="Hi, Ava Reed's record is attached.",
+        attachments=(("learners.csv", learners_csv(ROWS, HEADER)),),
+    )
+    view = desk.intake.receive(analyst, raw)
+    assert view.body == "Hi, [name] [name] record is attached."
+    assert desk.intake.show(analyst, view.row.reference).body == view.body
+
+
+def test_the_checks_read_a_long_body_to_a_bound_and_the_view_says_what_is_left(
+    desk: Services, analyst: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """§1.4's checks run on receipt, holding the day's next reference while they read: a
+    hostile body of many megabytes would hold every other receipt for minutes. They read the
+    first CHECKED_CHARS characters of each text, the view shows that much masked, and says
+    how much more the body holds (never shown, so never shown in clear)."""
+    monkeypatch.setattr(intake_service, "CHECKED_CHARS", 400)
+    body = (
+        f"Please check learner {AVA}, born 14/03/2008. "
+        + "The rest of this email is a long thread. " * 20
+        + f"Also ULN {UNKNOWN}, DOB 02/02/2008."
+    )
+    view = desk.intake.receive(analyst, intake_email(body=body))
+    assert [f.location for f in view.findings] == ["body"]
+    assert "[ULN]" in view.body and UNKNOWN not in view.body and "02/02/2008" not in view.body
+    more = len(body) - 400
+    assert view.body.endswith(
+        f"[{more:,} more characters of the body are not shown: only the first 400 are checked"
+        " for breaches and shown]"
+    )
+    assert desk.intake.show(analyst, view.row.reference).body == view.body
 
 
 def test_queue_filters_by_status_and_breach(desk: Services, analyst: Actor) -> None:
@@ -477,6 +554,29 @@ def test_the_export_is_an_aes_zip_for_the_sender_with_a_new_passphrase(
     assert any(e.subject_id == AVA for e in entries)  # the ULN sent back: in Ava's history
 
 
+def test_an_export_racing_a_close_is_refused_and_leaves_no_file(
+    desk: Services, analyst: Actor, opened: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export reads the decrypted rows, writes the file, then audits what it sends back.
+    A close in between (another analyst: the rows are deleted, the case is done) left an
+    export of rows the desk had disposed of, audited as sent; and a failure to audit left a
+    file on disk that no audit shows. The export is audited under the case's lock, the case
+    still open, or refused, and then its file is deleted."""
+    target = tmp_path / "results.zip"
+    other = factories.analyst(desk, "bo.lyst", "Bo-Lyst-2026")
+    write = intake_service._write_new_private_file
+
+    def written_then_closed(path: Path, content: bytes) -> None:
+        write(path, content)
+        desk.intake.close(other, opened, "The sender withdrew the file.")
+
+    monkeypatch.setattr(intake_service, "_write_new_private_file", written_then_closed)
+    with pytest.raises(StaleIntake, match=r"was closed by bo\.lyst"):
+        desk.intake.export(analyst, opened, target)
+    assert not target.exists()
+    assert [e.outcome for e in events(desk, "intake-export")] == ["failed"]
+
+
 def test_csv_cells_that_look_like_formulas_are_sent_as_text(
     desk: Services, analyst: Actor, tmp_path: Path
 ) -> None:
@@ -536,6 +636,44 @@ def test_closing_deletes_the_decrypted_data_and_purge_disposes_on_the_clock(
     assert shown.row.status is IntakeStatus.DISPOSED and shown.body == ""
 
 
+def test_purge_leaves_nothing_personal_in_any_column_of_the_case(
+    desk: Services, analyst: Actor, clock: FixedClock
+) -> None:
+    """DOMAIN.md: personal data no longer needed is disposed of. Masking finds no name
+    without a label or a ULN beside it, so the subject, an attachment's name (and its
+    findings' places), the sender's display name and the close's reason kept a learner's
+    name after the purge. They are blanked; the case's record (the sender's address, the
+    findings' rules and kinds of data, the counts) remains."""
+    raw = intake_email(
+        subject="Query about Jane Quill in year 11",
+        body="Name: Jane Quill, DOB 02/02/2008, postcode TR1 1AA.",
+        attachments=(("Jane Quill history.csv", learners_csv(ROWS, HEADER)),),
+    ).replace(b"From: Sam Okafor <", b"From: Sam Okafor for Jane Quill <")
+    reference = desk.intake.receive(analyst, raw).row.reference
+    desk.intake.close(analyst, reference, "Jane Quill's mother will call back.")
+    kept = intake_rows_as_text(desk)
+    assert "Quill" in kept  # what masking could not find, until the purge
+    clock.now += timedelta(days=30)
+    assert desk.intake.purge(Actor.system("intake-purge")).purged == (reference,)
+    kept = intake_rows_as_text(desk)
+    for personal in ("Jane", "Quill", "02/02/2008", "TR1 1AA"):
+        assert personal not in kept
+    view = desk.intake.show(analyst, reference)
+    assert (view.row.subject, view.sender_name, view.close_reason, view.body) == (
+        "",
+        None,
+        None,
+        "",
+    )
+    assert [a.filename for a in view.attachments] == ["attachment 1"]
+    assert {(f.rule, f.location) for f in view.findings} == {
+        (BreachRule.DEMOGRAPHICS, "body"),
+        (BreachRule.UNENCRYPTED_ATTACHMENT, "attachment 1"),
+        (BreachRule.ULN_WITH_DEMOGRAPHIC, "attachment 1"),
+    }
+    assert view.row.sender_email == INTAKE_SENDER and view.row.breach
+
+
 def test_a_case_can_be_closed_unopened(desk: Services, analyst: Actor) -> None:
     reference = desk.intake.receive(analyst, encrypted_email()).row.reference
     closed = desk.intake.close(analyst, reference, "The sender will send a new file.")
@@ -564,6 +702,73 @@ def test_only_analysts_and_the_crons_own_jobs_may(
     assert view.row.status is IntakeStatus.AWAITING_PASSPHRASE
 
 
+def test_agents_and_each_cron_job_are_refused_every_other_step_and_audited(
+    desk: Services, analyst: Actor, agent: Actor, tmp_path: Path
+) -> None:
+    """HANDLE_INTAKE is the analysts' (§1.4's checks, the passphrase, the rows, the ladder):
+    an agent is refused every step of a case and of its incident, each refusal audited under
+    the step's own action; the two cron jobs may do their one job each, nothing else."""
+    body = f"Learner {AVA}, born 14/03/2008."
+    view = desk.intake.receive(analyst, encrypted_email(body=body))
+    reference, incident = view.row.reference, view.incident or ""
+    intake, incidents = desk.intake, desk.breach_incidents
+    steps: dict[str, Any] = {
+        "intake-receive": lambda who: intake.receive(who, encrypted_email()),
+        "intake-scan": lambda who: intake.scan(who, tmp_path),
+        "intake-queue": lambda who: intake.queue(who),
+        "intake-show": lambda who: intake.show(who, reference),
+        "intake-set-sender": lambda who: intake.set_sender(who, reference, ukprn=UKPRN),
+        "intake-open": lambda who: intake.open(who, reference, Passphrase(INTAKE_PASSPHRASE)),
+        "intake-rows": lambda who: intake.rows(who, reference),
+        "intake-remap": lambda who: intake.remap(who, reference, {0: "uln"}),
+        "intake-rematch": lambda who: intake.match(who, reference),
+        "intake-export": lambda who: intake.export(who, reference, tmp_path / "out.zip"),
+        "intake-close": lambda who: intake.close(who, reference, "No."),
+        "intake-purge": lambda who: intake.purge(who),
+        "show-breach-incident": lambda who: incidents.show(who, incident),
+        "list-breach-incidents": lambda who: incidents.for_organisation(who, UKPRN),
+        "confirm-breach-step": lambda who: incidents.confirm_step(who, incident, "contact", ""),
+        "close-breach-incident": lambda who: incidents.close(who, incident, "No."),
+    }
+    allowed = {"system:intake-scan": {"intake-receive", "intake-scan"},
+               "system:intake-purge": {"intake-purge"}}  # fmt: skip
+    for who in (agent, Actor.system("intake-scan"), Actor.system("intake-purge")):
+        for action, step in steps.items():
+            if action in allowed.get(who.username, set()):
+                continue
+            with pytest.raises(PermissionDenied):
+                step(who)
+            refusals = audit_log(desk, actions=[action], outcome="denied", limit=100)
+            assert refusals and refusals[0].actor == who.username, (who.username, action)
+    assert desk.intake.show(analyst, reference).row.status is IntakeStatus.AWAITING_PASSPHRASE
+
+
+def test_purge_never_touches_a_case_that_is_not_closed(
+    desk: Services, analyst: Actor, clock: FixedClock
+) -> None:
+    """Disposal follows the close (issue 13, item 6): a case new, awaiting its passphrase,
+    asking for a new file or open keeps its message and rows however long ago it came."""
+    new = desk.intake.receive(analyst, intake_email(body="Call me back?")).row.reference
+    waiting = desk.intake.receive(analyst, encrypted_email()).row.reference
+    stuck = desk.intake.receive(analyst, encrypted_email()).row.reference
+    for _ in range(3):
+        with pytest.raises((WrongPassphraseTries, NewFileNeeded)):
+            desk.intake.open(analyst, stuck, Passphrase("Wrong-Guess-5150!"))
+    opened = desk.intake.receive(analyst, encrypted_email()).row.reference
+    desk.intake.open(analyst, opened, Passphrase(INTAKE_PASSPHRASE))
+    clock.now += timedelta(days=3650)
+    assert desk.intake.purge(Actor.system("intake-purge")).purged == ()
+    statuses = {ref: stored(desk, ref) for ref in (new, waiting, stuck, opened)}
+    assert {ref: c.status for ref, c in statuses.items()} == {
+        new: IntakeStatus.NEW,
+        waiting: IntakeStatus.AWAITING_PASSPHRASE,
+        stuck: IntakeStatus.NEW_FILE_NEEDED,
+        opened: IntakeStatus.OPEN,
+    }
+    assert all(c.message_sealed is not None for c in statuses.values())
+    assert statuses[opened].opened_sealed is not None
+
+
 def test_a_scan_adds_each_new_message_once_and_says_why_it_refused_any(
     desk: Services, analyst: Actor, tmp_path: Path
 ) -> None:
@@ -585,6 +790,29 @@ def test_a_scan_adds_each_new_message_once_and_says_why_it_refused_any(
         assert len(session.execute(select(IntakeAttachment)).all()) == 2
     (scan, _) = events(desk, "intake-scan")
     assert scan.detail == {"added": [], "already": 2, "refused": ["3.eml", "4.eml"]}
+
+
+def test_a_mailbox_files_name_is_masked_in_the_audit_trail(
+    desk: Services, analyst: Actor, tmp_path: Path
+) -> None:
+    """A mail client saving a message names the file after its subject: "Ava Reed DOB
+    14-03-2008.eml" in the receipt's and the scan's audit details stayed there for good
+    (the trail is never rewritten). Masked as the subject is (the register's learner for a
+    ULN in the email, the generic patterns)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    body = f"About learner {AVA}."
+    (inbox / "Ava Reed DOB 14-03-2008.eml").write_bytes(intake_email(body=body))
+    (inbox / f"ULN {UNKNOWN} 02-02-2008.eml").write_bytes(intake_email(sender=None))
+    result = desk.intake.scan(Actor.system("intake-scan"), inbox)
+    assert len(result.added) == 1 and len(result.refused) == 1
+    (receipt,) = events(desk, "intake-receive")
+    assert receipt.detail["source"] == "[name] [name] DOB [date].eml"
+    (scan,) = events(desk, "intake-scan")
+    assert scan.detail["refused"] == ["ULN [ULN] [date].eml"]
+    details = json.dumps([e.detail for e in audit_log(desk, limit=1000)])
+    for personal in ("Ava", "Reed", "14-03-2008", UNKNOWN, "02-02-2008"):
+        assert personal not in details
 
 
 def test_a_scan_without_a_mailbox_says_what_to_set(desk: Services, analyst: Actor) -> None:

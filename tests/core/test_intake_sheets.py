@@ -227,6 +227,126 @@ def test_rows_over_max_rows_are_too_large(kind: str) -> None:
     assert hostile.value.outcome is Hostile.TOO_LARGE
 
 
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def raw_xlsx(sheet_data: str, more: dict[str, str] | None = None) -> bytes:
+    """An .xlsx written by hand, its first sheet's <sheetData> as given (inline strings);
+    ``more`` parts beside (the reader finds shared strings by their part's name)."""
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxml'
+            'formats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/'
+            'worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" Type="{_DOC}/'
+            'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{_DOC}"><sheets><sheet name="S" sheetId="1"'
+            ' r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" Type="{_DOC}/worksheet"'
+            ' Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<worksheet xmlns="{_MAIN}" xmlns:x="{_MAIN}"><sheetData>{sheet_data}'
+            "</sheetData></worksheet>"
+        ),
+        **(more or {}),
+    }
+    return plain_zip({name: text.encode() for name, text in parts.items()})
+
+
+def _cell(ref: str, text: str = "x", attributes: str = "") -> str:
+    return f'<c r="{ref}" t="inlineStr"{attributes}><is><t>{text}</t></is></c>'
+
+
+A1 = f'<row r="1">{_cell("A1", "ULN")}</row>'
+
+
+@pytest.mark.parametrize(
+    "far",
+    [
+        f'<row r="10000">{_cell("ZZ10000")}</row>',  # 7,020,000 cells: read, without the check
+        f'<row r="1048576">{_cell("XFD1048576")}</row>',
+        "<x:row r='1048576'><x:c r = ' xfd1048576 ' t='inlineStr'><x:is><x:t>x</x:t></x:is>"
+        "</x:c></x:row>",  # a prefix, spaces, single quotes, lower case: read all the same
+        '<row r="2"><c r="B2" r="XFD2000" t="inlineStr"><is><t>x</t></is></c></row>',  # the last
+        '<row r="9"><c note="a > b" r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>',
+        '<row r="9000000"><c t="inlineStr"><is><t>x</t></is></c></row>',  # the row's own
+        f'<row r="99999999999">{_cell("C99999999999")}</row>',
+        f'<row r="2">{_cell("B" + "9" * 5000)}</row>',
+    ],
+    ids=["wide-and-long", "excel-last-cell", "written-oddly", "second-ref", "quoted-gt",
+         "row-ref", "past-excel", "5000-digits"],
+)  # fmt: skip
+def test_a_sheet_spanning_too_many_cells_is_refused_before_it_is_laid_out(far: str) -> None:
+    """Two cells far apart (A1 and XFD1048576) in a file of a few hundred bytes: the reader
+    lays out every cell between them in memory, and aborts the whole process when it cannot
+    (a plain .xlsx attachment is read on receipt, so one email would stop every scan). The
+    references are read first and the sheet refused over MAX_SHEET_CELLS, however written."""
+    content = raw_xlsx(A1 + far)
+    with pytest.raises(HostileFile, match=r"^l\.xlsx: a sheet spanning .* rows by") as hostile:
+        read_sheet("l.xlsx", content, 10)
+    assert hostile.value.outcome is Hostile.TOO_LARGE
+    assert text_of("l.xlsx", content) is None  # on receipt: no text, no crash
+
+
+@pytest.mark.parametrize(
+    "count",
+    ["4000000000", " 5000001", "0" * 3 + "9" * 5000],
+    ids=["billions", "one-too-many", "5000-digits"],
+)
+def test_a_workbook_declaring_billions_of_shared_strings_is_refused(count: str) -> None:
+    """The reader sets aside room for the shared strings a workbook declares before it
+    reads one: a declared count of billions aborted the process, whatever the file held."""
+    strings = (
+        f'<sst xmlns="{_MAIN}" count="2" uniqueCount="{count}"><si><t>ULN</t></si>'
+        "<si><t>Surname</t></si></sst>"
+    )
+    content = raw_xlsx(A1, {"xl/sharedStrings.xml": strings})
+    with pytest.raises(HostileFile, match=r"^l\.xlsx: declares more shared strings") as hostile:
+        read_sheet("l.xlsx", content, 10)
+    assert hostile.value.outcome is Hostile.TOO_LARGE
+    assert text_of("l.xlsx", content) is None
+
+
+def test_a_sheet_within_the_cells_is_read_wherever_it_starts() -> None:
+    """The extent is from the first cell to the last: a small table far down is no bomb."""
+    rows = "".join(
+        f'<row r="{n}">{_cell(f"XFA{n}", "ULN")}{_cell(f"XFD{n}", "1000000043")}</row>'
+        for n in (1_048_570, 1_048_576)
+    )
+    sheet = read_sheet("l.xlsx", raw_xlsx(rows), 10)
+    assert sheet.header == ("ULN", "", "", "1000000043") and len(sheet.rows) == 1
+
+
+def test_a_row_of_a_million_columns_is_refused_and_trailing_blanks_are_free() -> None:
+    """A CSV of 1,000,000 columns opened and kept every cell of every row, each shown per
+    row on the screens: refused past MAX_COLUMNS (the LRS batch has 26 fields). Excel's
+    trailing empty cells are free; the breach checks read the first MAX_COLUMNS of a plain
+    attachment's rows, enough to see learner data."""
+    wide = ",".join(["ULN", "Surname", *(f"c{n}" for n in range(1_000_000))])
+    content = f"{wide}\r\n1000000043,Reed\r\n".encode()
+    with pytest.raises(HostileFile, match=r"^l\.csv: a row of more than 1,000 columns") as hostile:
+        read_sheet("l.csv", content, 10)
+    assert hostile.value.outcome is Hostile.TOO_LARGE
+    text = text_of("l.csv", content)
+    assert text is not None and text.startswith("ULN\tSurname\tc0") and "\tc997\n" in text
+    assert "c998" not in text
+    blanks = "ULN,Surname" + "," * 20_000 + "\r\n1000000043,Reed\r\n"
+    assert read_sheet("l.csv", blanks.encode(), 10).header == ("ULN", "Surname")
+
+
 def test_sheets_in_an_unlocked_file() -> None:
     members = [("readme.txt", b"hello"), ("l.csv", b"ULN\r\n1000000043\r\n")]
     (sheet,) = sheets_in("learners.zip", members, 10, Limits())
