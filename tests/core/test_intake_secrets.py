@@ -12,10 +12,10 @@ import logging
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import factories
 import pytest
-from conftest import FixedClock
 from factories import (
     INTAKE_PASSPHRASE,
     INTAKE_SENDER,
@@ -35,6 +35,11 @@ from lrs_core.intake.passphrase import Passphrase
 from lrs_core.services import Services
 from lrs_core.services.audit import read_entries
 from lrs_core.services.intake import IntakeService
+
+if TYPE_CHECKING:
+    # The tests' clock fixture's type (tests/conftest.py); imported for the annotations
+    # only: as a module, `conftest` is ambiguous when the whole suite is collected.
+    from conftest import FixedClock
 
 AVA = "1000000043"
 HEADER = ("ULN", "Forename", "Surname", "DOB", "Gender", "Post Code")

@@ -14,12 +14,11 @@ import os
 import stat
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import factories
 import pytest
 import pyzipper
-from conftest import FixedClock
 from factories import (
     INTAKE_PASSPHRASE,
     INTAKE_SENDER,
@@ -51,6 +50,11 @@ from lrs_core.services.intake import (
     StaleIntake,
     WrongPassphraseTries,
 )
+
+if TYPE_CHECKING:
+    # The tests' clock fixture's type (tests/conftest.py); imported for the annotations
+    # only: as a module, `conftest` is ambiguous when the whole suite is collected.
+    from conftest import FixedClock
 
 UKPRN = "10012345"
 AVA = "1000000043"  # Ava Reed, 14 Mar 2008, SW1A 1AA
